@@ -1,0 +1,58 @@
+# EmoNet — every entry point a user or CI needs. Two commands matter most:
+#   make demo   set everything up and run the live detector (camera, or a clip when there is none)
+#   make test   set everything up and run the test suite
+# Targets install what they need themselves (Debian packages via apt-get, as root or with sudo).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= release
+BUILD_FLAGS := -c $(CONFIG)
+BIN = $(shell $(SWIFT) build $(BUILD_FLAGS) --show-bin-path 2>/dev/null)/emonet
+SHARED ?= $(abspath ../shared)
+VENV ?= .venv
+
+# Debian packages, one per line of need:
+#   OpenBLAS (the GEMM under the network), libjpeg-turbo + libpng (image files),
+#   libv4l (cameras), SDL2 + SDL2_ttf + DejaVu (the window), OpenCV's cascade files (face detector),
+#   Xvfb (window tests without a display), FFmpeg (video files in and out; optional at run time).
+DEB_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libv4l-dev \
+	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core opencv-data xvfb xauth ffmpeg pkg-config
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo bench train eval clean help
+
+all: build
+
+help:
+	@echo "make demo    set up and run the live detector"
+	@echo "make test    set up and run the tests"
+	@echo "make build   build emonet (release)"
+	@echo "make bench   benchmarks against PyTorch / OpenCV (installs a Python venv)"
+	@echo "make train   train the emotion model on FER-2013 (DATA=path/to/fer2013.csv[.gz])"
+	@echo "make eval    evaluate the shipped model on PublicTest (DATA=...)"
+
+## deps: install the Debian packages that are missing (and only those).
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "Debian packages: all present"; fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product emonet
+
+test: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --parallel --num-workers 2
+
+clean:
+	rm -rf .build
+
+# Python is only used to regenerate reference fixtures and to run the reference side of benchmarks.
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q numpy torch opencv-python-headless==4.10.0.84
+	touch $@

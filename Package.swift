@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+// EmoNet: real-time facial emotion detection for Linux, in Swift.
+// Targets and their dependencies point down only; see ARCHITECTURE.md.
+import PackageDescription
+
+/// Hot loops are written with unsafe buffer pointers; exclusivity checks there only cost time.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "EmoNet",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "emonet", targets: ["emonet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C shims over Debian's libraries
+        // OpenBLAS is opened with dlopen so that OPENBLAS_CORETYPE can be chosen before it loads.
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]),
+        .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
+        .systemLibrary(name: "CSDL2", pkgConfig: "sdl2",
+                       providers: [.apt(["libsdl2-dev", "libsdl2-ttf-dev"])]),
+
+        // MARK: - Pure libraries: values in, values out
+        .target(name: "Imaging", swiftSettings: fastMath),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "FaceDetection", dependencies: ["Imaging"], swiftSettings: fastMath),
+        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet"], swiftSettings: fastMath),
+
+        // MARK: - The live path and the edges
+        .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),
+        .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs"]),
+        .target(name: "Capture", dependencies: ["CV4L2", "Pipeline", "Imaging"]),
+        .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging"]),
+        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO"]),
+        .executableTarget(
+            name: "emonet",
+            dependencies: [
+                "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
+                "Pipeline", "Capture", "Display", "Session",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Benchmarks (`make bench`): each prints a table and writes JSON under bench-results/.
+        .executableTarget(
+            name: "EmoNetBench",
+            dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture"],
+            swiftSettings: fastMath),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging"], path: "Tests/TestSupport"),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageIO", "TestSupport"]),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "EmotionTests", dependencies: ["Emotion", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "TestSupport"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

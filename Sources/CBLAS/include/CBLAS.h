@@ -1,0 +1,25 @@
+// The one GEMM seam of EmoNet: OpenBLAS's sgemm, opened at run time.
+//
+// OpenBLAS reads OPENBLAS_CORETYPE once, when the library is loaded. Debian's build picks its
+// Haswell (AVX2) kernels on AVX-512 CPUs; the SkylakeX kernels are about 1.7x faster there.
+// Linking OpenBLAS normally would load it before any of our code runs, so instead this shim
+// sets the variable (unless the user already did) and then dlopen()s the library.
+#pragma once
+#include <stdbool.h>
+
+/// Loads OpenBLAS once; later calls return the first result. 0 on success.
+int emonet_blas_load(void);
+/// Why loading failed (NULL after a successful load).
+const char *emonet_blas_error(void);
+/// The kernel family OpenBLAS chose, e.g. "SkylakeX" (after a successful load).
+const char *emonet_blas_core_name(void);
+/// True when this shim set OPENBLAS_CORETYPE itself because the CPU has AVX-512.
+bool emonet_blas_core_was_chosen(void);
+/// OpenBLAS's own thread count for one sgemm call.
+void emonet_blas_set_threads(int threads);
+int emonet_blas_threads(void);
+
+/// Row-major C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C. The library must be loaded.
+void emonet_sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
+                  const float *A, int lda, const float *B, int ldb,
+                  float beta, float *C, int ldc);

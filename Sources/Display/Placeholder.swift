@@ -1,0 +1,1 @@
+// Display: work in progress; replaced as the module lands.

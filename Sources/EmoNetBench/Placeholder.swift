@@ -1,0 +1,1 @@
+// EmoNetBench: work in progress; replaced as the module lands.

@@ -1,0 +1,1 @@
+// FaceDetection: work in progress; replaced as the module lands.

@@ -1,0 +1,1 @@
+// ImageIO: work in progress; replaced as the module lands.

@@ -1,0 +1,64 @@
+// The values that flow through the live path: a captured frame in, a result per processed frame out.
+// Both are immutable values so they can cross queues (capture → processing → sinks) without locks.
+import Emotion
+import Imaging
+
+/// One captured frame. `time` is the source's timestamp in seconds from the start of the stream
+/// (the driver's timestamp for a camera, the presentation time for a file).
+public struct Frame: Sendable {
+    public let index: Int
+    public let time: Double
+    public let image: RGBImage
+
+    public init(index: Int, time: Double, image: RGBImage) {
+        self.index = index
+        self.time = time
+        self.image = image
+    }
+}
+
+/// One tracked face in a processed frame.
+public struct FaceResult: Sendable, Equatable {
+    /// Stable across frames while the tracker follows the same face.
+    public let track: Int
+    public let box: Rect
+    /// Seven probabilities in `EmotionLabel` order (smoothed when smoothing is on).
+    public let probabilities: [Float]
+
+    public init(track: Int, box: Rect, probabilities: [Float]) {
+        precondition(probabilities.count == EmotionLabel.allCases.count, "seven probabilities expected")
+        self.track = track
+        self.box = box
+        self.probabilities = probabilities
+    }
+
+    /// The most probable emotion.
+    public var label: EmotionLabel {
+        var best = 0
+        for k in probabilities.indices where probabilities[k] > probabilities[best] { best = k }
+        return EmotionLabel(rawValue: best)!
+    }
+
+    public var confidence: Float { probabilities[label.rawValue] }
+}
+
+/// Everything the pipeline learned from one frame.
+public struct FrameResult: Sendable {
+    public let frameIndex: Int
+    /// The frame's source timestamp in seconds.
+    public let time: Double
+    public let faces: [FaceResult]
+    /// Seconds spent per stage ("detect", "classify", ...), for stats.
+    public let stageSeconds: [String: Double]
+    /// Monotonic seconds from capture to result.
+    public let latency: Double
+
+    public init(frameIndex: Int, time: Double, faces: [FaceResult], stageSeconds: [String: Double] = [:],
+                latency: Double = 0) {
+        self.frameIndex = frameIndex
+        self.time = time
+        self.faces = faces
+        self.stageSeconds = stageSeconds
+        self.latency = latency
+    }
+}

@@ -1,0 +1,1 @@
+// Session: work in progress; replaced as the module lands.

@@ -1,0 +1,20 @@
+// One place where library errors become the single line a user sees, and a non-zero exit.
+import ArgumentParser
+import Foundation
+
+enum CLIErrors {
+    /// Runs `body`; any error is printed as `emonet: <message>` on stderr and exits with status 1.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as CleanExit {
+            throw error
+        } catch {
+            let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+            FileHandle.standardError.write(Data("emonet: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,17 @@
+// The `emonet` command line: one root command, one file per subcommand.
+// Subcommands stay thin: parse and validate, call the libraries, print, map errors to one line.
+import ArgumentParser
+
+@main
+struct EmoNet: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "emonet",
+        abstract: "Real-time facial emotion detection: camera or video in, boxed and labelled faces out.",
+        version: version,
+        subcommands: [
+            // Keep this list in the order a new user meets the commands.
+            ModelInfo.self,
+        ])
+}
