@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "emonet", targets: ["emonet"]),
+        // The emulated V4L2 camera (LD_PRELOAD) that capture tests and the pipeline benchmark stream from.
+        .library(name: "V4L2Emulator", type: .dynamic, targets: ["V4L2Emulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +55,8 @@ let package = Package(
             swiftSettings: fastMath),
 
         // MARK: - Tests
+        .target(name: "V4L2Emulator", path: "Tests/V4L2Emulator",
+                linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"],
                     resources: [.copy("Fixtures")]),
