@@ -1,0 +1,138 @@
+// Batch normalisation over (N, H, W) per channel, as PyTorch's BatchNorm2d: biased variance to
+// normalise, unbiased variance for the running estimate, momentum 0.1, eps 1e-5.
+// Input/output [N, C, H, W] (or [N, C] for features). Parameters: "weight" (γ) and "bias" (β) [C];
+// buffers "running_mean", "running_var" [C]. Caches x̂ and 1/σ per channel for backward.
+// Channels are split over workers; each channel's sums run in a fixed order (Double accumulators).
+import Foundation
+
+public final class BatchNorm2D: Layer {
+    public let name: String
+    public let channels: Int
+    public let momentum: Float
+    public let epsilon: Float
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Tensor
+    public let runningVar: Tensor
+
+    private let output = Tensor(shape: [0])
+    private let normalized = Tensor(shape: [0])   // x̂, same shape as the input
+    private let inverseStd = Tensor(shape: [0])   // [C]
+    private let gradInput = Tensor(shape: [0])
+    private var trainedLast = false
+
+    public init(name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        self.name = name
+        self.channels = channels
+        self.momentum = momentum
+        self.epsilon = epsilon
+        weight = Parameter(name: "\(name).weight", shape: [channels], decays: false)
+        bias = Parameter(name: "\(name).bias", shape: [channels], decays: false)
+        runningMean = Tensor(shape: [channels])
+        runningVar = Tensor(shape: [channels])
+        for c in 0..<channels {
+            weight.value[c] = 1
+            runningVar[c] = 1
+        }
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+    public var buffers: [(name: String, tensor: Tensor)] {
+        [("\(name).running_mean", runningMean), ("\(name).running_var", runningVar)]
+    }
+
+    public func outputShape(for input: [Int]) throws -> [Int] {
+        guard !input.isEmpty, input[0] == channels else {
+            throw NeuralNetError.badArchitecture("\(name): expects \(channels) channels, got input \(input)")
+        }
+        return input
+    }
+
+    public func forward(_ input: Tensor, _ options: PassOptions) -> Tensor {
+        let n = input.shape[0], c = input.shape[1], hw = input.count / max(n * c, 1)
+        precondition(c == channels, "\(name): \(c) channels, expected \(channels)")
+        output.reshape(input.shape)
+        normalized.reshape(input.shape)
+        inverseStd.reshape([c])
+        trainedLast = options.training
+        let x = input.data, y = output.data, xh = normalized.data, inv = inverseStd.data
+        let g = weight.value.data, b = bias.value.data, rm = runningMean.data, rv = runningVar.data
+        let m = n * hw
+        Parallel.chunks(c, workers: options.workers) { range, _ in
+            for ch in range {
+                var mean: Float, invStd: Float
+                if options.training {
+                    var sum = 0.0, sumSq = 0.0
+                    for i in 0..<n {
+                        let row = x + (i * c + ch) * hw
+                        for j in 0..<hw { sum += Double(row[j]) }
+                    }
+                    let mu = sum / Double(m)
+                    for i in 0..<n {
+                        let row = x + (i * c + ch) * hw
+                        for j in 0..<hw { let d = Double(row[j]) - mu; sumSq += d * d }
+                    }
+                    let variance = sumSq / Double(m)
+                    mean = Float(mu)
+                    invStd = Float(1 / (variance + Double(epsilon)).squareRoot())
+                    let unbiased = m > 1 ? sumSq / Double(m - 1) : variance
+                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * Float(unbiased)
+                } else {
+                    mean = rm[ch]
+                    invStd = 1 / (rv[ch] + epsilon).squareRoot()
+                }
+                inv[ch] = invStd
+                let gc = g[ch], bc = b[ch]
+                for i in 0..<n {
+                    let off = (i * c + ch) * hw
+                    for j in 0..<hw {
+                        let v = (x[off + j] - mean) * invStd
+                        xh[off + j] = v
+                        y[off + j] = gc * v + bc
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ gradOutput: Tensor, _ options: PassOptions) -> Tensor {
+        let n = gradOutput.shape[0], c = channels, hw = gradOutput.count / max(n * c, 1)
+        gradInput.reshape(gradOutput.shape)
+        let dy = gradOutput.data, dx = gradInput.data, xh = normalized.data, inv = inverseStd.data
+        let g = weight.value.data, dg = weight.grad.data, db = bias.grad.data
+        let m = Float(n * hw)
+        let training = trainedLast
+        Parallel.chunks(c, workers: options.workers) { range, _ in
+            for ch in range {
+                var sumDy = 0.0, sumDyXh = 0.0
+                for i in 0..<n {
+                    let off = (i * c + ch) * hw
+                    for j in 0..<hw {
+                        sumDy += Double(dy[off + j])
+                        sumDyXh += Double(dy[off + j]) * Double(xh[off + j])
+                    }
+                }
+                dg[ch] += Float(sumDyXh)
+                db[ch] += Float(sumDy)
+                let scale = g[ch] * inv[ch]
+                if training {
+                    // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
+                    let meanDy = Float(sumDy) / m, meanDyXh = Float(sumDyXh) / m
+                    for i in 0..<n {
+                        let off = (i * c + ch) * hw
+                        for j in 0..<hw { dx[off + j] = scale * (dy[off + j] - meanDy - xh[off + j] * meanDyXh) }
+                    }
+                } else {
+                    // Running statistics are constants: the layer is an affine map.
+                    for i in 0..<n {
+                        let off = (i * c + ch) * hw
+                        for j in 0..<hw { dx[off + j] = scale * dy[off + j] }
+                    }
+                }
+            }
+        }
+        return gradInput
+    }
+}

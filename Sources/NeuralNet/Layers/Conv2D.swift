@@ -1,0 +1,211 @@
+// 2-D convolution as im2col + one GEMM per image (faster here than one batched GEMM: the
+// per-image column matrix stays in cache). Weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout].
+// Input [N, Cin, H, W] → output [N, Cout, Ho, Wo], Ho = (H + 2p - kh) / s + 1.
+// Caches: the input (for backward, where columns are rebuilt rather than stored).
+// Images are split over workers; each worker has its own column scratch and gradient partials,
+// summed in worker order so results do not depend on timing.
+
+public final class Conv2D: Layer {
+    public let name: String
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    private var input: Tensor?
+    private let output = Tensor(shape: [0])
+    private let gradInput = Tensor(shape: [0])
+    private var scratch: [WorkerScratch] = []
+
+    private final class WorkerScratch {
+        let columns = Tensor(shape: [0])      // [K, P]
+        let gradColumns = Tensor(shape: [0])  // [K, P]
+        let gradWeight = Tensor(shape: [0])   // [Cout, K]
+        let gradBias = Tensor(shape: [0])     // [Cout]
+    }
+
+    public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int,
+                stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0)
+        self.name = name
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: "\(name).weight", shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+                           decays: true)
+        self.bias = bias ? Parameter(name: "\(name).bias", shape: [outputChannels], decays: false) : nil
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    public func outputShape(for input: [Int]) throws -> [Int] {
+        guard input.count == 3, input[0] == inputChannels else {
+            throw NeuralNetError.badArchitecture("\(name): expects [\(inputChannels), H, W] input, got \(input)")
+        }
+        let ho = (input[1] + 2 * padding - kernelSize) / stride + 1
+        let wo = (input[2] + 2 * padding - kernelSize) / stride + 1
+        guard ho > 0, wo > 0 else {
+            throw NeuralNetError.badArchitecture("\(name): input \(input) is smaller than the \(kernelSize)x\(kernelSize) kernel")
+        }
+        return [outputChannels, ho, wo]
+    }
+
+    public func multiplyAdds(for input: [Int]) -> Int {
+        guard let out = try? outputShape(for: input) else { return 0 }
+        return out[1] * out[2] * outputChannels * inputChannels * kernelSize * kernelSize
+    }
+
+    private func prepareScratch(workers: Int, k: Int, p: Int, training: Bool) {
+        while scratch.count < workers { scratch.append(WorkerScratch()) }
+        for s in scratch.prefix(workers) {
+            s.columns.reshape([k, p])
+            if training {
+                s.gradColumns.reshape([k, p])
+                s.gradWeight.reshape([outputChannels, k])
+                s.gradBias.reshape([outputChannels])
+            }
+        }
+    }
+
+    public func forward(_ input: Tensor, _ options: PassOptions) -> Tensor {
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        precondition(input.shape[1] == inputChannels, "\(name): input channels \(input.shape[1]) != \(inputChannels)")
+        let ho = (h + 2 * padding - kernelSize) / stride + 1, wo = (w + 2 * padding - kernelSize) / stride + 1
+        let k = inputChannels * kernelSize * kernelSize, p = ho * wo
+        self.input = input
+        output.reshape([n, outputChannels, ho, wo])
+        prepareScratch(workers: min(options.workers, max(n, 1)), k: k, p: p, training: false)
+        let x = input.data, y = output.data, wgt = weight.value.data
+        let b = bias?.value.data
+        Parallel.chunks(n, workers: options.workers) { range, worker in
+            let cols = scratch[worker].columns.data
+            for i in range {
+                let yi = y + i * outputChannels * p
+                im2col(x + i * inputChannels * h * w, h: h, w: w, ho: ho, wo: wo, into: cols)
+                Gemm.multiply(m: outputChannels, n: p, k: k, a: wgt, lda: k, b: cols, ldb: p, c: yi, ldc: p)
+                if let b {
+                    for o in 0..<outputChannels {
+                        let row = yi + o * p, bo = b[o]
+                        for j in 0..<p { row[j] += bo }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ gradOutput: Tensor, _ options: PassOptions) -> Tensor {
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let (ho, wo) = (gradOutput.shape[2], gradOutput.shape[3])
+        let k = inputChannels * kernelSize * kernelSize, p = ho * wo
+        let workers = min(options.workers, max(n, 1))
+        prepareScratch(workers: workers, k: k, p: p, training: true)
+        gradInput.reshape(input.shape)
+        let x = input.data, dy = gradOutput.data, dx = gradInput.data, wgt = weight.value.data
+        Parallel.chunks(n, workers: workers) { range, worker in
+            let s = scratch[worker]
+            s.gradWeight.zero()
+            s.gradBias.zero()
+            for i in range {
+                let xi = x + i * inputChannels * h * w, dyi = dy + i * outputChannels * p
+                im2col(xi, h: h, w: w, ho: ho, wo: wo, into: s.columns.data)
+                // dW[Cout,K] += dY_i[Cout,P] · cols[K,P]ᵀ
+                Gemm.multiply(transposeB: true, m: outputChannels, n: k, k: p, a: dyi, lda: p,
+                              b: s.columns.data, ldb: p, beta: 1, c: s.gradWeight.data, ldc: k)
+                for o in 0..<outputChannels {
+                    var sum: Float = 0
+                    let row = dyi + o * p
+                    for j in 0..<p { sum += row[j] }
+                    s.gradBias.data[o] += sum
+                }
+                // dcols[K,P] = Wᵀ[K,Cout] · dY_i[Cout,P], then scattered back onto the image.
+                Gemm.multiply(transposeA: true, m: k, n: p, k: outputChannels, a: wgt, lda: k, b: dyi, ldb: p,
+                              c: s.gradColumns.data, ldc: p)
+                col2im(s.gradColumns.data, h: h, w: w, ho: ho, wo: wo, into: dx + i * inputChannels * h * w)
+            }
+        }
+        for s in scratch.prefix(workers) {
+            let gw = weight.grad.data, sw = s.gradWeight.data
+            for j in 0..<weight.grad.count { gw[j] += sw[j] }
+            if let bias {
+                for o in 0..<outputChannels { bias.grad.data[o] += s.gradBias.data[o] }
+            }
+        }
+        return gradInput
+    }
+
+    /// cols[(c*kh + ki)*kw + kj, oy*wo + ox] = x[c, oy*s - p + ki, ox*s - p + kj] (0 outside).
+    private func im2col(_ x: UnsafePointer<Float>, h: Int, w: Int, ho: Int, wo: Int,
+                        into cols: UnsafeMutablePointer<Float>) {
+        let kk = kernelSize
+        var row = cols
+        for c in 0..<inputChannels {
+            let xc = x + c * h * w
+            for ki in 0..<kk {
+                for kj in 0..<kk {
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ki
+                        let dst = row + oy * wo
+                        guard iy >= 0 && iy < h else {
+                            dst.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let src = xc + iy * w
+                        if stride == 1 {
+                            // Contiguous run: zeros where the window hangs over the left/right edge.
+                            let lo = min(wo, max(0, padding - kj)), hi = min(wo, w + padding - kj)
+                            if lo > 0 { dst.update(repeating: 0, count: lo) }
+                            if hi > lo { dst.advanced(by: lo).update(from: src + (lo - padding + kj), count: hi - lo) }
+                            if hi < wo { dst.advanced(by: max(hi, lo)).update(repeating: 0, count: wo - max(hi, lo)) }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kj
+                                dst[ox] = ix >= 0 && ix < w ? src[ix] : 0
+                            }
+                        }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+
+    /// The adjoint of im2col: dx[c, iy, ix] = Σ cols over every window position that read it.
+    private func col2im(_ cols: UnsafePointer<Float>, h: Int, w: Int, ho: Int, wo: Int,
+                        into dx: UnsafeMutablePointer<Float>) {
+        dx.update(repeating: 0, count: inputChannels * h * w)
+        let kk = kernelSize
+        var row = cols
+        for c in 0..<inputChannels {
+            let dxc = dx + c * h * w
+            for ki in 0..<kk {
+                for kj in 0..<kk {
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ki
+                        guard iy >= 0 && iy < h else { continue }
+                        let src = row + oy * wo, dst = dxc + iy * w
+                        if stride == 1 {
+                            let lo = max(0, padding - kj), hi = min(wo, w + padding - kj)
+                            if hi > lo {
+                                let d = dst + (lo - padding + kj)
+                                for ox in lo..<hi { d[ox - lo] += src[ox] }
+                            }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kj
+                                if ix >= 0 && ix < w { dst[ix] += src[ox] }
+                            }
+                        }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+}
