@@ -1,1 +1,0 @@
-// ImageIO: work in progress; replaced as the module lands.
