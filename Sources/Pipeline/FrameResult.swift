@@ -9,11 +9,15 @@ public struct Frame: Sendable {
     public let index: Int
     public let time: Double
     public let image: RGBImage
+    /// When the frame was captured, on `MonotonicClock` (the driver's monotonic timestamp for a camera,
+    /// the moment it was read for a file); latency is measured from here.
+    public let captureTime: Double
 
-    public init(index: Int, time: Double, image: RGBImage) {
+    public init(index: Int, time: Double, image: RGBImage, captureTime: Double = MonotonicClock.now()) {
         self.index = index
         self.time = time
         self.image = image
+        self.captureTime = captureTime
     }
 }
 

@@ -1,0 +1,102 @@
+// The work done on one frame, in stage order: gray → detect (full frame every `detectEvery` frames,
+// a search around the tracked faces in between) → track → classify all faces in one batch → smooth.
+// Invariants: called from one queue at a time (it holds the tracker and smoother state); the result's
+// faces are in detection order with stable track IDs; per-stage seconds are measured on MonotonicClock.
+import Imaging
+
+/// How the pipeline processes frames; every default is named here.
+public struct PipelineConfiguration: Sendable {
+    /// A full-frame detection every N processed frames (1 = every frame); in between, only around tracked faces.
+    public var detectEvery: Int = 5
+    /// EMA weight of the newest probabilities, (0, 1]; 1 = raw per-frame results.
+    public var smoothing: Float = 0.4
+    /// IoU needed to continue a track.
+    public var matchThreshold: Double = 0.3
+    /// Processed frames a track survives without being seen.
+    public var maxMissedFrames: Int = 5
+
+    public init(detectEvery: Int = 5, smoothing: Float = 0.4, matchThreshold: Double = 0.3, maxMissedFrames: Int = 5) {
+        self.detectEvery = detectEvery
+        self.smoothing = smoothing
+        self.matchThreshold = matchThreshold
+        self.maxMissedFrames = maxMissedFrames
+    }
+}
+
+/// Stage names used in `FrameResult.stageSeconds`, in order.
+public enum PipelineStage {
+    public static let gray = "gray"
+    public static let detect = "detect"
+    public static let track = "track"
+    public static let classify = "classify"
+    public static let all = [gray, detect, track, classify]
+}
+
+public final class FrameProcessor {
+    public let configuration: PipelineConfiguration
+    private let finder: FaceFinding
+    private let classifier: FaceClassifying
+    private var tracker: FaceTracker
+    private var smoother: ProbabilitySmoother
+    private var framesSinceFullDetection = Int.max / 2  // the first frame gets a full detection
+
+    public init(finder: FaceFinding, classifier: FaceClassifying, configuration: PipelineConfiguration = .init()) {
+        precondition(configuration.detectEvery >= 1, "detectEvery must be >= 1")
+        self.finder = finder
+        self.classifier = classifier
+        self.configuration = configuration
+        self.tracker = FaceTracker(matchThreshold: configuration.matchThreshold,
+                                   maxMissedFrames: configuration.maxMissedFrames)
+        self.smoother = ProbabilitySmoother(alpha: configuration.smoothing)
+    }
+
+    /// Detects, tracks and classifies the faces of `frame`. Throws only when the classifier does.
+    public func process(_ frame: Frame) throws -> FrameResult {
+        var stages: [String: Double] = [:]
+        var t0 = MonotonicClock.now()
+        func lap(_ stage: String) {
+            let t1 = MonotonicClock.now()
+            stages[stage] = t1 - t0
+            t0 = t1
+        }
+
+        let gray = GrayImage(rgb: frame.image)
+        lap(PipelineStage.gray)
+
+        let boxes: [Rect]
+        let regions = tracker.activeBoxes
+        // New faces appear at the next full detection; in between only tracked faces are looked for.
+        if framesSinceFullDetection >= configuration.detectEvery - 1 {
+            boxes = finder.findFaces(in: gray)
+            framesSinceFullDetection = 0
+        } else {
+            boxes = regions.isEmpty ? [] : finder.findFaces(in: gray, around: regions)
+            framesSinceFullDetection += 1
+        }
+        lap(PipelineStage.detect)
+
+        let (tracks, expired) = tracker.update(with: boxes)
+        smoother.forget(expired)
+        lap(PipelineStage.track)
+
+        let raw = boxes.isEmpty ? [] : try classifier.classify(gray, faces: boxes)
+        precondition(raw.count == boxes.count, "classifier returned \(raw.count) results for \(boxes.count) faces")
+        var faces: [FaceResult] = []
+        faces.reserveCapacity(boxes.count)
+        for (track, probabilities) in zip(tracks, raw) {
+            faces.append(FaceResult(track: track.id, box: track.box,
+                                    probabilities: smoother.smooth(track: track.id, probabilities)))
+        }
+        lap(PipelineStage.classify)
+
+        return FrameResult(frameIndex: frame.index, time: frame.time, faces: faces, stageSeconds: stages,
+                           latency: MonotonicClock.now() - frame.captureTime)
+    }
+
+    /// Forgets all tracks (e.g. after a seek or a source change).
+    public func reset() {
+        tracker.reset()
+        smoother = ProbabilitySmoother(alpha: configuration.smoothing)
+        framesSinceFullDetection = Int.max / 2
+    }
+}

@@ -1,0 +1,121 @@
+// Test doubles for the pipeline: a scripted frame source, a face finder that returns scripted boxes,
+// and a classifier that returns fixed probabilities and counts its batches.
+import Foundation
+import Imaging
+import Pipeline
+
+/// Frames 0..<count of a tiny image, optionally paced at `fps`, optionally failing after `failAfter`.
+final class ScriptedSource: FrameSource, @unchecked Sendable {
+    let count: Int
+    let fps: Double
+    let failAfter: Int?
+    private let lock = NSLock()
+    private var next = 0
+    private var cancelled = false
+    private(set) var closed = false
+    let start = MonotonicClock.now()
+
+    struct Failure: Error, CustomStringConvertible { var description: String { "scripted source failed" } }
+
+    init(count: Int, fps: Double = 0, failAfter: Int? = nil) {
+        self.count = count
+        self.fps = fps
+        self.failAfter = failAfter
+    }
+
+    var description: String { "scripted source" }
+    var width: Int { 8 }
+    var height: Int { 8 }
+    var framesPerSecond: Double { fps }
+
+    func nextFrame() throws -> Frame? {
+        lock.lock()
+        let index = next
+        let stop = cancelled || index >= count
+        next += 1
+        lock.unlock()
+        if stop { return nil }
+        if let failAfter, index >= failAfter { throw Failure() }
+        if fps > 0 {
+            let due = start + Double(index) / fps
+            let wait = due - MonotonicClock.now()
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        }
+        return Frame(index: index, time: Double(index) / max(fps, 1), image: RGBImage(width: 8, height: 8))
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+    }
+
+    func close() { closed = true }
+}
+
+/// Returns `boxes(frameCall)` for full detections and records which calls were full or regional.
+final class ScriptedFinder: FaceFinding, @unchecked Sendable {
+    var boxes: (Int) -> [Rect]
+    var delay: Double
+    private(set) var calls: [(full: Bool, regions: [Rect])] = []
+
+    init(delay: Double = 0, boxes: @escaping (Int) -> [Rect]) {
+        self.boxes = boxes
+        self.delay = delay
+    }
+
+    func findFaces(in image: GrayImage) -> [Rect] {
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        calls.append((true, []))
+        return boxes(calls.count - 1)
+    }
+
+    func findFaces(in image: GrayImage, around regions: [Rect]) -> [Rect] {
+        calls.append((false, regions))
+        return boxes(calls.count - 1)
+    }
+}
+
+/// Gives every face `probabilities`, or `perFace(k)` for the k-th face of a batch; counts batches.
+final class FixedClassifier: FaceClassifying, @unchecked Sendable {
+    var perFace: (Int) -> [Float]
+    private(set) var batchSizes: [Int] = []
+
+    init(perFace: @escaping (Int) -> [Float] = { _ in [0.1, 0.0, 0.0, 0.7, 0.1, 0.0, 0.1] }) {
+        self.perFace = perFace
+    }
+
+    func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+        batchSizes.append(faces.count)
+        return faces.indices.map(perFace)
+    }
+}
+
+/// Collects results in order.
+final class CollectingSink: FrameSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [FrameResult] = []
+    private(set) var finishCount = 0
+    private(set) var finishError: Error?
+    var onResult: ((FrameResult) -> Void)?
+
+    func pipeline(didProduce result: FrameResult, for frame: Frame) {
+        lock.lock()
+        collected.append(result)
+        lock.unlock()
+        onResult?(result)
+    }
+
+    func pipelineDidFinish(summary: PipelineSummary, error: Error?) {
+        lock.lock()
+        finishCount += 1
+        finishError = error
+        lock.unlock()
+    }
+
+    var results: [FrameResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
+}

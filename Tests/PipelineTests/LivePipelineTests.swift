@@ -1,0 +1,73 @@
+// The live path end to end with doubles: frames come out in order, a slow processor makes the slot drop
+// (and count) stale frames instead of queueing them, a fast one drops nothing, and every way a run ends
+// (end of stream, stop, source error) tells the sinks exactly once.
+import Imaging
+import Pipeline
+import XCTest
+
+final class LivePipelineTests: XCTestCase {
+    private func run(_ source: ScriptedSource, finder: ScriptedFinder, sink: CollectingSink,
+                     timeout: Double = 20) -> (LivePipeline, Error?) {
+        let processor = FrameProcessor(finder: finder, classifier: FixedClassifier(),
+                                       configuration: PipelineConfiguration(detectEvery: 1))
+        let pipeline = LivePipeline(source: source, processor: processor, sinks: [sink])
+        pipeline.start()
+        XCTAssertTrue(pipeline.waitUntilFinished(timeout: timeout), "the pipeline did not finish")
+        return (pipeline, pipeline.waitUntilFinished())
+    }
+
+    func testASlowProcessorDropsStaleFramesButKeepsOrderAndTheLastFrame() {
+        let source = ScriptedSource(count: 200, fps: 400)  // a frame every 2.5 ms
+        let finder = ScriptedFinder(delay: 0.01) { _ in [Rect(x: 0, y: 0, width: 4, height: 4)] }  // 10 ms a frame
+        let sink = CollectingSink()
+        let (pipeline, error) = run(source, finder: finder, sink: sink)
+        XCTAssertNil(error)
+        let indices = sink.results.map(\.frameIndex)
+        XCTAssertEqual(indices, indices.sorted())
+        XCTAssertEqual(Set(indices).count, indices.count)
+        XCTAssertEqual(indices.last, 199, "the newest frame is processed at the end of the stream")
+        let summary = pipeline.stats.snapshot()
+        XCTAssertEqual(summary.framesCaptured, 200)
+        XCTAssertEqual(summary.framesProcessed, indices.count)
+        XCTAssertGreaterThan(summary.framesDropped, 100, "about 3 of 4 frames arrive while one is processed")
+        XCTAssertEqual(summary.framesProcessed + summary.framesDropped, 200, "each frame processed or counted")
+        XCTAssertTrue(source.closed)
+        XCTAssertEqual(sink.finishCount, 1)
+    }
+
+    func testAFastProcessorDropsNothing() {
+        let source = ScriptedSource(count: 30, fps: 100)
+        let sink = CollectingSink()
+        let (pipeline, _) = run(source, finder: ScriptedFinder { _ in [] }, sink: sink)
+        XCTAssertEqual(sink.results.map(\.frameIndex), Array(0..<30))
+        XCTAssertEqual(pipeline.stats.snapshot().framesDropped, 0)
+        XCTAssertGreaterThan(pipeline.stats.snapshot().latencyP95, 0)
+    }
+
+    func testStopEndsAnEndlessSourcePromptly() {
+        let source = ScriptedSource(count: .max, fps: 200)
+        let sink = CollectingSink()
+        let processor = FrameProcessor(finder: ScriptedFinder { _ in [] }, classifier: FixedClassifier())
+        let pipeline = LivePipeline(source: source, processor: processor, sinks: [sink])
+        let tenFrames = expectation(description: "ten results")
+        tenFrames.assertForOverFulfill = false
+        sink.onResult = { if $0.frameIndex >= 10 { tenFrames.fulfill() } }
+        pipeline.start()
+        wait(for: [tenFrames], timeout: 10)
+        pipeline.stop()
+        XCTAssertTrue(pipeline.waitUntilFinished(timeout: 5))
+        XCTAssertNil(pipeline.waitUntilFinished())
+        XCTAssertEqual(sink.finishCount, 1)
+        XCTAssertTrue(source.closed)
+    }
+
+    func testASourceErrorEndsTheRunAndReachesTheSinks() {
+        let source = ScriptedSource(count: 100, failAfter: 5)
+        let sink = CollectingSink()
+        let (_, error) = run(source, finder: ScriptedFinder { _ in [] }, sink: sink)
+        XCTAssertTrue(error is ScriptedSource.Failure)
+        XCTAssertTrue(sink.finishError is ScriptedSource.Failure)
+        XCTAssertEqual(sink.results.last?.frameIndex, 4, "frames before the error are still processed")
+        XCTAssertTrue(source.closed)
+    }
+}
