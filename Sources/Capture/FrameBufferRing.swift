@@ -1,0 +1,24 @@
+// Recycles RGB pixel buffers between frames so a steady stream allocates nothing: each frame's image is
+// written into a buffer the ring still owns, and Swift's copy-on-write copies it only if a consumer is
+// still holding that buffer's previous frame (then one allocation, never corruption).
+import Imaging
+
+struct FrameBufferRing {
+    private var images: [RGBImage]
+    private var next = 0
+
+    init(width: Int, height: Int, count: Int = 4) {
+        images = (0..<count).map { _ in RGBImage(width: width, height: height) }
+    }
+
+    /// Fills the next buffer with `fill` (given its bytes, width*height*3) and returns the image.
+    mutating func fill(_ fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows -> RGBImage {
+        let k = next
+        next = (next + 1) % images.count
+        var image = images[k]
+        images[k] = RGBImage(width: 0, height: 0)  // drop the ring's reference so `image` may be unique
+        defer { images[k] = image }
+        try image.pixels.withUnsafeMutableBytes { try fill($0) }
+        return image
+    }
+}

@@ -1,0 +1,21 @@
+// Opens a video file as the right FrameSource: YUV4MPEG2 natively, anything else through FFmpeg.
+import Foundation
+import Pipeline
+
+public enum VideoFile {
+    /// A source for `path`. `paced`: frames are released at the video's rate (as `emonet live --input` wants);
+    /// `size` scales FFmpeg-decoded video (ignored for .y4m, which is read as it is).
+    public static func open(path: String, paced: Bool = true, size: (width: Int, height: Int)? = nil) throws -> FrameSource {
+        if path.lowercased().hasSuffix(".y4m") || hasY4MHeader(path) {
+            return try Y4MFileSource(path: path, paced: paced)
+        }
+        return try FFmpegFileSource(path: path, size: size, paced: paced)
+    }
+
+    private static func hasY4MHeader(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 10)) ?? Data()
+        return head == Data("YUV4MPEG2 ".utf8)
+    }
+}

@@ -1,0 +1,188 @@
+// A YUV4MPEG2 (.y4m) file as a FrameSource, read natively: the header's size, rate and chroma layout,
+// then "FRAME" records converted to RGB24 (BT.601, limited range, as FFmpeg writes them).
+// Invariants: the header is fully validated before the first frame; a truncated last frame ends the
+// stream with an error naming the file and frame; with `paced` frames are released at the file's rate.
+import Foundation
+import Imaging
+import Pipeline
+
+public final class Y4MFileSource: FrameSource, @unchecked Sendable {
+    public let path: String
+    public let width: Int
+    public let height: Int
+    public let framesPerSecond: Double
+    /// "420jpeg", "422", "444", "mono", ...
+    public let chroma: String
+
+    private let handle: FileHandle
+    private let paced: Bool
+    private let chromaWidth: Int
+    private let chromaHeight: Int
+    private var planes: [UInt8]
+    private var ring: FrameBufferRing
+    private var index = 0
+    private var start: Double?
+    private let lock = NSLock()
+    private var cancelled = false
+    private var pending = [UInt8]()  // bytes read past a header line
+
+    /// Opens `path` and reads its header. `paced`: deliver frames at the file's rate, as a camera would.
+    public init(path: String, paced: Bool = true) throws {
+        self.path = path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CaptureError.unreadableFile(path, reason: FileManager.default.fileExists(atPath: path)
+                                              ? "permission denied" : "no such file")
+        }
+        self.handle = handle
+        self.paced = paced
+        var reader = LineReader(handle: handle)
+        guard let header = reader.line(limit: 1024), header.hasPrefix("YUV4MPEG2 ") else {
+            throw CaptureError.unreadableFile(path, reason: "not a YUV4MPEG2 file (no YUV4MPEG2 header)")
+        }
+        var w = 0, h = 0, fps = 0.0, chroma = "420jpeg"
+        for token in header.split(separator: " ").dropFirst() {
+            let value = token.dropFirst()
+            switch token.first {
+            case "W": w = Int(value) ?? 0
+            case "H": h = Int(value) ?? 0
+            case "F":
+                let parts = value.split(separator: ":").compactMap { Double($0) }
+                if parts.count == 2, parts[1] > 0 { fps = parts[0] / parts[1] }
+            case "C": chroma = String(value)
+            default: break
+            }
+        }
+        guard w > 0, h > 0 else { throw CaptureError.unreadableFile(path, reason: "header has no valid W/H: \(header)") }
+        let (cw, ch): (Int, Int)
+        switch chroma {
+        case "420jpeg", "420paldv", "420mpeg2", "420": (cw, ch) = ((w + 1) / 2, (h + 1) / 2)
+        case "422": (cw, ch) = ((w + 1) / 2, h)
+        case "444": (cw, ch) = (w, h)
+        case "mono": (cw, ch) = (0, 0)
+        default:
+            throw CaptureError.unreadableFile(path, reason: "chroma layout C\(chroma) is not supported (420, 422, 444, mono are)")
+        }
+        width = w
+        height = h
+        framesPerSecond = fps
+        self.chroma = chroma
+        chromaWidth = cw
+        chromaHeight = ch
+        planes = [UInt8](repeating: 0, count: w * h + 2 * cw * ch)
+        ring = FrameBufferRing(width: w, height: h)
+        pending = reader.leftover
+    }
+
+    deinit { try? handle.close() }
+
+    public var description: String {
+        String(format: "%@ (%dx%d YUV4MPEG2 C%@ @ %g fps)", path, width, height, chroma, framesPerSecond)
+    }
+
+    public func nextFrame() throws -> Frame? {
+        if isCancelled { return nil }
+        var reader = LineReader(handle: handle, leftover: pending)
+        guard let marker = reader.line(limit: 4096) else { return nil }  // clean end of file
+        guard marker.hasPrefix("FRAME") else {
+            throw CaptureError.unreadableFile(path, reason: "frame \(index): expected FRAME, found \(marker.prefix(20))")
+        }
+        let got = reader.read(into: &planes)
+        pending = reader.leftover
+        guard got == planes.count else {
+            throw CaptureError.unreadableFile(path, reason: "frame \(index) is truncated (\(got) of \(planes.count) bytes)")
+        }
+        let image = ring.fill { out in convertToRGB(out.bindMemory(to: UInt8.self)) }
+        let time = framesPerSecond > 0 ? Double(index) / framesPerSecond : 0
+        if paced, framesPerSecond > 0 {
+            let now = MonotonicClock.now()
+            if start == nil { start = now }
+            let wait = start! + time - now
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        }
+        defer { index += 1 }
+        return Frame(index: index, time: time, image: image)
+    }
+
+    /// Planar Y'CbCr (BT.601 limited range) to interleaved RGB, fixed point with 16 fractional bits.
+    private func convertToRGB(_ out: UnsafeMutableBufferPointer<UInt8>) {
+        let w = width, h = height, cw = chromaWidth, ch = chromaHeight
+        let sx = cw == 0 ? 0 : (cw == w ? 0 : 1), sy = ch == h ? 0 : 1
+        planes.withUnsafeBufferPointer { p in
+            let y0 = p.baseAddress!, u0 = y0 + w * h, v0 = u0 + cw * ch
+            for y in 0..<h {
+                for x in 0..<w {
+                    let c = (Int(y0[y * w + x]) - 16) * 76309  // 1.164 * 65536
+                    var r = c, g = c, b = c
+                    if cw > 0 {
+                        let k = (y >> sy) * cw + (x >> sx)
+                        let u = Int(u0[k]) - 128, v = Int(v0[k]) - 128
+                        r += 104597 * v              // 1.596
+                        g -= 25675 * u + 53279 * v   // 0.392, 0.813
+                        b += 132201 * u              // 2.017
+                    }
+                    let o = (y * w + x) * 3
+                    out[o] = UInt8(clamping: (r + 32768) >> 16)
+                    out[o + 1] = UInt8(clamping: (g + 32768) >> 16)
+                    out[o + 2] = UInt8(clamping: (b + 32768) >> 16)
+                }
+            }
+        }
+    }
+
+    private var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+
+    public func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+    }
+
+    public func close() { try? handle.close() }
+}
+
+/// Reads header lines and then raw bytes from a FileHandle without losing what was read ahead.
+struct LineReader {
+    let handle: FileHandle
+    private(set) var leftover: [UInt8]
+
+    init(handle: FileHandle, leftover: [UInt8] = []) {
+        self.handle = handle
+        self.leftover = leftover
+    }
+
+    /// The next line without its newline, or nil at end of file (or a line longer than `limit`).
+    mutating func line(limit: Int) -> String? {
+        while true {
+            if let newline = leftover.firstIndex(of: 0x0A) {
+                let text = String(decoding: leftover[..<newline], as: UTF8.self)
+                leftover.removeSubrange(...newline)
+                return text
+            }
+            if leftover.count > limit { return nil }
+            guard let more = try? handle.read(upToCount: 4096), !more.isEmpty else { return nil }
+            leftover.append(contentsOf: more)
+        }
+    }
+
+    /// Fills `buffer` from the leftover bytes and then the file; returns the number of bytes filled.
+    mutating func read(into buffer: inout [UInt8]) -> Int {
+        let fromLeftover = min(leftover.count, buffer.count)
+        buffer.replaceSubrange(0..<fromLeftover, with: leftover[0..<fromLeftover])
+        leftover.removeSubrange(0..<fromLeftover)
+        var filled = fromLeftover
+        let fd = handle.fileDescriptor
+        buffer.withUnsafeMutableBytes { raw in
+            while filled < raw.count {
+                let n = Foundation.read(fd, raw.baseAddress! + filled, raw.count - filled)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                filled += n
+            }
+        }
+        return filled
+    }
+}

@@ -1,0 +1,122 @@
+// Video files as frame sources: YUV4MPEG2 read natively (header, chroma layouts, colours, truncation),
+// other containers through an ffmpeg subprocess, and one-line errors naming the file.
+import Capture
+import Foundation
+import Imaging
+import Pipeline
+import TestSupport
+import XCTest
+
+final class VideoFileTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUp() {
+        directory = TestPaths.temporaryDirectory("emonet-video")
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A 4x2 4:2:0 y4m whose frame k has luma 16 + 100k in the left half and 235 in the right, neutral chroma.
+    private func writeY4M(frames: Int, truncateLast: Bool = false) throws -> String {
+        var data = Data("YUV4MPEG2 W4 H2 F25:1 Ip A1:1 C420jpeg\n".utf8)
+        for k in 0..<frames {
+            data.append(Data("FRAME\n".utf8))
+            let luma: [UInt8] = [UInt8(16 + 100 * k), UInt8(16 + 100 * k), 235, 235, UInt8(16 + 100 * k), UInt8(16 + 100 * k), 235, 235]
+            let chroma: [UInt8] = [128, 128, 128, 128]  // 2x1 Cb then 2x1 Cr
+            data.append(contentsOf: truncateLast && k == frames - 1 ? Array(luma.prefix(5)) : luma + chroma)
+        }
+        let url = directory.appendingPathComponent("clip.y4m")
+        try data.write(to: url)
+        return url.path
+    }
+
+    func testAY4MFileGivesItsFramesWithTheirTimesAndColours() throws {
+        let source = try VideoFile.open(path: try writeY4M(frames: 2), paced: false)
+        XCTAssertTrue(source is Y4MFileSource)
+        XCTAssertEqual(source.width, 4)
+        XCTAssertEqual(source.height, 2)
+        XCTAssertEqual(source.framesPerSecond, 25)
+        let first = try XCTUnwrap(source.nextFrame())
+        let second = try XCTUnwrap(source.nextFrame())
+        XCTAssertNil(try source.nextFrame(), "end of file")
+        XCTAssertEqual(first.index, 0)
+        XCTAssertEqual(second.time, 0.04, accuracy: 1e-9)
+        // Limited-range BT.601: Y 16 is black, Y 235 is white, Y 116 is 116.4 gray.
+        XCTAssertEqual(Array(first.image.pixels[0..<3]), [0, 0, 0])
+        XCTAssertEqual(Array(first.image.pixels[9..<12]), [255, 255, 255])
+        XCTAssertEqual(Array(second.image.pixels[0..<3]), [116, 116, 116])
+        source.close()
+    }
+
+    func testATruncatedY4MFrameIsAnErrorNamingTheFileAndFrame() throws {
+        let path = try writeY4M(frames: 2, truncateLast: true)
+        let source = try VideoFile.open(path: path, paced: false)
+        XCTAssertNotNil(try source.nextFrame())
+        XCTAssertThrowsError(try source.nextFrame()) { error in
+            XCTAssertEqual(error.localizedDescription, "cannot read video \(path): frame 1 is truncated (5 of 12 bytes)")
+        }
+    }
+
+    func testAMissingFileIsNamed() {
+        XCTAssertThrowsError(try VideoFile.open(path: "/nonexistent/clip.y4m")) { error in
+            XCTAssertEqual(error.localizedDescription, "cannot read video /nonexistent/clip.y4m: no such file")
+        }
+    }
+
+    func testAPacedFileIsReleasedAtItsFrameRate() throws {
+        let source = try VideoFile.open(path: try writeY4M(frames: 2), paced: true)
+        let start = MonotonicClock.now()
+        _ = try source.nextFrame()
+        _ = try source.nextFrame()
+        XCTAssertGreaterThanOrEqual(MonotonicClock.now() - start, 0.035, "the second frame waits 1/25 s")
+    }
+
+    private func requireFFmpeg() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else { throw XCTSkip("ffmpeg is not installed") }
+    }
+
+    func testOtherVideoIsDecodedThroughFFmpeg() throws {
+        try requireFFmpeg()
+        let clip = directory.appendingPathComponent("clip.mkv").path
+        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=red:size=64x48:rate=10",
+                                                           "-frames:v", "5", "-c:v", "ffv1", clip])
+        XCTAssertEqual(status, 0)
+        let source = try VideoFile.open(path: clip, paced: false)
+        XCTAssertTrue(source is FFmpegFileSource)
+        XCTAssertEqual(source.width, 64)
+        XCTAssertEqual(source.height, 48)
+        XCTAssertEqual(source.framesPerSecond, 10)
+        var frames: [Frame] = []
+        while let frame = try source.nextFrame() { frames.append(frame) }
+        source.close()
+        XCTAssertEqual(frames.map(\.index), [0, 1, 2, 3, 4])
+        XCTAssertEqual(frames[4].time, 0.4, accuracy: 1e-9)
+        let pixel = Array(frames[2].image.pixels[0..<3])
+        XCTAssertGreaterThan(pixel[0], 240)
+        XCTAssertLessThan(pixel[1], 15)
+        XCTAssertLessThan(pixel[2], 15)
+    }
+
+    func testAFileFFmpegCannotReadIsReportedWithItsMessage() throws {
+        try requireFFmpeg()
+        let path = directory.appendingPathComponent("not-a-video.mp4").path
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try VideoFile.open(path: path)) { error in
+            XCTAssertTrue(error.localizedDescription.hasPrefix("cannot read video \(path): "), error.localizedDescription)
+        }
+    }
+
+    func testCancelStopsAnFFmpegDecodeAtOnce() throws {
+        try requireFFmpeg()
+        let clip = directory.appendingPathComponent("long.mkv").path
+        EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10",
+                                               "-frames:v", "100", "-c:v", "ffv1", clip])
+        let source = try VideoFile.open(path: clip, paced: true)
+        XCTAssertNotNil(try source.nextFrame())
+        source.cancel()
+        XCTAssertNil(try source.nextFrame())
+        source.close()
+    }
+}
