@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSDL2", pkgConfig: "sdl2",
                        providers: [.apt(["libsdl2-dev", "libsdl2-ttf-dev"])]),
 
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "Imaging", swiftSettings: fastMath),
         .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "FaceDetection", dependencies: ["Imaging"], swiftSettings: fastMath),
-        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet"], swiftSettings: fastMath),
+        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "CZlib"], swiftSettings: fastMath),
 
         // MARK: - The live path and the edges
         .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),

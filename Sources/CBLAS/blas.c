@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "CBLAS.h"
 #include <dlfcn.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +27,16 @@ static int load_status = -1;
 
 static bool cpu_has_avx512(void) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    // SkylakeX kernels need the F, BW, DQ and VL subsets.
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    // Asked of CPUID directly (__builtin_cpu_supports is not initialised in every runtime we link).
+    // SkylakeX kernels need the F, DQ, BW and VL subsets, and the OS must save ZMM state (XCR0).
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    if ((xcr0_lo & 0xE6) != 0xE6) return false;  // SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    const unsigned f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
+    return (b & f) && (b & dq) && (b & bw) && (b & vl);
 #else
     return false;
 #endif
@@ -77,4 +86,13 @@ void emonet_sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
                   float beta, float *C, int ldc) {
     sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, M, N, K, alpha, A, lda,
           B, ldb, beta, C, ldc);
+}
+
+void emonet_flush_denormals(void) {
+#if defined(__x86_64__)
+    unsigned csr;
+    __asm__ volatile("stmxcsr %0" : "=m"(csr));
+    csr |= (1u << 15) | (1u << 6);  // FTZ, DAZ
+    __asm__ volatile("ldmxcsr %0" : : "m"(csr));
+#endif
 }

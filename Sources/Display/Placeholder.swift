@@ -1,1 +1,0 @@
-// Display: work in progress; replaced as the module lands.

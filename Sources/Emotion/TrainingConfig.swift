@@ -1,0 +1,115 @@
+// Everything that defines a training run, with documented defaults. A JSON config file may set
+// any subset of keys; an unknown key is an error naming it (so a typo never silently trains with
+// a default), and the full resolved config is stored in checkpoints and the shipped model.
+import Foundation
+import NeuralNet
+
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// An `Architectures` preset name.
+    public var architecture = "vgg4"
+    public var epochs = 80
+    public var batchSize = 64
+    /// "sgd" (Nesterov momentum) or "adamw".
+    public var optimizer = "sgd"
+    public var learningRate: Float = 0.02
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    /// "cosine" (with warmup), "step", or "plateau" (on validation accuracy).
+    public var schedule = "cosine"
+    public var warmupEpochs = 2
+    public var minimumLearningRate: Float = 1e-5
+    public var stepSize = 20
+    public var stepGamma: Float = 0.3
+    public var plateauFactor: Float = 0.5
+    public var plateauPatience = 5
+    public var labelSmoothing: Float = 0.1
+    public var augmentation = AugmentationConfig()
+    public var seed: UInt64 = 1
+    /// Threads the batch is split over (2 uses both cores of the reference machine).
+    public var workers = 2
+
+    public init() {}
+
+    static let keys: Set<String> = ["architecture", "epochs", "batchSize", "optimizer", "learningRate", "momentum",
+                                     "weightDecay", "schedule", "warmupEpochs", "minimumLearningRate", "stepSize",
+                                     "stepGamma", "plateauFactor", "plateauPatience", "labelSmoothing",
+                                     "augmentation", "seed", "workers"]
+    static let augmentationKeys: Set<String> = ["flip", "shift", "rotationDegrees", "scale", "brightness", "contrast", "erasing"]
+
+    /// Reads a JSON config (any subset of keys) on top of the defaults; `file` names it in errors.
+    public static func decode(json: Data, file: String) throws -> TrainingConfig {
+        func bad(_ reason: String) -> TrainingError { .badConfig(file: file, reason: reason) }
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            throw bad("not a JSON object")
+        }
+        if let unknown = Set(object.keys).subtracting(keys).sorted().first {
+            throw bad("unknown key '\(unknown)' (known: \(keys.sorted().joined(separator: ", ")))")
+        }
+        if let aug = object["augmentation"] as? [String: Any],
+           let unknown = Set(aug.keys).subtracting(augmentationKeys).sorted().first {
+            throw bad("unknown key 'augmentation.\(unknown)' (known: \(augmentationKeys.sorted().joined(separator: ", ")))")
+        }
+        // Merge onto the defaults, then decode the whole thing with the compiler's checks on types.
+        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingConfig())) as! [String: Any]
+        for (k, v) in object {
+            if k == "augmentation", let aug = v as? [String: Any], var base = merged[k] as? [String: Any] {
+                for (ak, av) in aug { base[ak] = av }
+                merged[k] = base
+            } else {
+                merged[k] = v
+            }
+        }
+        let config: TrainingConfig
+        do {
+            config = try JSONDecoder().decode(TrainingConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch DecodingError.typeMismatch(let type, let context) {
+            throw bad("'\(context.codingPath.map(\.stringValue).joined(separator: "."))' should be a \(type)")
+        } catch {
+            throw bad("\(error)")
+        }
+        try config.validate(file: file)
+        return config
+    }
+
+    public func validate(file: String = "config") throws {
+        func bad(_ reason: String) -> TrainingError { .badConfig(file: file, reason: reason) }
+        guard Architectures.named(architecture) != nil else {
+            throw bad("architecture '\(architecture)' is not one of \(Architectures.presets.map(\.name).joined(separator: ", "))")
+        }
+        guard epochs > 0 else { throw bad("epochs must be positive") }
+        guard batchSize > 0 && batchSize <= 4096 else { throw bad("batchSize must be 1...4096") }
+        guard ["sgd", "adamw"].contains(optimizer) else { throw bad("optimizer '\(optimizer)' is not sgd or adamw") }
+        guard ["cosine", "step", "plateau"].contains(schedule) else { throw bad("schedule '\(schedule)' is not cosine, step or plateau") }
+        guard learningRate > 0 else { throw bad("learningRate must be positive") }
+        guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw bad("labelSmoothing must be in [0, 1)") }
+        guard workers >= 1 && workers <= 64 else { throw bad("workers must be 1...64") }
+    }
+
+    public func jsonString(pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The schedule this config describes, in its initial state.
+    public func makeSchedule() -> LearningRateSchedule {
+        switch schedule {
+        case "step": return .step(base: learningRate, stepSize: stepSize, gamma: stepGamma)
+        case "plateau": return .plateau(.init(base: learningRate, factor: plateauFactor, patience: plateauPatience,
+                                              minimum: minimumLearningRate))
+        default: return .cosine(base: learningRate, minimum: minimumLearningRate, epochs: epochs, warmup: warmupEpochs)
+        }
+    }
+}
+
+public enum TrainingError: Error, LocalizedError, Equatable {
+    case badConfig(file: String, reason: String)
+    case badCheckpoint(file: String, reason: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .badConfig(let file, let reason): return "\(file): \(reason)"
+        case .badCheckpoint(let file, let reason): return "\(file): \(reason)"
+        }
+    }
+}

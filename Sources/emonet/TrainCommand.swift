@@ -1,0 +1,158 @@
+// `emonet train`: train the emotion network on FER-2013's Training split, validate on PublicTest
+// every epoch, keep the best model, and checkpoint every epoch so `--resume` continues exactly.
+import ArgumentParser
+import Emotion
+import Foundation
+import NeuralNet
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the emotion model on FER-2013 (Training split; PublicTest validates every epoch).",
+        discussion: """
+        Writes, next to --out: the best model so far (--out), a checkpoint every epoch \
+        (<out>.checkpoint.safetensors), and the epoch log (<out>.log.json). Interrupt at any time; \
+        --resume CHECKPOINT continues bit for bit from the last finished epoch.
+        Architectures: \(Architectures.presets.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).
+        """)
+
+    @Option(help: "FER-2013 CSV (emotion,pixels,Usage), plain or .gz.")
+    var data: String
+
+    @Option(help: "Where to write the best model (.safetensors).")
+    var out: String
+
+    @Option(help: "JSON file with training settings (any subset of keys; see TrainingConfig).")
+    var config: String?
+
+    @Option(help: "Architecture preset (overrides the config).")
+    var architecture: String?
+
+    @Option(help: "Total number of epochs (overrides the config; with --resume, extends the run).")
+    var epochs: Int?
+
+    @Option(help: "Threads to split each batch over (overrides the config).")
+    var workers: Int?
+
+    @Option(help: "Random seed (overrides the config).")
+    var seed: UInt64?
+
+    @Option(help: "Continue from this checkpoint.")
+    var resume: String?
+
+    @Option(help: "Use only the first N training images of each class (quick experiments).")
+    var limitPerClass: Int?
+
+    @Flag(help: "Print the resolved configuration and exit.")
+    var showConfig = false
+
+    var stem: String { out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out }
+    var checkpointPath: String { "\(stem).checkpoint.safetensors" }
+    var logPath: String { "\(stem).log.json" }
+
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
+        if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
+        if let limitPerClass, limitPerClass <= 0 { throw ValidationError("--limit-per-class must be positive") }
+        if resume != nil && (config != nil || architecture != nil || seed != nil) {
+            throw ValidationError("--resume takes its settings from the checkpoint; only --epochs and --workers may change")
+        }
+    }
+
+    func resolvedConfig() throws -> TrainingConfig {
+        var c = TrainingConfig()
+        if let config {
+            guard let data = FileManager.default.contents(atPath: config) else {
+                throw TrainingError.badConfig(file: config, reason: "cannot be read")
+            }
+            c = try TrainingConfig.decode(json: data, file: config)
+        }
+        if let architecture { c.architecture = architecture }
+        if let epochs { c.epochs = epochs }
+        if let workers { c.workers = workers }
+        if let seed { c.seed = seed }
+        try c.validate(file: config ?? "command line")
+        return c
+    }
+
+    func run() throws {
+        try CLIErrors.reporting {
+            var checkpoint: SafeTensors?
+            var cfg: TrainingConfig
+            var normalization: Normalization?
+            if let resume {
+                let saved = try SafeTensors.read(path: resume)
+                (cfg, normalization) = try Trainer.config(ofCheckpoint: saved, file: resume)
+                if let epochs { cfg.epochs = epochs }
+                if let workers { cfg.workers = workers }
+                checkpoint = saved
+            } else {
+                cfg = try resolvedConfig()
+            }
+            if showConfig {
+                print(cfg.jsonString(pretty: true))
+                return
+            }
+            try Gemm.ensureLoaded()
+            let bar = ProgressBar()
+            note("reading \(data)")
+            var all = try FERDataset.read(path: data, splits: [.training, .publicTest]) { lines in
+                bar.update("reading", fraction: Double(lines) / 32_300, detail: "\(lines) rows")
+            }
+            bar.finish()
+            var train = all.subset([.training])
+            let validation = all.subset([.publicTest])
+            all = FERDataset()
+            if let limitPerClass { train = train.balancedPrefix(perClass: limitPerClass) }
+            guard train.count >= cfg.batchSize else {
+                throw TrainingError.badConfig(file: data, reason: "only \(train.count) Training rows, fewer than one batch of \(cfg.batchSize)")
+            }
+            guard validation.count > 0 else {
+                throw TrainingError.badConfig(file: data, reason: "no PublicTest rows to validate on")
+            }
+            let trainer = try Trainer(config: cfg, train: train, validation: validation, normalization: normalization)
+            if let checkpoint, let resume { try trainer.restore(checkpoint, file: resume) }
+            let macs = (try? trainer.model.spec.multiplyAdds()) ?? 0
+            note("""
+                training \(cfg.architecture): \(trainer.model.parameterCount) parameters, \
+                \(String(format: "%.1f", Double(macs) / 1e6)) M multiply-adds per face; \
+                \(train.count) training / \(validation.count) validation images; \
+                \(cfg.workers) worker(s); OpenBLAS \(Gemm.coreName) kernels
+                """)
+            if trainer.epochsDone > 0 {
+                note("resuming after epoch \(trainer.epochsDone) (best validation \(String(format: "%.2f%%", trainer.bestAccuracy * 100)) at epoch \(trainer.bestEpoch))")
+            }
+            guard trainer.epochsDone < cfg.epochs else {
+                note("already trained \(trainer.epochsDone) of \(cfg.epochs) epochs; nothing to do (raise --epochs to continue)")
+                return
+            }
+            while trainer.epochsDone < cfg.epochs {
+                let epochStart = Date()
+                let (record, improved) = trainer.runEpoch { p in
+                    let elapsed = Date().timeIntervalSince(epochStart)
+                    let eta = elapsed / Double(p.batch) * Double(p.batches - p.batch)
+                    bar.update("epoch \(p.epoch)/\(cfg.epochs)", fraction: Double(p.batch) / Double(p.batches),
+                               detail: String(format: "loss %.4f acc %.2f%% %.0f img/s ETA %@", p.loss, p.accuracy * 100,
+                                              p.imagesPerSecond, ProgressBar.duration(eta)))
+                }
+                bar.finish()
+                // Best model first, then the checkpoint: a crash between the two loses nothing.
+                if improved { try trainer.modelFile().write(path: out) }
+                try trainer.checkpoint().write(path: checkpointPath)
+                try writeLog(trainer.history)
+                let remaining = Double(cfg.epochs - trainer.epochsDone) * record.seconds
+                note(String(format: "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%%@  %@ (%.0f img/s)  left ~%@",
+                            record.epoch, cfg.epochs, record.learningRate, record.trainLoss, record.trainAccuracy * 100,
+                            record.validationLoss, record.validationAccuracy * 100, improved ? " *best*" : "",
+                            ProgressBar.duration(record.seconds), record.imagesPerSecond, ProgressBar.duration(remaining)))
+            }
+            note(String(format: "done: best validation accuracy %.2f%% at epoch %d; model %@", trainer.bestAccuracy * 100,
+                        trainer.bestEpoch, out))
+        }
+    }
+
+    func writeLog(_ history: [EpochRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(history).write(to: URL(fileURLWithPath: logPath), options: .atomic)
+    }
+}
