@@ -24,6 +24,17 @@ public struct PipelineSummary: Sendable, Equatable {
     public var facesSeen = 0
     public var elapsed = 0.0
 
+    public init(framesCaptured: Int = 0, framesProcessed: Int = 0, framesDropped: Int = 0, captureFPS: Double = 0,
+                processedFPS: Double = 0, latencyP50: Double = 0, latencyP95: Double = 0) {
+        self.framesCaptured = framesCaptured
+        self.framesProcessed = framesProcessed
+        self.framesDropped = framesDropped
+        self.captureFPS = captureFPS
+        self.processedFPS = processedFPS
+        self.latencyP50 = latencyP50
+        self.latencyP95 = latencyP95
+    }
+
     /// One line for logs and the end of a run.
     public var line: String {
         String(format: "%d frames captured (%.1f fps), %d processed (%.1f fps), %d dropped, latency p50 %.1f ms p95 %.1f ms",
