@@ -13,5 +13,6 @@ struct EmoNet: ParsableCommand {
         subcommands: [
             // Keep this list in the order a new user meets the commands.
             ModelInfo.self,
+            Detect.self,
         ])
 }

@@ -1,1 +1,0 @@
-// FaceDetection: work in progress; replaced as the module lands.
