@@ -31,6 +31,8 @@ public final class LiveWindow {
     /// Opens a resizable window of `width`x`height`. Throws a one-line error when there is no display.
     public init(title: String, width: Int, height: Int, options: OverlayOptions = OverlayOptions(),
                 fontPath: String = DisplayDefaults.fontPath) throws {
+        // Ctrl-C is the application's to handle (it stops the pipeline), not SDL's.
+        SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1")
         if SDL_WasInit(UInt32(SDL_INIT_VIDEO)) == 0 && SDL_InitSubSystem(UInt32(SDL_INIT_VIDEO)) != 0 {
             throw DisplayError.sdl("opening the display (SDL_Init)", sdlError())
         }

@@ -1,0 +1,31 @@
+// `emonet devices`: the video capture devices, each with its card, driver and the native formats,
+// sizes and rates it offers (all are converted to RGB24 by libv4lconvert when captured).
+import ArgumentParser
+import Capture
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "List video capture devices with their formats, sizes and frame rates.")
+
+    @Argument(help: "Device paths to describe (default: every /dev/video*).")
+    var paths: [String] = []
+
+    func run() throws {
+        try CLIErrors.reporting {
+            if !paths.isEmpty {
+                // Named devices: each must be describable, so a typo gets its own one-line error.
+                for (k, path) in paths.enumerated() {
+                    if k > 0 { print("") }
+                    print(try VideoDevices.describe(path: path).summary)
+                }
+                return
+            }
+            let devices = VideoDevices.list()
+            if devices.isEmpty {
+                print("no video devices found (looked at /dev/video*)")
+                return
+            }
+            print(devices.map(\.summary).joined(separator: "\n\n"))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+// The emotion model behind `emonet live`: where it is by default and how a missing one is explained.
+import Foundation
+import Pipeline
+
+enum LiveModel {
+    static let defaultPath = "models/emonet.safetensors"
+
+    struct Missing: Error, LocalizedError {
+        let path: String
+        var errorDescription: String? {
+            "model file \(path) not found: train one with `make train DATA=path/to/fer2013.csv` "
+                + "(writes \(LiveModel.defaultPath)) or pass --model PATH"
+        }
+    }
+
+    struct Unavailable: Error, LocalizedError {
+        let path: String
+        var errorDescription: String? {
+            "cannot classify with \(path): this build has no emotion classifier yet (Emotion.EmotionClassifier is pending)"
+        }
+    }
+
+    /// The classifier for `path`; a missing file is a one-line error saying how to get a model.
+    static func loadClassifier(path: String) throws -> FaceClassifying {
+        guard FileManager.default.fileExists(atPath: path) else { throw Missing(path: path) }
+        throw Unavailable(path: path)
+    }
+}
