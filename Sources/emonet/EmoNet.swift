@@ -14,5 +14,7 @@ struct EmoNet: ParsableCommand {
             // Keep this list in the order a new user meets the commands.
             ModelInfo.self,
             Detect.self,
+            Devices.self,
+            Live.self,
         ])
 }
