@@ -56,3 +56,39 @@ $(VENV)/.ready:
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q numpy torch opencv-python-headless==4.10.0.84
 	touch $@
+
+# ---------------------------------------------------------------------------------------------------------
+## demo: the live detector on the first camera; with no camera, on a clip with a real face made at set-up
+## from the NASA portrait of Eileen Collins that Debian's python3-skimage ships (fetched with apt-get
+## download and unpacked here: nothing is installed, no media is committed). With no display, headless.
+DEMO_DIR := .build-demo
+DEMO_IMAGE := $(DEMO_DIR)/astronaut.png
+DEMO_CLIP := $(DEMO_DIR)/astronaut.mp4
+SKIMAGE_ASTRONAUT := usr/lib/python3/dist-packages/skimage/data/astronaut.png
+
+$(DEMO_IMAGE):
+	@mkdir -p $(DEMO_DIR)
+	@if [ -f /$(SKIMAGE_ASTRONAUT) ]; then cp /$(SKIMAGE_ASTRONAUT) $@; else \
+		echo "Fetching python3-skimage (for its astronaut.png) with apt-get download"; \
+		(cd $(DEMO_DIR) && apt-get download -q python3-skimage 2>/dev/null) && \
+		dpkg-deb --fsys-tarfile $(DEMO_DIR)/python3-skimage_*.deb | tar -xO ./$(SKIMAGE_ASTRONAUT) > $@.tmp && \
+		mv $@.tmp $@ && rm -f $(DEMO_DIR)/python3-skimage_*.deb; fi
+
+# 12 s at 30 fps, 640x480: the portrait drifts across a dark background so the tracker has work to do.
+$(DEMO_CLIP): $(DEMO_IMAGE)
+	ffmpeg -v error -y -loop 1 -i $< -filter_complex \
+		"color=c=0x303030:s=640x480:r=30[bg];[0:v]scale=400:400[a];[bg][a]overlay=x='120+100*sin(2*PI*t/6)':y='40+20*sin(2*PI*t/4)':shortest=1" \
+		-t 12 -r 30 -c:v libx264 -pix_fmt yuv420p $@
+
+demo: build $(DEMO_CLIP)
+	@if $(BIN) devices | grep -q '^/dev/video'; then \
+		$(BIN) live; \
+	else \
+		echo "No camera found: playing $(DEMO_CLIP) through the live path instead."; \
+		if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+			$(BIN) live --input $(DEMO_CLIP); \
+		else \
+			$(BIN) live --input $(DEMO_CLIP) > $(DEMO_DIR)/demo.jsonl && \
+			echo "No display: ran headless; one JSON line per frame is in $(DEMO_DIR)/demo.jsonl ($$(wc -l < $(DEMO_DIR)/demo.jsonl) frames)."; \
+		fi; \
+	fi
