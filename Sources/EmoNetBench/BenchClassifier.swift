@@ -1,0 +1,20 @@
+// The classifier the pipeline benchmark uses: the real emotion model when one is given. Without a model
+// the classify stage does no work (uniform probabilities) and the report says "no classifier", so such
+// numbers are never mistaken for the full pipeline's.
+import Foundation
+import Imaging
+import Pipeline
+
+enum BenchClassifier {
+    /// Uniform probabilities and no work: stands for "no classifier" and is labelled as such in the report.
+    final class NotMeasured: FaceClassifying, @unchecked Sendable {
+        func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+            faces.map { _ in [Float](repeating: 1.0 / 7, count: 7) }
+        }
+    }
+
+    static func make(modelPath: String?) throws -> (classifier: FaceClassifying, isReal: Bool) {
+        guard let modelPath else { return (NotMeasured(), false) }
+        throw BenchError("--model \(modelPath): the emotion classifier is not in this build yet (Emotion.EmotionClassifier is pending)")
+    }
+}
