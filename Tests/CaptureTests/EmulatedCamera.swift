@@ -60,17 +60,19 @@ enum EmulatedCamera {
     }
 
     /// Runs test `name` of `testCase` in a child process with the emulator preloaded; fails with its output.
+    /// `framesFile` (raw YUYV at `size`) replaces the generated squares when given.
     static func runInChild(_ testCase: XCTestCase, name: String, faces: Int = 1, environment: [String: String] = [:],
+                           framesFile: String? = nil, size: (width: Int, height: Int) = (width, height),
                            file: StaticString = #filePath, line: UInt = #line) throws {
         let library = try library()
-        let frames = try writeFrames(faces: faces)
-        defer { try? FileManager.default.removeItem(atPath: frames) }
+        let frames = try framesFile ?? writeFrames(faces: faces)
+        defer { if framesFile == nil { try? FileManager.default.removeItem(atPath: frames) } }
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = library
         env["EMONET_EMU_CHILD"] = "1"
         env["EMONET_EMU_DEVICE"] = devicePath
         env["EMONET_EMU_FRAMES"] = frames
-        env["EMONET_EMU_SIZE"] = "\(width)x\(height)"
+        env["EMONET_EMU_SIZE"] = "\(size.width)x\(size.height)"
         env["EMONET_EMU_FPS"] = "30"
         env["EMONET_TEST_FACES"] = String(faces)
         for (key, value) in environment { env[key] = value }
