@@ -57,15 +57,34 @@ public enum VideoDevices {
             .map { "\(directory)/\($0)" }
     }
 
-    /// Describes each path that is a capture device; others (metadata nodes, busy or vanished ones) are skipped.
-    public static func list(paths: [String]? = nil) -> [VideoDeviceInfo] {
-        (paths ?? candidatePaths()).compactMap { try? describe(path: $0) }
+    /// Each candidate path that is a capture device, or the error that kept it from being described
+    /// (busy, permission denied); nodes that are not capture devices (metadata nodes) are left out.
+    public static func survey(paths: [String]? = nil) -> [(path: String, result: Result<VideoDeviceInfo, CaptureError>)] {
+        (paths ?? candidatePaths()).compactMap { path in
+            do {
+                return (path, .success(try describe(path: path)))
+            } catch CaptureError.notACaptureDevice {
+                return nil
+            } catch let error as CaptureError {
+                return (path, .failure(error))
+            } catch {
+                return (path, .failure(.deviceFailure(path, operation: "open", message: error.localizedDescription)))
+            }
+        }
     }
 
-    /// The first capture device, or `CaptureError.noDevices`.
+    /// The capture devices that could be described.
+    public static func list(paths: [String]? = nil) -> [VideoDeviceInfo] {
+        survey(paths: paths).compactMap { try? $0.result.get() }
+    }
+
+    /// The first usable capture device. With none, the first device's own error (busy, permission denied),
+    /// or `CaptureError.noDevices` when there is no capture device at all.
     public static func firstCaptureDevice() throws -> String {
+        let found = survey()
+        if let usable = found.first(where: { (try? $0.result.get()) != nil }) { return usable.path }
+        if let first = found.first, case .failure(let error) = first.result { throw error }
         let paths = candidatePaths()
-        for path in paths where (try? describe(path: path)) != nil { return path }
         throw CaptureError.noDevices(searched: paths.isEmpty ? "/dev/video*" : paths.joined(separator: ", "))
     }
 

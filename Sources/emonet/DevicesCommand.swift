@@ -20,12 +20,18 @@ struct Devices: ParsableCommand {
                 }
                 return
             }
-            let devices = VideoDevices.list()
+            let devices = VideoDevices.survey()
             if devices.isEmpty {
                 print("no video devices found (looked at /dev/video*)")
                 return
             }
-            print(devices.map(\.summary).joined(separator: "\n\n"))
+            let blocks = devices.map { device -> String in
+                switch device.result {
+                case .success(let info): return info.summary
+                case .failure(let error): return "\(device.path): \(error.localizedDescription)"
+                }
+            }
+            print(blocks.joined(separator: "\n\n"))
         }
     }
 }

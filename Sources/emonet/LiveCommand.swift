@@ -91,19 +91,17 @@ struct Live: ParsableCommand {
                 LiveMessages.say(quiet ? "headless: a summary every 5 s on stderr" : "headless: one JSON line per frame on stdout")
             }
 
+            // The window first: if it cannot open, nothing has started yet.
+            var window: LiveWindow?
+            if windowed {
+                do { window = try makeWindow(title: "EmoNet — \(source.description)", source: source) } catch {
+                    source.close()
+                    throw error
+                }
+            }
             let signals = SignalStopper { pipeline.stop() }
             pipeline.start()
-            if windowed {
-                let window = try LiveWindow(title: "EmoNet — \(source.description)", width: source.width, height: source.height)
-                window.onScreenshot = { image in
-                    let path = "emonet-screenshot-\(Int(Date().timeIntervalSince1970)).png"
-                    do {
-                        try ImageFile.writePNG(image, path: path)
-                        LiveMessages.say("screenshot saved to \(path)")
-                    } catch {
-                        LiveMessages.say("screenshot failed: \(error.localizedDescription)")
-                    }
-                }
+            if let window {
                 let userQuit: Bool
                 do { userQuit = try window.run(sink: displaySink, stats: pipeline.stats) } catch {
                     pipeline.stop()
@@ -118,6 +116,20 @@ struct Live: ParsableCommand {
             LiveMessages.say((signals.fired ? "stopped: " : "finished: ") + summary.line)
             if let error { throw error }
         }
+    }
+
+    private func makeWindow(title: String, source: FrameSource) throws -> LiveWindow {
+        let window = try LiveWindow(title: title, width: source.width, height: source.height)
+        window.onScreenshot = { image in
+            let path = "emonet-screenshot-\(Int(Date().timeIntervalSince1970)).png"
+            do {
+                try ImageFile.writePNG(image, path: path)
+                LiveMessages.say("screenshot saved to \(path)")
+            } catch {
+                LiveMessages.say("screenshot failed: \(error.localizedDescription)")
+            }
+        }
+        return window
     }
 
     private func openSource() throws -> FrameSource {
