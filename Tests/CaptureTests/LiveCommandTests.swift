@@ -1,0 +1,118 @@
+// `emonet live` and `emonet devices` end to end, as a user runs them: the built executable against the
+// emulated camera (preloaded), headless. Checks the JSON lines, the one-line errors, a clean Ctrl-C with
+// a summary, and an unplug in the middle. Runs that need the emotion model skip while it is absent.
+import Foundation
+import TestSupport
+import XCTest
+
+final class LiveCommandTests: XCTestCase {
+    private struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
+    }
+
+    private var modelPath: String { TestPaths.repositoryRoot.appendingPathComponent("models/emonet.safetensors").path }
+
+    /// Runs emonet with the emulator preloaded; `interruptAfterLines` sends SIGINT once stdout has that many lines.
+    private func emonet(_ arguments: [String], environment: [String: String] = [:], frames: String? = nil,
+                        interruptAfterLines: Int? = nil, timeout: Double = 60) throws -> Run {
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
+        let directory = TestPaths.temporaryDirectory("emonet-live")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var env = ProcessInfo.processInfo.environment
+        env["LD_PRELOAD"] = try EmulatedCamera.library()
+        env["EMONET_EMU_DEVICE"] = EmulatedCamera.devicePath
+        env["EMONET_EMU_SIZE"] = frames == nil ? "\(EmulatedCamera.width)x\(EmulatedCamera.height)" : "640x480"
+        env["EMONET_EMU_FRAMES"] = try frames ?? EmulatedCamera.writeFrames(faces: 1)
+        env.removeValue(forKey: "DISPLAY")
+        env.removeValue(forKey: "WAYLAND_DISPLAY")
+        for (key, value) in environment { env[key] = value }
+        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = env
+        process.currentDirectoryURL = TestPaths.repositoryRoot
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        var interrupted = false
+        while process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            if let lines = interruptAfterLines, !interrupted,
+               ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n").count >= lines {
+                kill(process.processIdentifier, SIGINT)
+                interrupted = true
+            }
+        }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            XCTFail("emonet \(arguments.joined(separator: " ")) hung")
+        }
+        return Run(status: process.terminationStatus,
+                   stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    private func requireModel() throws {
+        guard FileManager.default.fileExists(atPath: modelPath) else {
+            throw XCTSkip("needs the emotion model \(modelPath) (make train)")
+        }
+    }
+
+    func testDevicesDescribesTheEmulatedCamera() throws {
+        let run = try emonet(["devices", EmulatedCamera.devicePath])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("\(EmulatedCamera.devicePath): EmoNet emulated camera (driver emonet-emu"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("320x240 @ 30 fps"), run.stdout)
+    }
+
+    func testAMissingModelIsOneClearLine() throws {
+        let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--model", "/nonexistent/m.safetensors"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("emonet: model file /nonexistent/m.safetensors not found: train one with `make train"),
+                      run.stderr)
+        XCTAssertTrue(run.stdout.isEmpty)
+    }
+
+    func testHeadlessLivePrintsJSONLinesAndStopsCleanlyOnCtrlC() throws {
+        try requireModel()
+        let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--detect-every", "2"],
+                             interruptAfterLines: 15)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 15)
+        var previous = -1
+        for line in lines {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            let frame = try XCTUnwrap(object["frame"] as? Int)
+            XCTAssertGreaterThan(frame, previous, "frames in order")
+            previous = frame
+            XCTAssertNotNil(object["time"] as? Double)
+            XCTAssertNotNil(object["faces"] as? [[String: Any]])
+        }
+        XCTAssertTrue(run.stderr.contains("emonet: stopped: "), run.stderr)
+        XCTAssertTrue(run.stderr.contains("processed"), run.stderr)
+    }
+
+    func testAnUnplugEndsLiveWithASummaryAndOneErrorLine() throws {
+        try requireModel()
+        let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window"],
+                             environment: ["EMONET_EMU_UNPLUG_AFTER": "20"])
+        XCTAssertEqual(run.status, 1)
+        let messages = run.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(messages.last, "emonet: camera \(EmulatedCamera.devicePath) was disconnected after 20 frames (ENODEV)", run.stderr)
+        XCTAssertTrue(messages.contains { $0.hasPrefix("emonet: finished: 20 frames captured") }, run.stderr)
+        XCTAssertLessThanOrEqual(run.stdout.split(separator: "\n").count, 20)
+    }
+}
