@@ -67,6 +67,7 @@ struct CascadeScanner {
     /// The Haar node's feature value times the variance factor (OpenCV's float arithmetic).
     @inline(__always)
     static func haarValue(_ n: UnsafePointer<HaarNode>, _ p: UnsafePointer<UInt32>, _ factor: Float) -> Float {
+        // OpenCV: ret = w0*s0 + w1*s1; if (w2 != 0) ret += w2*s2.
         var v = n.pointee.w0 * rectSum(p, n.pointee.o00, n.pointee.o01, n.pointee.o02, n.pointee.o03)
             + n.pointee.w1 * rectSum(p, n.pointee.o10, n.pointee.o11, n.pointee.o12, n.pointee.o13)
         if n.pointee.w2 != 0 {
@@ -86,7 +87,7 @@ struct CascadeScanner {
                     var total = 0.0
                     for _ in 0..<stage.treeCount {
                         let value = CascadeScanner.haarValue(n, p, factor)
-                        total += Double(value < n.pointee.threshold ? n.pointee.leftValue : n.pointee.rightValue)
+                        total += value < n.pointee.threshold ? n.pointee.leftValue : n.pointee.rightValue
                         n += 1
                     }
                     if total < Double(stage.threshold) { return -s }

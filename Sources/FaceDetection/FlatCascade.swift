@@ -15,9 +15,10 @@ struct HaarNode {
     var o20: Int32, o21: Int32, o22: Int32, o23: Int32
     var w0: Float, w1: Float, w2: Float
     var threshold: Float
-    /// Stumps: leaf values. Trees: unused (see `leftChild`/`rightChild`).
-    var leftValue: Float
-    var rightValue: Float
+    /// Stumps: leaf values, widened to double once here (OpenCV adds them to a double sum).
+    /// Trees: unused (see `leftChild`/`rightChild`).
+    var leftValue: Double
+    var rightValue: Double
     /// Trees: child node index (> 0) or -leaf (<= 0), relative to the tree.
     var leftChild: Int32
     var rightChild: Int32
@@ -96,8 +97,8 @@ final class FlatCascade: @unchecked Sendable {
                         n.leftChild = Int32(node.left)
                         n.rightChild = Int32(node.right)
                         // For stumps (left 0, right -1) the leaves are the two values.
-                        n.leftValue = tree.leaves[max(0, -node.left)]
-                        n.rightValue = tree.leaves[max(0, -node.right)]
+                        n.leftValue = Double(tree.leaves[max(0, -node.left)])
+                        n.rightValue = Double(tree.leaves[max(0, -node.right)])
                         haar.append(n)
                     case .lbp:
                         let f = cascade.lbpFeatures[node.featureIndex]
@@ -122,7 +123,8 @@ final class FlatCascade: @unchecked Sendable {
         self.subsets = subsets
     }
 
-    /// OpenCV's CV_SUM_OFS / CV_TILTED_OFS corner offsets for up to three rectangles.
+    /// OpenCV's CV_SUM_OFS / CV_TILTED_OFS corner offsets for up to three rectangles (a missing
+    /// third rectangle has weight 0, which the scanner tests, as OpenCV does).
     static func haarNode(_ f: HaarCascade.HaarFeature, stride: Int, tiltedPlane: Int) -> HaarNode {
         var o = [Int32](repeating: 0, count: 12)
         var w: [Float] = [0, 0, 0]

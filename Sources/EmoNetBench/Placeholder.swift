@@ -1,1 +1,0 @@
-// EmoNetBench: work in progress; replaced as the module lands.

@@ -1,0 +1,17 @@
+// EmoNetBench: `EmoNetBench <benchmark> [options]`. Each benchmark lives in its own file, prints a
+// table and writes JSON under bench-results/; this file only dispatches on the first argument.
+import Foundation
+
+let benchArguments = Array(CommandLine.arguments.dropFirst(2))
+do {
+    switch CommandLine.arguments.dropFirst().first {
+    case "detector": try runDetectorBench(benchArguments)
+    case "pipeline": try PipelineBench.run(arguments: benchArguments)
+    default:
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector [options]\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("EmoNetBench: \(error)\n".utf8))
+    exit(1)
+}

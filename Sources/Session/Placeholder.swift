@@ -1,1 +1,0 @@
-// Session: work in progress; replaced as the module lands.

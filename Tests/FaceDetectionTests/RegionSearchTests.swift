@@ -1,0 +1,27 @@
+// Region-of-interest search finds a face again near where it was, and nothing far from it.
+import FaceDetection
+import ImageIO
+import Imaging
+import TestSupport
+import XCTest
+
+final class RegionSearchTests: XCTestCase {
+    func testFindsTheSameFacesNearPreviousBoxes() throws {
+        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/fr_two_people.jpg").path)
+        let detector = FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml"))
+        let p = DetectionParameters(scaleFactor: 1.2, minNeighbors: 5, minSize: PixelSize(60))
+        let full = detector.detect(gray, parameters: p)
+        XCTAssertEqual(full.count, 2)
+        let tracked = detector.detect(in: gray, around: full.map(\.box), parameters: p)
+        XCTAssertEqual(tracked.count, full.count)
+        for face in full {
+            let best = tracked.map { $0.box.iou(face.box) }.max() ?? 0
+            XCTAssertGreaterThan(best, 0.8, "face \(face.box) not found again (best IoU \(best))")
+        }
+        // Shifted by a few pixels (the face moved): still found.
+        let moved = full.map { Rect(x: $0.box.x + 8, y: $0.box.y - 6, width: $0.box.width, height: $0.box.height) }
+        XCTAssertEqual(detector.detect(in: gray, around: moved, parameters: p).count, full.count)
+        // A region with no face yields nothing.
+        XCTAssertTrue(detector.detect(in: gray, around: [Rect(x: 500, y: 500, width: 80, height: 80)], parameters: p).isEmpty)
+    }
+}
