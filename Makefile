@@ -92,3 +92,13 @@ demo: build $(DEMO_CLIP)
 			echo "No display: ran headless; one JSON line per frame is in $(DEMO_DIR)/demo.jsonl ($$(wc -l < $(DEMO_DIR)/demo.jsonl) frames)."; \
 		fi; \
 	fi
+
+## bench-detector: our Haar face detector vs OpenCV's detectMultiScale on ../shared/media photos
+## scaled to 640x480, (1.1,5,30) and (1.2,5,60), one thread then two; OpenCV is timed first, then
+## EmoNetBench checks it got the same pixels and boxes. Table on stdout, JSON in bench-results/detector.json.
+.PHONY: bench-detector
+bench-detector: deps $(VENV)/.ready
+	$(SWIFT) build -c release --product EmoNetBench
+	$(VENV)/bin/python scripts/bench_opencv_detector.py --media $(SHARED)/media --out bench-results/detector_opencv.json
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" detector --media $(SHARED)/media \
+		--opencv bench-results/detector_opencv.json --out bench-results/detector.json
