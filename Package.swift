@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs"]),
         .target(name: "Capture", dependencies: ["CV4L2", "Pipeline", "Imaging"]),
         .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging"]),
+        // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
+        .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
         .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO"]),
         .executableTarget(
             name: "emonet",
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "TestSupport"]),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
