@@ -1,14 +1,25 @@
 // The live path: a capture thread reads the source as fast as it delivers and hands each frame to a
 // latest-frame-wins slot; a serial background queue processes whatever frame is newest and hands the
-// result to the sinks. The capture thread never waits for processing.
+// result to the sinks. The capture thread never waits for processing (`.dropStale`, for cameras);
+// with `.waitForProcessing` (replay of files and sessions) it reads the next frame while the previous
+// one is processed, then waits for it, so no frame is ever dropped.
 // Lifecycle: start() once; the run ends at the end of the stream, on a source or processing error, or on
 // stop(); then the source is closed, the last frame in the slot is processed, and every sink gets
 // pipelineDidFinish exactly once, on the processing queue, before waitUntilFinished() returns.
 import Dispatch
 import Foundation
 
+/// What the capture thread does when processing is slower than the source.
+public enum FrameDropPolicy: Sendable {
+    /// Replace the waiting frame with the newest one (live cameras: latency stays low).
+    case dropStale
+    /// Wait until the previous frame was processed (replay: every frame is processed, in order).
+    case waitForProcessing
+}
+
 public final class LivePipeline: @unchecked Sendable {
     public let source: FrameSource
+    public let dropPolicy: FrameDropPolicy
     public let stats = PipelineStats()
     private let processor: FrameProcessor
     private let sinks: [FrameSink]
@@ -20,12 +31,16 @@ public final class LivePipeline: @unchecked Sendable {
     private var stopRequested = false
     private var failure: Error?
     private var processingFailed = false
+    /// With `.waitForProcessing`: one permit per frame that may be in the slot or being processed.
+    private let processedSignal = DispatchSemaphore(value: 1)
 
     /// Called once on the processing queue after the sinks were told the run finished.
     public var onFinish: ((PipelineSummary, Error?) -> Void)?
 
-    public init(source: FrameSource, processor: FrameProcessor, sinks: [FrameSink]) {
+    public init(source: FrameSource, processor: FrameProcessor, sinks: [FrameSink],
+                dropPolicy: FrameDropPolicy = .dropStale) {
         self.source = source
+        self.dropPolicy = dropPolicy
         self.processor = processor
         self.sinks = sinks
     }
@@ -85,6 +100,7 @@ public final class LivePipeline: @unchecked Sendable {
             }
             guard let frame else { break }
             stats.recordCaptured(frame)
+            if dropPolicy == .waitForProcessing { processedSignal.wait() }
             if slot.put(frame) { queue.async { [self] in drain() } }
             stats.recordDropped(total: slot.dropped)
         }
@@ -98,6 +114,7 @@ public final class LivePipeline: @unchecked Sendable {
 
     private func drain() {
         while let frame = slot.take() {
+            defer { if dropPolicy == .waitForProcessing { processedSignal.signal() } }
             lock.lock()
             let skip = processingFailed
             lock.unlock()
