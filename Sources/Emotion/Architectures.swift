@@ -40,7 +40,9 @@ public enum Architectures {
         }
         layers.append(.flatten("flatten"))
         if dropout > 0 { layers.append(.dropout("head.dropout1", dropout)) }
-        layers += [.dense("head.fc1", hidden), .relu("head.relu")]
+        // Batch norm in the head too: without it the hidden dense layer's units can all be pushed
+        // negative early in training, ReLU then zeroes every one and the network outputs a constant.
+        layers += [.dense("head.fc1", hidden, bias: false), .batchNorm("head.bn", hidden), .relu("head.relu")]
         if dropout > 0 { layers.append(.dropout("head.dropout2", dropout)) }
         layers.append(.dense("head.fc2", classes))
         return ModelSpec(inputShape: [1, side, side], layers: layers)

@@ -7,8 +7,9 @@ public final class Sequential {
     /// Threads the batch is split over, in forward and backward.
     public var workers: Int = 1
 
-    /// Builds the layers and initialises weights (He-normal for conv/dense weights, zero biases,
-    /// γ=1 β=0 for batch norm) from `seed`.
+    /// Builds the layers and initialises weights from `seed`: He-normal for conv/dense weights, zero
+    /// biases, γ=1 β=0 for batch norm, except the final dense layer, whose weights start at std 0.01
+    /// so the first predictions are near uniform (loss ≈ log K) and the first gradients are mild.
     public init(spec: ModelSpec, seed: UInt64 = 1) throws {
         try spec.validate()
         self.spec = spec
@@ -42,7 +43,13 @@ public final class Sequential {
             case "dense":
                 let inputs = shape.reduce(1, *)
                 let dense = Dense(name: s.name, inputFeatures: inputs, outputFeatures: s.outputFeatures!, bias: s.bias ?? true)
-                if initialize { heNormal(dense.weight, fanIn: inputs, &random) }
+                if initialize {
+                    if index == spec.layers.count - 1 {
+                        for i in 0..<dense.weight.value.count { dense.weight.value[i] = random.normal() * 0.01 }
+                    } else {
+                        heNormal(dense.weight, fanIn: inputs, &random)
+                    }
+                }
                 layer = dense
             default:
                 throw NeuralNetError.badArchitecture("layer '\(s.name)': unknown type '\(s.type)'")

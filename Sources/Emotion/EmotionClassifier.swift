@@ -1,0 +1,46 @@
+// The classifier the product runs: faces (boxes in a gray frame) in, seven probabilities each out,
+// all faces of a frame in one batch. Optional mirror test-time augmentation doubles the batch.
+// Not thread-safe: one instance per processing queue (its buffers are reused call after call).
+import Imaging
+import NeuralNet
+
+public final class EmotionClassifier {
+    public let model: EmotionModel
+    /// `.flip` averages each face with its mirror image (twice the work, usually a little more accurate).
+    public var testTimeAugmentation: TestTimeAugmentation
+    private let input = Tensor(shape: [0])
+    private let probabilities = Tensor(shape: [0])
+
+    public init(model: EmotionModel, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1) {
+        precondition(testTimeAugmentation != .crops, "crops TTA is for evaluation; live classification uses none or flip")
+        self.model = model
+        self.testTimeAugmentation = testTimeAugmentation
+        model.network.workers = workers
+    }
+
+    public convenience init(path: String, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1) throws {
+        self.init(model: try EmotionModel.read(path: path), testTimeAugmentation: testTimeAugmentation, workers: workers)
+    }
+
+    /// Seven probabilities (EmotionLabel order) for each face box of `image`.
+    public func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+        guard !faces.isEmpty else { return [] }
+        let side = FERDataset.side, pixels = side * side, k = EmotionLabel.allCases.count
+        let mirrored = testTimeAugmentation == .flip
+        let n = faces.count * (mirrored ? 2 : 1)
+        input.reshape([n, 1, side, side])
+        for (i, box) in faces.enumerated() {
+            FaceCrop.extract(image, box: box, normalization: model.normalization, into: input.data + i * pixels)
+            if mirrored {
+                let src = input.data + i * pixels, dst = input.data + (faces.count + i) * pixels
+                for y in 0..<side { for x in 0..<side { dst[y * side + x] = src[y * side + side - 1 - x] } }
+            }
+        }
+        SoftmaxCrossEntropy.softmax(model.network.forward(input, training: false), into: probabilities)
+        return (0..<faces.count).map { i in
+            (0..<k).map { c in
+                mirrored ? (probabilities[i * k + c] + probabilities[(faces.count + i) * k + c]) / 2 : probabilities[i * k + c]
+            }
+        }
+    }
+}
