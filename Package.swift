@@ -54,8 +54,10 @@ let package = Package(
         // Benchmarks (`make bench`): each prints a table and writes JSON under bench-results/.
         .executableTarget(
             name: "EmoNetBench",
-            dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture"],
+            dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture",
+                           "CAllocationCounter"],
             swiftSettings: fastMath),
+        .target(name: "CAllocationCounter"),
 
         // MARK: - Tests
         .target(name: "V4L2Emulator", path: "Tests/V4L2Emulator",
