@@ -1,0 +1,197 @@
+// session.json: what a session directory holds and how it was made, so a replay can check that it runs
+// the same model, detector and settings. Written at the start (end state "recording") and rewritten at
+// the end, each time to a temporary file that is fsynced and renamed over the old one, so a crash leaves
+// either the old or the new manifest, never a torn one. A manifest still saying "recording" after the
+// process is gone means the recording was interrupted (crash, kill -9, power loss).
+import Foundation
+
+/// The files of a session directory.
+public enum SessionFiles {
+    public static let manifest = "session.json"
+    /// Concatenated JPEG images (also playable as MJPEG: `ffplay -f mjpeg frames.mjpeg`).
+    public static let frames = "frames.mjpeg"
+    /// Fixed-size records locating each frame in `frames` with its index, timestamp and CRC-32.
+    public static let index = "frames.index"
+    /// One JSON line per processed frame (FrameResult.jsonLine), the same lines `emonet live` prints.
+    public static let results = "results.jsonl"
+    /// Optional, with --annotated-video.
+    public static let annotatedVideo = "annotated.mp4"
+}
+
+/// The pipeline settings a session was recorded with; replay compares them field by field.
+public struct SessionSettings: Codable, Equatable, Sendable {
+    public var detectEvery: Int
+    public var smoothing: Double
+    public var matchThreshold: Double
+    public var maxMissedFrames: Int
+    /// Full-frame detection parameters of CascadeFaceFinder, e.g. "scale 1.2, neighbours 4, min 24, width 320".
+    public var detector: String
+
+    public init(detectEvery: Int, smoothing: Double, matchThreshold: Double, maxMissedFrames: Int, detector: String) {
+        self.detectEvery = detectEvery
+        self.smoothing = smoothing
+        self.matchThreshold = matchThreshold
+        self.maxMissedFrames = maxMissedFrames
+        self.detector = detector
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case detectEvery = "detect_every", smoothing, matchThreshold = "match_threshold"
+        case maxMissedFrames = "max_missed_frames", detector
+    }
+}
+
+/// A file the results depend on, by path and content hash.
+public struct FileFingerprint: Codable, Equatable, Sendable {
+    public var path: String
+    public var sha256: String?
+
+    public init(path: String, sha256: String?) {
+        self.path = path
+        self.sha256 = sha256
+    }
+
+    /// The fingerprint of the file at `path` (sha256 nil when it cannot be read).
+    public static func of(path: String) -> FileFingerprint {
+        FileFingerprint(path: path, sha256: SHA256.hex(fileAt: path))
+    }
+}
+
+public struct SessionManifest: Codable, Equatable, Sendable {
+    public static let formatName = "emonet-session"
+    public static let currentVersion = 1
+
+    public struct Source: Codable, Equatable, Sendable {
+        public var description: String
+        public var width: Int
+        public var height: Int
+        public var framesPerSecond: Double
+        public init(description: String, width: Int, height: Int, framesPerSecond: Double) {
+            self.description = description
+            self.width = width
+            self.height = height
+            self.framesPerSecond = framesPerSecond
+        }
+        enum CodingKeys: String, CodingKey { case description, width, height, framesPerSecond = "fps" }
+    }
+
+    public enum State: String, Codable, Sendable {
+        /// Still being written, or interrupted if no process is writing it.
+        case recording
+        /// Ended at the end of the stream or when the user stopped it.
+        case completed
+        /// Ended by an error (see `message`); the frames before it are kept.
+        case failed
+    }
+
+    public var format = SessionManifest.formatName
+    public var version = SessionManifest.currentVersion
+    public var software: String
+    public var softwareVersion: String
+    /// ISO 8601, UTC.
+    public var startedAt: String
+    public var endedAt: String?
+    public var source: Source
+    public var model: FileFingerprint
+    public var cascade: FileFingerprint
+    public var settings: SessionSettings
+    public var jpegQuality: Int
+    public var state: State
+    public var message: String?
+    /// Frames written when the manifest was last rewritten (the index is authoritative).
+    public var frames: Int
+
+    public init(softwareVersion: String, startedAt: Date = Date(), source: Source, model: FileFingerprint,
+                cascade: FileFingerprint, settings: SessionSettings, jpegQuality: Int) {
+        software = "emonet"
+        self.softwareVersion = softwareVersion
+        self.startedAt = Self.timestamp(startedAt)
+        self.source = source
+        self.model = model
+        self.cascade = cascade
+        self.settings = settings
+        self.jpegQuality = jpegQuality
+        state = .recording
+        frames = 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, software, softwareVersion = "software_version", startedAt = "started_at"
+        case endedAt = "ended_at", source, model, cascade, settings, jpegQuality = "jpeg_quality", state, message, frames
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    // MARK: - Reading and writing
+
+    /// Reads and checks `dir/session.json`.
+    public static func read(directory: String) throws -> SessionManifest {
+        let path = (directory as NSString).appendingPathComponent(SessionFiles.manifest)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SessionError.unreadable(directory, reason: FileManager.default.fileExists(atPath: path)
+                                          ? "\(SessionFiles.manifest) cannot be read" : "no \(SessionFiles.manifest) (not a session directory)")
+        }
+        // The format and version first, so a newer or foreign file gets a precise message.
+        struct Header: Decodable { var format: String?; var version: Int? }
+        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw SessionError.invalid(path, field: "(document)", expected: "a JSON object")
+        }
+        guard header.format == formatName else {
+            throw SessionError.invalid(path, field: "format", expected: "\"\(formatName)\", found \(header.format.map { "\"\($0)\"" } ?? "none")")
+        }
+        guard header.version == currentVersion else {
+            throw SessionError.invalid(path, field: "version", expected: "\(currentVersion), found \(header.version.map(String.init) ?? "none") (written by another emonet version)")
+        }
+        do {
+            return try JSONDecoder().decode(SessionManifest.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw SessionError.invalid(path, field: key.stringValue, expected: "a value (it is missing)")
+        } catch let DecodingError.typeMismatch(type, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw SessionError.invalid(path, field: field, expected: "a \(type)")
+        } catch {
+            throw SessionError.invalid(path, field: "(document)", expected: "a session manifest (\(error))")
+        }
+    }
+
+    /// Writes `dir/session.json` crash-safely: temporary file, fsync, rename, fsync of the directory.
+    public func write(directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(self) + Data("\n".utf8)
+        try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(SessionFiles.manifest))
+    }
+}
+
+/// Whole-file replacement that a crash cannot tear.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SessionError.unwritable(path, reason: systemMessage(errno)) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failure = n < 0 ? errno : ENOSPC; return }
+                offset += n
+            }
+        }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        close(fd)
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)
+            throw SessionError.unwritable(path, reason: systemMessage(failure))
+        }
+        let dir = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+}

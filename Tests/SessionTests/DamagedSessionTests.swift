@@ -1,0 +1,131 @@
+// Sessions that were cut short or damaged: an interrupted recording (incomplete last record) replays
+// cleanly up to its last complete frame; truncated or corrupted frame data ends the replay with an
+// error naming the record, after delivering every frame before it; bad manifests name the field.
+import Foundation
+import Pipeline
+@testable import Session
+import TestSupport
+import XCTest
+
+final class DamagedSessionTests: XCTestCase {
+    private func recorded(frames: Int) throws -> (dir: String, count: Int) {
+        let dir = TestPaths.temporaryDirectory("damaged").appendingPathComponent("s").path
+        let live = try RecordReplayTests.record(to: dir, frames: frames)
+        return (dir, live.count)
+    }
+
+    private func readAll(_ dir: String) throws -> (frames: Int, error: Error?) {
+        let source = try SessionSource(directory: dir)
+        var count = 0
+        do {
+            while try source.nextFrame() != nil { count += 1 }
+        } catch {
+            return (count, error)
+        }
+        return (count, nil)
+    }
+
+    func testAnIncompleteLastIndexRecordIsTheEndOfAnInterruptedRecording() throws {
+        let (dir, count) = try recorded(frames: 20)
+        let index = dir + "/" + SessionFiles.index
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: index))
+        try handle.truncate(atOffset: UInt64(16 + 40 * (count - 1) + 17))
+        try handle.close()
+        let (frames, error) = try readAll(dir)
+        XCTAssertNil(error)
+        XCTAssertEqual(frames, count - 1)
+    }
+
+    func testTruncatedFrameDataStopsAtTheDamagedRecordAfterTheFramesBeforeIt() throws {
+        let (dir, count) = try recorded(frames: 20)
+        let reader = try FrameStoreReader(directory: dir)
+        var records: [FrameRecord] = []
+        while let (record, _) = try reader.next() { records.append(record) }
+        XCTAssertEqual(records.count, count)
+        let cut = records[count - 3]  // cut in the middle of the third-last frame
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: dir + "/" + SessionFiles.frames))
+        try handle.truncate(atOffset: cut.offset + UInt64(cut.length / 2))
+        try handle.close()
+        let (frames, error) = try readAll(dir)
+        XCTAssertEqual(frames, count - 3)
+        guard case SessionError.damaged(let path, let frame, let reason)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertEqual(path, dir)
+        XCTAssertEqual(frame, count - 3)
+        XCTAssertTrue(reason.contains("truncated"), reason)
+        XCTAssertTrue(error!.localizedDescription.contains("stopped there"), error!.localizedDescription)
+    }
+
+    func testACorruptedByteIsCaughtByTheChecksum() throws {
+        let (dir, _) = try recorded(frames: 10)
+        let path = dir + "/" + SessionFiles.frames
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let reader = try FrameStoreReader(directory: dir)
+        _ = try reader.next()
+        let (second, _) = try XCTUnwrap(try reader.next())
+        bytes[Int(second.offset) + Int(second.length) / 2] ^= 0x5A
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (frames, error) = try readAll(dir)
+        XCTAssertEqual(frames, 1)
+        guard case SessionError.damaged(_, 1, let reason)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertTrue(reason.contains("checksum"), reason)
+    }
+
+    func testReplayThroughThePipelineKeepsTheResultsBeforeTheDamage() throws {
+        let (dir, count) = try recorded(frames: 20)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: dir + "/" + SessionFiles.frames))
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size - 100)
+        try handle.close()
+        let (results, error) = try RecordReplayTests.replay(dir)
+        XCTAssertEqual(results.count, count - 1)
+        XCTAssertNotNil(error as? SessionError)
+    }
+
+    func testManifestErrorsNameTheFileAndField() throws {
+        let dir = TestPaths.temporaryDirectory("manifest")
+        XCTAssertThrowsError(try SessionManifest.read(directory: dir.path)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("not a session directory"), error.localizedDescription)
+        }
+        var manifest = RecordReplayTests.manifest()
+        try manifest.write(directory: dir.path)
+        XCTAssertEqual(try SessionManifest.read(directory: dir.path), manifest)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/session.json.tmp"))
+        let path = dir.path + "/session.json"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 7")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SessionManifest.read(directory: dir.path)) { error in
+            guard case SessionError.invalid(let file, "version", let expected) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, path)
+            XCTAssertTrue(expected.contains("found 7"), expected)
+        }
+        manifest.format = "something-else"
+        try manifest.write(directory: dir.path)
+        XCTAssertThrowsError(try SessionManifest.read(directory: dir.path))
+        try "{\"format\":\"emonet-session\",\"version\":1}".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SessionManifest.read(directory: dir.path)) { error in
+            guard case SessionError.invalid(_, let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertFalse(field.isEmpty)
+        }
+    }
+
+    func testSettingDifferencesAreListed() {
+        let manifest = RecordReplayTests.manifest()
+        XCTAssertEqual(manifest.differences(replayingWith: manifest.model, cascade: manifest.cascade, settings: manifest.settings), [])
+        var settings = manifest.settings
+        settings.detectEvery = 1
+        let changes = manifest.differences(replayingWith: FileFingerprint(path: "other", sha256: "cc"), cascade: manifest.cascade,
+                                           settings: settings)
+        XCTAssertEqual(changes.count, 2)
+        XCTAssertTrue(changes[0].hasPrefix("model"), changes[0])
+        XCTAssertEqual(changes[1], "detect every 3 → 1 frames")
+    }
+
+    func testSHA256MatchesKnownDigests() {
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        XCTAssertEqual(SHA256.hex(long), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF43926)
+    }
+}
