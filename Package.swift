@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "TestSupport"]),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "TestSupport"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

@@ -12,12 +12,15 @@ public struct TimelineChart: Sendable {
         public var id: Int
         public var times: [Double]
         public var probabilities: [[Float]]
+        /// Time on screen for the panel's caption; nil sums the sample steps up to `gap`.
+        public var secondsOnScreen: Double?
 
-        public init(id: Int, times: [Double], probabilities: [[Float]]) {
+        public init(id: Int, times: [Double], probabilities: [[Float]], secondsOnScreen: Double? = nil) {
             precondition(times.count == probabilities.count, "one probability vector per time")
             self.id = id
             self.times = times
             self.probabilities = probabilities
+            self.secondsOnScreen = secondsOnScreen
         }
     }
 
@@ -77,7 +80,7 @@ public struct TimelineChart: Sendable {
                 }
                 canvas.polyline(points, color: SeriesPalette.color(for: label), thickness: 1.6, clip: area.frame)
             }
-            let seen = onScreenSeconds(track)
+            let seen = track.secondsOnScreen ?? onScreenSeconds(track)
             canvas.text(String(format: "track %d · %.1f s", track.id, seen), x: area.frame.x + 6, y: area.frame.y + 4,
                         size: textSize, color: .white)
         }

@@ -88,6 +88,7 @@ public final class ResultsSummary: FrameSink, @unchecked Sendable {
 
     /// The probability series of every track, for TimelineChart.
     public func timelineTracks() -> [TimelineChart.Track] {
+        let seconds = Dictionary(uniqueKeysWithValues: tracks().map { ($0.track, $0.secondsOnScreen) })
         lock.lock()
         defer { lock.unlock() }
         var series: [Int: (times: [Double], probabilities: [[Float]])] = [:]
@@ -97,7 +98,9 @@ public final class ResultsSummary: FrameSink, @unchecked Sendable {
                 series[face.track, default: ([], [])].probabilities.append(face.probabilities)
             }
         }
-        return series.keys.sorted().map { TimelineChart.Track(id: $0, times: series[$0]!.times, probabilities: series[$0]!.probabilities) }
+        return series.keys.sorted().map {
+            TimelineChart.Track(id: $0, times: series[$0]!.times, probabilities: series[$0]!.probabilities, secondsOnScreen: seconds[$0])
+        }
     }
 
     /// The timeline plot of this run.

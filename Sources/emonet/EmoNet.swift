@@ -16,5 +16,6 @@ struct EmoNet: ParsableCommand {
             Detect.self,
             Devices.self,
             Live.self,
+            Replay.self,
         ])
 }

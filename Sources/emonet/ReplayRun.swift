@@ -1,0 +1,142 @@
+// The work of one `emonet replay`: open the input, build the same processor as `emonet live`, run the
+// pipeline in its no-drop mode with the result sinks, then write the summary, the timeline and, for a
+// session, the comparison with the recording. Kept apart from the argument parsing in ReplayCommand.
+import Capture
+import Display
+import FaceDetection
+import Foundation
+import ImageIO
+import Pipeline
+import Plot
+import Session
+
+final class ReplayRun {
+    let command: Replay
+    let source: FrameSource
+    let session: SessionSource?
+    let processor: FrameProcessor
+    let configuration: PipelineConfiguration
+    let finder: CascadeFaceFinder
+    let jsonlPath: String?
+    let temporaryJSONL: String?
+    let csvPath: String?
+
+    init(command: Replay) throws {
+        self.command = command
+        // Everything that can fail on a missing file fails before decoding starts.
+        let classifier = try LiveModel.loadClassifier(path: command.model)
+        finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: command.cascade)))
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory)
+        if exists && isDirectory.boolValue {
+            let session = try SessionSource(directory: command.input, paced: command.realtime)
+            self.session = session
+            source = session
+        } else {
+            guard exists else { throw SessionError.unreadable(command.input, reason: "no such file or directory") }
+            session = nil
+            source = try VideoFile.open(path: command.input, paced: command.realtime)
+        }
+        let recorded = session?.manifest.settings
+        let alpha = command.smoothing.flatMap(Replay.alpha) ?? recorded.map { Float($0.smoothing) } ?? 0.4
+        configuration = PipelineConfiguration(detectEvery: command.detectEvery ?? recorded?.detectEvery ?? 5, smoothing: alpha,
+                                              matchThreshold: recorded?.matchThreshold ?? 0.3,
+                                              maxMissedFrames: recorded?.maxMissedFrames ?? 5)
+        processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
+
+        if let out = command.out {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                source.close()
+                throw SessionError.unwritable(out, reason: "cannot create the output directory")
+            }
+        }
+        jsonlPath = command.jsonl ?? command.out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
+        csvPath = command.csv ?? command.out.map { ($0 as NSString).appendingPathComponent("results.csv") }
+        // A session is always checked against its recording, so its lines are written somewhere.
+        temporaryJSONL = session != nil && jsonlPath == nil
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("emonet-replay-\(UUID().uuidString).jsonl").path : nil
+    }
+
+    func execute() throws {
+        let writer: ResultsWriter
+        do {
+            writer = try ResultsWriter(jsonlPath: jsonlPath ?? temporaryJSONL, csvPath: csvPath)
+        } catch {
+            source.close()
+            throw error
+        }
+        defer { if let temporaryJSONL { try? FileManager.default.removeItem(atPath: temporaryJSONL) } }
+        let summary = ResultsSummary()
+        var sinks: [FrameSink] = [writer, summary]
+        if !command.quiet && !command.window {
+            let total = session?.frameCountEstimate
+                ?? VideoFrameCount.estimate(path: command.input, width: source.width, height: source.height,
+                                            framesPerSecond: source.framesPerSecond)
+            sinks.append(ReplayProgressSink(total: total))
+        }
+        let display = DisplaySink()
+        if command.window { sinks.append(display) }
+        let pipeline = LivePipeline(source: source, processor: processor, sinks: sinks, dropPolicy: .waitForProcessing)
+        note("emonet: replaying \(source.description); detect every \(configuration.detectEvery) frames, smoothing \(configuration.smoothing)")
+
+        var liveWindow: LiveWindow?
+        if command.window {
+            do { liveWindow = try LiveWindow(title: "EmoNet replay — \(command.input)", width: source.width, height: source.height) } catch {
+                source.close()
+                throw error
+            }
+        }
+        let signals = SignalStopper { pipeline.stop() }
+        pipeline.start()
+        if let liveWindow {
+            if (try? liveWindow.run(sink: display, stats: pipeline.stats)) ?? true { pipeline.stop() }
+        }
+        let runError = pipeline.waitUntilFinished()
+        signals.cancel()
+        let stats = pipeline.stats.snapshot()
+        try writer.close()
+        note("emonet: " + (signals.fired ? "stopped: " : "finished: ") + stats.line)
+
+        try writeOutputs(summary: summary, stats: stats)
+        for line in summary.lines() { print(line) }
+        if let session { try compare(with: session) }
+        if let runError {
+            let where_ = session.map { "after \($0.framesRead) frames" } ?? "after \(stats.framesProcessed) frames"
+            note("emonet: input ended early \(where_); the results up to there were written")
+            throw runError
+        }
+    }
+
+    private func writeOutputs(summary: ResultsSummary, stats: PipelineSummary) throws {
+        guard let out = command.out else { return }
+        let summaryPath = (out as NSString).appendingPathComponent("summary.json")
+        let object = summary.json(input: command.input, pipeline: stats)
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        do { try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: summaryPath)) } catch {
+            throw SessionError.unwritable(summaryPath, reason: (error as NSError).localizedDescription)
+        }
+        let chart = summary.timeline(title: "Emotions over time — \((command.input as NSString).lastPathComponent)")
+        let panels = max(1, chart.shownTracks.count)
+        let image = chart.render(width: 1400, height: 140 + 190 * panels)
+        try ImageFile.writePNG(image, path: (out as NSString).appendingPathComponent("timeline.png"))
+        note("emonet: wrote results.jsonl, results.csv, summary.json and timeline.png to \(out)")
+    }
+
+    /// Says whether this replay reproduces the recording and, if not, what changed.
+    private func compare(with session: SessionSource) throws {
+        let manifest = session.manifest
+        if manifest.state == .recording {
+            note("emonet: the session was interrupted while recording (session.json still says \"recording\"); \(session.framesRead) complete frames were replayed")
+        }
+        let changes = manifest.differences(replayingWith: FileFingerprint.of(path: command.model),
+                                           cascade: FileFingerprint.of(path: CascadeLocator.resolve(command.cascade)),
+                                           settings: SessionSetup.settings(configuration, finder: finder))
+        for change in changes { print("changed since recording: \(change)") }
+        let recorded = (session.directory as NSString).appendingPathComponent(SessionFiles.results)
+        guard let replayed = jsonlPath ?? temporaryJSONL else { return }
+        let comparison = try ResultsComparison.compare(recorded: recorded, replayed: replayed)
+        print(changes.isEmpty ? comparison.line : comparison.line + " (expected: the model or settings changed)")
+    }
+}

@@ -1,0 +1,93 @@
+// `emonet replay` end to end, through the built executable with the real cascade detector and a
+// random-weight model: the shared face clip has faces, the no-face clip none, every frame is processed
+// and the outputs (JSON lines, CSV, summary, timeline) agree; a recorded session replays exactly.
+// The ../shared clips are skipped cleanly when absent.
+import Foundation
+import Session
+import TestSupport
+import XCTest
+
+final class ReplayCommandTests: XCTestCase {
+    private func emonet() throws -> String {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [bin, bin.deletingLastPathComponent()] where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("emonet").path) {
+            return dir.appendingPathComponent("emonet").path
+        }
+        throw XCTSkip("the emonet executable is not built next to the tests")
+    }
+
+    private func cascade() throws -> String {
+        let path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("needs Debian's opencv-data (\(path))") }
+        return path
+    }
+
+    /// Runs emonet with `arguments`; returns (status, stdout, stderr).
+    private func run(_ arguments: [String], timeout: Double = 240) throws -> (Int32, String, String) {
+        let process = Process(), out = Pipe(), err = Pipe()
+        process.executableURL = URL(fileURLWithPath: try emonet())
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var stdout = Data(), stderr = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        stderr = err.fileHandleForReading.readDataToEndOfFile()
+        XCTAssertTrue(ChildTest.wait(process, timeout: timeout), "emonet \(arguments) hung")
+        group.wait()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func jsonLines(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    private func replayClip(_ name: String) throws -> (out: String, lines: [[String: Any]], summary: [String: Any], stdout: String) {
+        let clip = try TestPaths.sharedFile("media/\(name)")
+        let out = TestPaths.temporaryDirectory("replay").path
+        let (status, stdout, stderr) = try run(["replay", clip.path, "--out", out, "--model", try TestModel.path(),
+                                                "--cascade", try cascade(), "--quiet"])
+        XCTAssertEqual(status, 0, stderr)
+        let lines = try jsonLines(out + "/results.jsonl")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        return (out, lines, summary, stdout)
+    }
+
+    func testTheSingleFaceClipHasFacesInMostFrames() throws {
+        let (out, lines, summary, stdout) = try replayClip("pyfeat_single_face.mp4")
+        XCTAssertGreaterThan(lines.count, 10)
+        XCTAssertEqual(lines.map { $0["frame"] as! Int }, Array(0..<lines.count), "every frame processed, in order")
+        let withFaces = lines.filter { !($0["faces"] as! [Any]).isEmpty }.count
+        XCTAssertGreaterThan(Double(withFaces) / Double(lines.count), 0.5, "faces in \(withFaces) of \(lines.count) frames")
+        XCTAssertEqual(summary["frames"] as? Int, lines.count)
+        XCTAssertEqual(summary["frames_with_faces"] as? Int, withFaces)
+        let tracks = summary["tracks"] as! [[String: Any]]
+        XCTAssertFalse(tracks.isEmpty)
+        let shares = (tracks[0]["share"] as! [String: Double]).values.reduce(0, +)
+        XCTAssertEqual(shares, 1, accuracy: 0.01)
+        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(String(csv[0]), ResultsWriter.csvHeader)
+        XCTAssertEqual(csv.count - 1, lines.map { ($0["faces"] as! [Any]).count }.reduce(0, +), "one CSV row per face")
+        let png = try Data(contentsOf: URL(fileURLWithPath: out + "/timeline.png"))
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertTrue(stdout.contains("track"), stdout)
+    }
+
+    func testTheNoFaceClipHasNone() throws {
+        let (_, lines, summary, _) = try replayClip("pyfeat_no_face.mp4")
+        XCTAssertGreaterThan(lines.count, 10)
+        XCTAssertTrue(lines.allSatisfy { ($0["faces"] as! [Any]).isEmpty })
+        XCTAssertEqual(summary["frames_with_faces"] as? Int, 0)
+        XCTAssertEqual((summary["tracks"] as! [Any]).count, 0)
+    }
+
+    func testAMissingInputIsOneClearLine() throws {
+        let (status, _, stderr) = try run(["replay", "/nonexistent/clip.mp4", "--model", try TestModel.path(), "--cascade", try cascade()])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(stderr.contains("/nonexistent/clip.mp4"), stderr)
+        XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+    }
+}
