@@ -35,6 +35,10 @@ struct Live: ParsableCommand {
     @Flag(help: "Run headless even when a display is available.")
     var noWindow = false
 
+    // Session feature hook (see LiveRecording.swift).
+    @Option(help: "Record a session (frames, per-frame results, session.json) into this new directory; replay it with `emonet replay DIR`.")
+    var record: String?
+
     @Option(help: "Full-frame face detection every N frames; in between only around tracked faces.")
     var detectEvery: Int = 5
 
@@ -71,6 +75,16 @@ struct Live: ParsableCommand {
             let source = try openSource()
             let configuration = PipelineConfiguration(detectEvery: detectEvery, smoothing: smoothingAlpha ?? 0.4)
             let processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
+            // Session feature hook: records with --record and on the `r` key (LiveRecording.swift).
+            let recording: LiveRecording
+            do {
+                recording = try LiveRecording(source: source, directory: record) {
+                    SessionSetup.manifest(source: source, modelPath: model, cascadePath: cascade, configuration: configuration, finder: finder)
+                }
+            } catch {
+                source.close()
+                throw error
+            }
             let env = ProcessInfo.processInfo.environment
             let windowed = !noWindow && (env["DISPLAY"] != nil || env["WAYLAND_DISPLAY"] != nil)
 
@@ -84,7 +98,7 @@ struct Live: ParsableCommand {
             } else {
                 sinks.append(JSONLinesSink())
             }
-            let pipeline = LivePipeline(source: source, processor: processor, sinks: sinks)
+            let pipeline = LivePipeline(source: recording.source, processor: processor, sinks: sinks + [recording])
             statsProvider = { pipeline.stats.snapshot() }
             LiveMessages.say("reading \(source.description); detect every \(detectEvery) frames, smoothing \(smoothing)")
             if !windowed {
@@ -94,7 +108,10 @@ struct Live: ParsableCommand {
             // The window first: if it cannot open, nothing has started yet.
             var window: LiveWindow?
             if windowed {
-                do { window = try makeWindow(title: "EmoNet — \(source.description)", source: source) } catch {
+                do {
+                    window = try makeWindow(title: "EmoNet — \(source.description)", source: source)
+                    window?.onRecordToggle = recording.toggle  // Session feature hook
+                } catch {
                     source.close()
                     throw error
                 }
@@ -111,6 +128,7 @@ struct Live: ParsableCommand {
                 if userQuit { pipeline.stop() }
             }
             let error = pipeline.waitUntilFinished()
+            recording.finish()  // Session feature hook
             signals.cancel()
             let summary = pipeline.stats.snapshot()
             LiveMessages.say((signals.fired ? "stopped: " : "finished: ") + summary.line)
