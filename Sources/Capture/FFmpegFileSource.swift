@@ -61,7 +61,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     deinit { close() }
 
     public var description: String {
-        String(format: "%@ (%dx%d via ffmpeg @ %g fps)", path, width, height, framesPerSecond)
+        "\(path) (\(width)x\(height) via ffmpeg @ \(String(format: "%g", framesPerSecond)) fps)"
     }
 
     public func nextFrame() throws -> Frame? {

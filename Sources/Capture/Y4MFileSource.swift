@@ -76,7 +76,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     deinit { try? handle.close() }
 
     public var description: String {
-        String(format: "%@ (%dx%d YUV4MPEG2 C%@ @ %g fps)", path, width, height, chroma, framesPerSecond)
+        "\(path) (\(width)x\(height) YUV4MPEG2 C\(chroma) @ \(String(format: "%g", framesPerSecond)) fps)"
     }
 
     public func nextFrame() throws -> Frame? {

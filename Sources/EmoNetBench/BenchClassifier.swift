@@ -1,6 +1,7 @@
 // The classifier the pipeline benchmark uses: the real emotion model when one is given. Without a model
 // the classify stage does no work (uniform probabilities) and the report says "no classifier", so such
 // numbers are never mistaken for the full pipeline's.
+import Emotion
 import Foundation
 import Imaging
 import Pipeline
@@ -15,6 +16,6 @@ enum BenchClassifier {
 
     static func make(modelPath: String?) throws -> (classifier: FaceClassifying, isReal: Bool) {
         guard let modelPath else { return (NotMeasured(), false) }
-        throw BenchError("--model \(modelPath): the emotion classifier is not in this build yet (Emotion.EmotionClassifier is pending)")
+        return (try EmotionClassifier(path: modelPath), true)
     }
 }

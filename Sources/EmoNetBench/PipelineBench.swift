@@ -42,7 +42,7 @@ enum PipelineBench {
         var k = 0
         func value() throws -> String {
             k += 1
-            guard k < arguments.count else { throw BenchError("\(arguments[k - 1]) needs a value") }
+            guard k < arguments.count else { throw PipelineBenchError("\(arguments[k - 1]) needs a value") }
             return arguments[k]
         }
         while k < arguments.count {
@@ -53,7 +53,7 @@ enum PipelineBench {
             case "--cascade": options.cascade = try value()
             case "--detect-every": options.detectEvery = Int(try value()) ?? 5
             case "--child-faces": childCase = Int(try value())
-            default: throw BenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every)")
+            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every)")
             }
             k += 1
         }
@@ -69,12 +69,12 @@ enum PipelineBench {
 
     private static func runParent(options: Options, arguments: [String]) throws {
         guard FileManager.default.fileExists(atPath: options.image) else {
-            throw BenchError("\(options.image) not found: run `make .build-demo/astronaut.png` (or pass --image PHOTO)")
+            throw PipelineBenchError("\(options.image) not found: run `make .build-demo/astronaut.png` (or pass --image PHOTO)")
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let library = executable.deletingLastPathComponent().appendingPathComponent("libV4L2Emulator.so").path
         guard FileManager.default.fileExists(atPath: library) else {
-            throw BenchError("\(library) not found: build it with `swift build -c release --product V4L2Emulator`")
+            throw PipelineBenchError("\(library) not found: build it with `swift build -c release --product V4L2Emulator`")
         }
         var results: [CaseResult] = []
         for faces in [1, 5] {
@@ -90,7 +90,7 @@ enum PipelineBench {
             let output = try capture(executable.path, ["pipeline"] + arguments + ["--child-faces", String(faces)], environment: env)
             guard let line = output.split(separator: "\n").last,
                   let result = try? JSONDecoder().decode(CaseResult.self, from: Data(line.utf8)) else {
-                throw BenchError("the \(faces)-face case printed no result:\n\(output)")
+                throw PipelineBenchError("the \(faces)-face case printed no result:\n\(output)")
             }
             results.append(result)
         }
@@ -124,15 +124,15 @@ enum PipelineBench {
                                                   "-t", "3", "-r", "30", "-pix_fmt", "yuyv422", "-f", "rawvideo", output])
         _ = status
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-        guard size >= 640 * 480 * 2 * 30 else { throw BenchError("ffmpeg made no frames from \(image)") }
+        guard size >= 640 * 480 * 2 * 30 else { throw PipelineBenchError("ffmpeg made no frames from \(image)") }
     }
 
     private static func printTable(_ results: [CaseResult]) {
         print("pipeline: 640x480 @ 30 fps from the emulated V4L2 camera (libv4l2 + libv4lconvert), real detector\(results.first?.classified == true ? " and classifier" : ", no classifier (no model given)")")
-        print("faces  seconds  captured  processed  dropped  processed fps  latency p50  latency p95  stages (mean ms)")
+        print("faces  found/frame  seconds  captured  processed  dropped  processed fps  latency p50  latency p95  stages (mean ms)")
         for r in results {
             let stages = PipelineStage.all.compactMap { s in r.stageMeansMs[s].map { "\(s) \(String(format: "%.1f", $0))" } }
-            print(String(format: "%5d  %7.1f  %8d  %9d  %7d  %13.1f  %8.1f ms  %8.1f ms  ", r.faces, r.seconds, r.captured,
+            print(String(format: "%5d  %11.2f  %7.1f  %8d  %9d  %7d  %13.1f  %8.1f ms  %8.1f ms  ", r.faces, r.meanFacesPerFrame, r.seconds, r.captured,
                          r.processed, r.dropped, r.processedFPS, r.latencyP50ms, r.latencyP95ms) + stages.joined(separator: ", "))
         }
     }
@@ -172,7 +172,7 @@ enum PipelineBench {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BenchError("\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.prefix(3).joined(separator: " ")) failed with status \(process.terminationStatus)")
+            throw PipelineBenchError("\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.prefix(3).joined(separator: " ")) failed with status \(process.terminationStatus)")
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -183,7 +183,7 @@ private final class FaceCounter: FrameSink, @unchecked Sendable {
     func pipeline(didProduce result: FrameResult, for frame: Frame) {}
 }
 
-struct BenchError: Error, CustomStringConvertible {
+struct PipelineBenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

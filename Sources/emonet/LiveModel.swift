@@ -1,4 +1,5 @@
 // The emotion model behind `emonet live`: where it is by default and how a missing one is explained.
+import Emotion
 import Foundation
 import Pipeline
 
@@ -13,16 +14,9 @@ enum LiveModel {
         }
     }
 
-    struct Unavailable: Error, LocalizedError {
-        let path: String
-        var errorDescription: String? {
-            "cannot classify with \(path): this build has no emotion classifier yet (Emotion.EmotionClassifier is pending)"
-        }
-    }
-
     /// The classifier for `path`; a missing file is a one-line error saying how to get a model.
     static func loadClassifier(path: String) throws -> FaceClassifying {
         guard FileManager.default.fileExists(atPath: path) else { throw Missing(path: path) }
-        throw Unavailable(path: path)
+        return try EmotionClassifier(path: path)
     }
 }

@@ -38,6 +38,7 @@ final class VideoFileTests: XCTestCase {
         XCTAssertEqual(source.width, 4)
         XCTAssertEqual(source.height, 2)
         XCTAssertEqual(source.framesPerSecond, 25)
+        XCTAssertTrue(source.description.hasSuffix("clip.y4m (4x2 YUV4MPEG2 C420jpeg @ 25 fps)"), source.description)
         let first = try XCTUnwrap(source.nextFrame())
         let second = try XCTUnwrap(source.nextFrame())
         XCTAssertNil(try source.nextFrame(), "end of file")
@@ -88,6 +89,7 @@ final class VideoFileTests: XCTestCase {
         XCTAssertEqual(source.width, 64)
         XCTAssertEqual(source.height, 48)
         XCTAssertEqual(source.framesPerSecond, 10)
+        XCTAssertTrue(source.description.hasSuffix("clip.mkv (64x48 via ffmpeg @ 10 fps)"), source.description)
         var frames: [Frame] = []
         while let frame = try source.nextFrame() { frames.append(frame) }
         source.close()
