@@ -1,5 +1,6 @@
 // The work done on one frame, in stage order: gray → detect (full frame every `detectEvery` frames,
-// a search around the tracked faces in between) → track → classify all faces in one batch → smooth.
+// a search around the tracked faces in between, and a full one right after that search lost a face)
+// → track → classify all faces in one batch → smooth.
 // Invariants: called from one queue at a time (it holds the tracker and smoother state); the result's
 // faces are in detection order with stable track IDs; per-stage seconds are measured on MonotonicClock.
 import Imaging
@@ -71,7 +72,8 @@ public final class FrameProcessor {
             framesSinceFullDetection = 0
         } else {
             boxes = regions.isEmpty ? [] : finder.findFaces(in: gray, around: regions)
-            framesSinceFullDetection += 1
+            // A tracked face the regional search lost (it moved fast, or left) gets a full search next frame.
+            framesSinceFullDetection = boxes.count < regions.count ? Int.max / 2 : framesSinceFullDetection + 1
         }
         lap(PipelineStage.detect)
 

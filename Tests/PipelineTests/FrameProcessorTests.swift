@@ -18,6 +18,16 @@ final class FrameProcessorTests: XCTestCase {
         XCTAssertEqual(finder.calls[1].regions, [face], "the regional search looks around the tracked face")
     }
 
+    func testAFaceLostByTheRegionalSearchTriggersAFullDetectionOnTheNextFrame() throws {
+        let a = Rect(x: 2, y: 2, width: 8, height: 8), b = Rect(x: 40, y: 2, width: 8, height: 8)
+        // Call 0 (full): two faces; call 1 (regional): only one of them; then both again.
+        let finder = ScriptedFinder { call in call == 1 ? [a] : [a, b] }
+        let processor = FrameProcessor(finder: finder, classifier: FixedClassifier(),
+                                       configuration: PipelineConfiguration(detectEvery: 10))
+        for i in 0..<4 { _ = try processor.process(frame(i)) }
+        XCTAssertEqual(finder.calls.map(\.full), [true, false, true, false])
+    }
+
     func testAllFacesOfAFrameAreClassifiedInOneBatchWithStableTrackIDs() throws {
         let boxes = [Rect(x: 0, y: 0, width: 40, height: 40), Rect(x: 100, y: 0, width: 40, height: 40),
                      Rect(x: 200, y: 0, width: 40, height: 40)]
