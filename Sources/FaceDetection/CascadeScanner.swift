@@ -10,6 +10,16 @@
 
 struct CascadeScanner {
     let cascade: FlatCascade
+    /// Use RowPrefilter for stump-based Haar cascades. Results are identical either way (tests
+    /// compare the two); debug builds default to the scalar path because unoptimised SIMD code is
+    /// some fifty times slower there.
+    var vectorPrefilter: Bool = CascadeScanner.vectorPrefilterByDefault
+
+    #if DEBUG
+    static let vectorPrefilterByDefault = false
+    #else
+    static let vectorPrefilterByDefault = true
+    #endif
 
     /// Appends the (x, y) of every accepted window of `level`, in scan order.
     func scan(level: PyramidLevel, planes: UnsafePointer<UInt32>, rows: Range<Int>? = nil,
@@ -19,6 +29,11 @@ struct CascadeScanner {
         var y = yRange.lowerBound
         // Rows are multiples of the step, as in OpenCV (its stripes are multiples of the step too).
         if y % step != 0 { y += step - y % step }
+        if vectorPrefilter && cascade.featureType == .haar && cascade.isStumpBased && !cascade.needsTilted
+            && level.positionsX > 0 {
+            scanWithPrefilter(level: level, planes: planes, firstRow: y, endRow: yRange.upperBound, into: &hits)
+            return
+        }
         while y < yRange.upperBound {
             var x = 0
             let row = planes + y * cascade.stride
@@ -31,6 +46,41 @@ struct CascadeScanner {
         }
     }
 
+    /// The same scan with the first stages computed eight windows at a time (RowPrefilter).
+    private func scanWithPrefilter(level: PyramidLevel, planes: UnsafePointer<UInt32>, firstRow: Int, endRow: Int,
+                                   into hits: inout [(x: Int32, y: Int32)]) {
+        let step = level.step
+        let count = (level.positionsX + step - 1) / step
+        let prefilter = RowPrefilter(cascade: cascade)
+        let covered = prefilter.stageCount
+        var reached = [Int64](repeating: 0, count: count + 8)
+        var factors = [Float](repeating: 0, count: count + 8)
+        reached.withUnsafeMutableBufferPointer { st in
+        factors.withUnsafeMutableBufferPointer { fa in
+            var y = firstRow
+            while y < endRow {
+                let row = planes + y * cascade.stride
+                prefilter.run(row: row, step: step, count: count, reached: st.baseAddress!, factor: fa.baseAddress!)
+                var k = 0
+                while k < count {
+                    let s = Int(st[k])
+                    let result: Int
+                    if fa[k] == 0 {
+                        result = -1            // low contrast: no extra skip
+                    } else if s < covered {
+                        result = -s
+                    } else {
+                        result = haarStumps(row + k * step, fa[k], fromStage: covered)
+                    }
+                    if result > 0 { hits.append((Int32(k * step), Int32(y))) }
+                    k += result == 0 ? 2 : 1
+                }
+                y += step
+            }
+        }
+        }
+    }
+
     /// OpenCV's runAt: -1 when the window is skipped (low contrast), -stage when rejected at
     /// `stage` (0 for the first), 1 when accepted by every stage.
     @inline(__always)
@@ -38,7 +88,7 @@ struct CascadeScanner {
         switch cascade.featureType {
         case .haar:
             guard let factor = varianceNormFactor(p) else { return -1 }
-            return cascade.isStumpBased ? haarStumps(p, factor) : haarTrees(p, factor)
+            return cascade.isStumpBased ? haarStumps(p, factor, fromStage: 0) : haarTrees(p, factor)
         case .lbp:
             return lbpTrees(p)
         }
@@ -76,13 +126,14 @@ struct CascadeScanner {
         return v * factor
     }
 
-    /// predictOrderedStump.
+    /// predictOrderedStump, from stage `first` on (earlier stages known to pass).
     @inline(__always)
-    func haarStumps(_ p: UnsafePointer<UInt32>, _ factor: Float) -> Int {
+    func haarStumps(_ p: UnsafePointer<UInt32>, _ factor: Float, fromStage first: Int) -> Int {
         cascade.haarNodes.withUnsafeBufferPointer { nodes in
             cascade.stages.withUnsafeBufferPointer { stages in
-                var n = nodes.baseAddress!
-                for s in 0..<stages.count {
+                guard first < stages.count else { return 1 }
+                var n = nodes.baseAddress! + stages[first].firstTree   // one node per stump
+                for s in first..<stages.count {
                     let stage = stages[s]
                     var total = 0.0
                     for _ in 0..<stage.treeCount {

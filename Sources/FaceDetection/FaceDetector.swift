@@ -30,6 +30,11 @@ public struct FaceDetector: Sendable {
 
     /// Every accepted window before grouping, in OpenCV's single-thread order, not clipped.
     public func rawWindows(_ image: GrayImage, parameters: DetectionParameters = DetectionParameters()) -> [Rect] {
+        rawWindows(image, parameters: parameters, vectorPrefilter: CascadeScanner.vectorPrefilterByDefault)
+    }
+
+    /// `rawWindows` with the scan path chosen explicitly (tests compare both).
+    func rawWindows(_ image: GrayImage, parameters: DetectionParameters, vectorPrefilter: Bool) -> [Rect] {
         let levels = PyramidSchedule.levels(imageWidth: image.width, imageHeight: image.height,
                                             windowWidth: cascade.windowWidth, windowHeight: cascade.windowHeight,
                                             parameters: parameters)
@@ -38,7 +43,7 @@ public struct FaceDetector: Sendable {
         let maxWidth = levels.map(\.width).max()!, maxHeight = levels.map(\.height).max()!
         let stride = maxWidth + 1, planeSize = stride * (maxHeight + 1)
         let flat = FlatCascade(cascade, stride: stride, planeSize: planeSize)
-        let scanner = CascadeScanner(cascade: flat)
+        let scanner = CascadeScanner(cascade: flat, vectorPrefilter: vectorPrefilter)
         let threads = max(1, min(parameters.threads, levels.count))
         let assignment = FaceDetector.shareOut(levels, rowLimits: rowLimits, among: threads)
 

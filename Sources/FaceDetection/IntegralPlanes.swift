@@ -10,6 +10,8 @@
 import Imaging
 
 final class IntegralPlanes {
+    /// Elements after the last plane: vector lanes past the end of a row may read them (unused).
+    static let padding = 64
     let stride: Int
     let planeSize: Int
     let tilted: Bool
@@ -21,7 +23,7 @@ final class IntegralPlanes {
         stride = maxWidth + 1
         planeSize = stride * (maxHeight + 1)
         self.tilted = tilted
-        planes = [UInt32](repeating: 0, count: planeSize * (tilted ? 3 : 2))
+        planes = [UInt32](repeating: 0, count: planeSize * (tilted ? 3 : 2) + IntegralPlanes.padding)
         resized = [UInt8](repeating: 0, count: maxWidth * maxHeight)
     }
 

@@ -1,5 +1,5 @@
 // The thread count changes only the speed: windows and boxes must be identical for 1, 2 and 3 threads.
-import FaceDetection
+@testable import FaceDetection
 import ImageIO
 import Imaging
 import TestSupport
@@ -17,5 +17,20 @@ final class ThreadingTests: XCTestCase {
             p.threads = threads
             XCTAssertEqual(detector.rawWindows(gray, parameters: p), raw1, "\(threads) threads")
         }
+    }
+}
+
+// The vector pre-pass (RowPrefilter) must not change a single window: compare it with the scalar
+// path on a real photo, on levels scanned with both steps (2 px below scale 2, 1 px above).
+final class VectorPrefilterTests: XCTestCase {
+    func testVectorAndScalarPathsFindTheSameWindows() throws {
+        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/dlib_2008_001322.jpg").path)
+            .resizedBilinear(width: 250, height: 188)
+        let detector = FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml"))
+        let p = DetectionParameters(scaleFactor: 1.15, minNeighbors: 0)
+        let scalar = detector.rawWindows(gray, parameters: p, vectorPrefilter: false)
+        let vector = detector.rawWindows(gray, parameters: p, vectorPrefilter: true)
+        XCTAssertFalse(scalar.isEmpty)
+        XCTAssertEqual(vector, scalar)
     }
 }

@@ -1,0 +1,100 @@
+// A vector pre-pass for stump-based Haar cascades (the frontal face cascades): for every window
+// position of one scan row it computes, eight positions at a time, the first `stageCount` stages —
+// where most windows are rejected — with the same float operations in the same order as the
+// scalar path, lane by lane, and stage sums in double; so each lane's outcome is bit-for-bit the
+// scalar one. The scanner then walks the row in OpenCV's order (including the skip after a stage-0
+// rejection) and finishes only the windows that passed these stages, starting at `stageCount`.
+//
+// Lanes past the end of the row read into padding at the end of the planes (never used); the
+// planes buffer carries that padding (IntegralPlanes.padding).
+
+struct RowPrefilter {
+    let cascade: FlatCascade
+    /// How many leading stages the vector pass evaluates.
+    let stageCount: Int
+
+    init(cascade: FlatCascade, stageCount: Int = 4) {
+        self.cascade = cascade
+        self.stageCount = min(stageCount, cascade.stages.count)
+    }
+
+    /// For the windows at x = k·step, k < count, of the row at `row`, fills `factor[k]` with the
+    /// variance-normalisation factor (0 when OpenCV's setWindow refuses the window: low contrast)
+    /// and `reached[k]` with the number of leading stages passed (0...stageCount; only meaningful
+    /// where the factor is not 0). Both buffers need `count + 8` elements.
+    func run(row: UnsafePointer<UInt32>, step: Int, count: Int,
+             reached: UnsafeMutablePointer<Int64>, factor: UnsafeMutablePointer<Float>) {
+        let scanner = CascadeScanner(cascade: cascade)
+        // Variance normalisation, scalar (once per window, not per feature). A real factor is
+        // 1/σ·… > 0, so 0 marks a refused window; the padding lanes stay 0 (dead).
+        for k in 0..<count { factor[k] = scanner.varianceNormFactor(row + k * step) ?? 0 }
+        for k in count..<(count + 8) { factor[k] = 0 }
+        cascade.haarNodes.withUnsafeBufferPointer { nodes in
+            var k = 0
+            while k < count {
+                let f = UnsafeRawPointer(factor + k).loadUnaligned(as: SIMD8<Float>.self)
+                var alive: SIMDMask<SIMD8<Int64>> = SIMD8<Double>(f) .!= SIMD8<Double>()
+                var passedStages = SIMD8<Int64>()
+                if any(alive) {
+                    let p = row + k * step
+                    var n = nodes.baseAddress!
+                    for s in 0..<stageCount {
+                        let stage = cascade.stages[s]
+                        var total = SIMD8<Double>()
+                        for _ in 0..<stage.treeCount {
+                            let value = step == 1 ? RowPrefilter.values1(n, p, f) : RowPrefilter.values2(n, p, f)
+                            let leaf = SIMD8<Float>(repeating: Float(n.pointee.rightValue))
+                                .replacing(with: Float(n.pointee.leftValue), where: value .< n.pointee.threshold)
+                            total += SIMD8<Double>(leaf)
+                            n += 1
+                        }
+                        let stagePassed: SIMDMask<SIMD8<Int64>> = total .>= SIMD8<Double>(repeating: Double(stage.threshold))
+                        alive = alive .& stagePassed
+                        passedStages.replace(with: SIMD8<Int64>(repeating: Int64(s + 1)), where: alive)
+                        if !any(alive) { break }
+                    }
+                }
+                UnsafeMutableRawPointer(reached + k).storeBytes(of: passedStages, as: SIMD8<Int64>.self)
+                k += 8
+            }
+        }
+    }
+
+    @inline(__always)
+    static func rectSums1(_ p: UnsafePointer<UInt32>, _ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> SIMD8<Float> {
+        @inline(__always) func load(_ o: Int32) -> SIMD8<UInt32> {
+            UnsafeRawPointer(p + Int(o)).loadUnaligned(as: SIMD8<UInt32>.self)
+        }
+        return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: load(a) &- load(b) &- load(c) &+ load(d)))
+    }
+
+    @inline(__always)
+    static func rectSums2(_ p: UnsafePointer<UInt32>, _ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> SIMD8<Float> {
+        @inline(__always) func load(_ o: Int32) -> SIMD8<UInt32> {
+            UnsafeRawPointer(p + Int(o)).loadUnaligned(as: SIMD16<UInt32>.self).evenHalf
+        }
+        return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: load(a) &- load(b) &- load(c) &+ load(d)))
+    }
+
+    /// Feature values of eight windows one pixel apart, as CascadeScanner.haarValue computes each.
+    @inline(__always)
+    static func values1(_ n: UnsafePointer<HaarNode>, _ p: UnsafePointer<UInt32>, _ f: SIMD8<Float>) -> SIMD8<Float> {
+        let m = n.pointee
+        let a: SIMD8<Float> = m.w0 * rectSums1(p, m.o00, m.o01, m.o02, m.o03)
+        let b: SIMD8<Float> = m.w1 * rectSums1(p, m.o10, m.o11, m.o12, m.o13)
+        var v = a + b
+        if m.w2 != 0 { v += m.w2 * rectSums1(p, m.o20, m.o21, m.o22, m.o23) }
+        return v * f
+    }
+
+    /// The same for eight windows two pixels apart.
+    @inline(__always)
+    static func values2(_ n: UnsafePointer<HaarNode>, _ p: UnsafePointer<UInt32>, _ f: SIMD8<Float>) -> SIMD8<Float> {
+        let m = n.pointee
+        let a: SIMD8<Float> = m.w0 * rectSums2(p, m.o00, m.o01, m.o02, m.o03)
+        let b: SIMD8<Float> = m.w1 * rectSums2(p, m.o10, m.o11, m.o12, m.o13)
+        var v = a + b
+        if m.w2 != 0 { v += m.w2 * rectSums2(p, m.o20, m.o21, m.o22, m.o23) }
+        return v * f
+    }
+}
