@@ -14,8 +14,8 @@ enum BenchClassifier {
         }
     }
 
-    static func make(modelPath: String?) throws -> (classifier: FaceClassifying, isReal: Bool) {
+    static func make(modelPath: String?, workers: Int) throws -> (classifier: FaceClassifying, isReal: Bool) {
         guard let modelPath else { return (NotMeasured(), false) }
-        return (try EmotionClassifier(path: modelPath), true)
+        return (try EmotionClassifier(path: modelPath, workers: workers), true)
     }
 }

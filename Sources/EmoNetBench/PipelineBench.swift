@@ -15,6 +15,8 @@ enum PipelineBench {
         var model: String?
         var cascade: String?
         var detectEvery = 5
+        /// Threads of the classifier's forward pass (1, as `emonet live` uses).
+        var workers = 1
     }
 
     struct CaseResult: Codable {
@@ -52,8 +54,9 @@ enum PipelineBench {
             case "--model": options.model = try value()
             case "--cascade": options.cascade = try value()
             case "--detect-every": options.detectEvery = Int(try value()) ?? 5
+            case "--workers": options.workers = Int(try value()) ?? 1
             case "--child-faces": childCase = Int(try value())
-            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every)")
+            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every --workers)")
             }
             k += 1
         }
@@ -141,7 +144,7 @@ enum PipelineBench {
 
     private static func runCase(faces: Int, options: Options) throws -> CaseResult {
         let finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: options.cascade)))
-        let classifier = try BenchClassifier.make(modelPath: options.model)
+        let classifier = try BenchClassifier.make(modelPath: options.model, workers: options.workers)
         let camera = try V4L2Camera(path: device, request: .init(width: 640, height: 480, framesPerSecond: 30))
         let processor = FrameProcessor(finder: finder, classifier: classifier.classifier,
                                        configuration: PipelineConfiguration(detectEvery: options.detectEvery))
