@@ -102,3 +102,13 @@ bench-detector: deps $(VENV)/.ready
 	$(VENV)/bin/python scripts/bench_opencv_detector.py --media $(SHARED)/media --out bench-results/detector_opencv.json
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" detector --media $(SHARED)/media \
 		--opencv bench-results/detector_opencv.json --out bench-results/detector.json
+
+## bench-pipeline: the live path under load: 640x480 at 30 fps with one face and with five, streamed by the
+## emulated V4L2 camera through libv4l2/libv4lconvert, the detector, tracker and (with a model) classifier.
+## Processed fps, drops, latency p50/p95; JSON in bench-results/pipeline.json.
+.PHONY: bench-pipeline
+bench-pipeline: deps $(DEMO_IMAGE)
+	$(SWIFT) build -c release --product EmoNetBench
+	$(SWIFT) build -c release --product V4L2Emulator
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" pipeline --image $(DEMO_IMAGE) \
+		$(if $(wildcard models/emonet.safetensors),--model models/emonet.safetensors)
