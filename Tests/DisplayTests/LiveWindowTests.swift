@@ -16,10 +16,24 @@ final class LiveWindowTests: XCTestCase {
         guard let xvfb = ["/usr/bin/xvfb-run", "/bin/xvfb-run"].first(where: FileManager.default.isExecutableFile) else {
             throw XCTSkip("no display and no xvfb-run: window tests skipped")
         }
+        let selector = "DisplayTests.LiveWindowTests/\(name.replacingOccurrences(of: "()", with: ""))"
+        // Parallel test workers each start an Xvfb: random starting display numbers (and one retry) keep
+        // two of them from racing for the same one.
+        var output = "", status: Int32 = -1
+        for _ in 0..<2 {
+            (status, output) = try runUnderXvfb(xvfb, selector: selector)
+            if status == 0 || !output.contains("Xvfb failed to start") { break }
+        }
+        XCTAssertTrue(output.contains("Executed 1 test"), "the child ran no test:\n\(output)")
+        XCTAssertEqual(status, 0, "window test \(selector) under Xvfb failed:\n\(output)")
+        return false
+    }
+
+    private func runUnderXvfb(_ xvfb: String, selector: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: xvfb)
-        let selector = "DisplayTests.LiveWindowTests/\(name.replacingOccurrences(of: "()", with: ""))"
-        process.arguments = ["-a", "-s", "-screen 0 1024x768x24", CommandLine.arguments[0], selector]
+        process.arguments = ["-a", "-n", String(Int.random(in: 100...900)), "-s", "-screen 0 1024x768x24",
+                             CommandLine.arguments[0], selector]
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-xvfb-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -31,9 +45,7 @@ final class LiveWindowTests: XCTestCase {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: log)
-        XCTAssertTrue(output.contains("Executed 1 test"), "the child ran no test:\n\(output)")
-        XCTAssertEqual(process.terminationStatus, 0, "window test \(selector) under Xvfb failed:\n\(output)")
-        return false
+        return (process.terminationStatus, output)
     }
 
     private let happy = EmotionPalette.color(for: .happy)
