@@ -1,7 +1,7 @@
 // The real face detector behind the pipeline's FaceFinding protocol, tuned for real time:
-// full-frame searches run on a copy scaled down to at most `detectionWidth` pixels wide (boxes are
-// scaled back), regional searches run at full resolution around the tracked faces, where they are cheap,
-// on both cores when several faces are tracked.
+// searches run on a copy scaled down to at most `detectionWidth` pixels wide (boxes are scaled back):
+// a full scan every few frames, and in between scans of small regions around the tracked faces, on both
+// cores when several faces are tracked.
 import Dispatch
 import FaceDetection
 import Foundation
@@ -33,27 +33,45 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
     }
 
     public func findFaces(in image: GrayImage) -> [Rect] {
-        guard image.width > detectionWidth else { return detector.detect(image, parameters: parameters).map(\.box) }
-        let scale = Double(image.width) / Double(detectionWidth)
-        let height = max(1, Int((Double(image.height) / scale).rounded()))
-        let small = image.resizedBilinear(width: detectionWidth, height: height)
-        let sx = Double(image.width) / Double(detectionWidth), sy = Double(image.height) / Double(height)
-        return detector.detect(small, parameters: parameters).map { d in
-            Rect(x: Int((Double(d.box.x) * sx).rounded()), y: Int((Double(d.box.y) * sy).rounded()),
-                 width: Int((Double(d.box.width) * sx).rounded()), height: Int((Double(d.box.height) * sy).rounded()))
-        }
+        let (small, sx, sy) = scaledDown(image)
+        return detector.detect(small, parameters: parameters).map { scaleUp($0.box, sx, sy) }
     }
 
-    /// Regions are shared out between `regionThreads` threads (each region is a separate small scan);
-    /// results from neighbouring regions that overlap (IoU > 0.5) are merged as the detector does.
+    /// The frame at most `detectionWidth` wide, and the factors that map its pixels back.
+    private func scaledDown(_ image: GrayImage) -> (GrayImage, Double, Double) {
+        guard image.width > detectionWidth else { return (image, 1, 1) }
+        let height = max(1, Int((Double(image.height) * Double(detectionWidth) / Double(image.width)).rounded()))
+        return (image.resizedBilinear(width: detectionWidth, height: height),
+                Double(image.width) / Double(detectionWidth), Double(image.height) / Double(height))
+    }
+
+    private func scaleUp(_ r: Rect, _ sx: Double, _ sy: Double) -> Rect {
+        Rect(x: Int((Double(r.x) * sx).rounded()), y: Int((Double(r.y) * sy).rounded()),
+             width: Int((Double(r.width) * sx).rounded()), height: Int((Double(r.height) * sy).rounded()))
+    }
+
+    private func scaleDown(_ r: Rect, _ sx: Double, _ sy: Double) -> Rect {
+        Rect(x: Int((Double(r.x) / sx).rounded()), y: Int((Double(r.y) / sy).rounded()),
+             width: Int((Double(r.width) / sx).rounded()), height: Int((Double(r.height) / sy).rounded()))
+    }
+
+    /// Regions are shared out between `regionThreads` threads (each region is a separate small scan).
     public func findFaces(in image: GrayImage, around regions: [Rect]) -> [Rect] {
-        let threads = min(regionThreads, regions.count)
-        guard threads > 1 else { return detector.detect(in: image, around: regions, parameters: regionParameters).map(\.box) }
-        let parts = RegionResults(count: threads)
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let mine = stride(from: t, to: regions.count, by: threads).map { regions[$0] }
-            parts.store(detector.detect(in: image, around: mine, parameters: regionParameters), at: t)
+        // The same scaled-down frame as full searches: a quarter of the pixels, and faces stay well above
+        // the cascade's 24 px window at live sizes.
+        let (small, sx, sy) = scaledDown(image)
+        let scaled = regions.map { scaleDown($0, sx, sy) }
+        let threads = min(regionThreads, scaled.count)
+        let parts = RegionResults(count: max(threads, 1))
+        if threads <= 1 {
+            parts.store(detector.detect(in: small, around: scaled, parameters: regionParameters), at: 0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let mine = stride(from: t, to: scaled.count, by: threads).map { scaled[$0] }
+                parts.store(detector.detect(in: small, around: mine, parameters: regionParameters), at: t)
+            }
         }
+        // Overlapping results of neighbouring regions are merged as the detector does (IoU > 0.5).
         var found: [Detection] = []
         for d in parts.all {
             if let i = found.firstIndex(where: { $0.box.iou(d.box) > 0.5 }) {
@@ -62,7 +80,7 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
                 found.append(d)
             }
         }
-        return found.map(\.box)
+        return found.map { scaleUp($0.box, sx, sy) }
     }
 }
 
