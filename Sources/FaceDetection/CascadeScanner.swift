@@ -5,6 +5,8 @@
 // that extra step. The skip makes which windows are evaluated data-dependent, so the scan must
 // follow this order to find OpenCV's windows.
 //
+// For stump-based Haar cascades (the frontal face ones) the first stages of a whole row are
+// computed eight windows at a time by RowPrefilter, then the row is walked in the same order.
 // The hot loops read the integral planes through raw pointers; offsets were checked on load to stay
 // inside the window, and windows stay inside the level (x < positionsX, y < positionsY).
 
