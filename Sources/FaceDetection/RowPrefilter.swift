@@ -24,13 +24,18 @@ struct RowPrefilter {
     /// where the factor is not 0). Both buffers need `count + 8` elements.
     func run(row: UnsafePointer<UInt32>, step: Int, count: Int,
              reached: UnsafeMutablePointer<Int64>, factor: UnsafeMutablePointer<Float>) {
-        let scanner = CascadeScanner(cascade: cascade)
-        // Variance normalisation, scalar (once per window, not per feature). A real factor is
-        // 1/σ·… > 0, so 0 marks a refused window; the padding lanes stay 0 (dead).
-        for k in 0..<count { factor[k] = scanner.varianceNormFactor(row + k * step) ?? 0 }
+        // Variance normalisation, eight windows at a time with CascadeScanner.varianceNormFactor's
+        // double arithmetic (IEEE sqrt and division are exact per lane). A real factor is 1/σ·… > 0,
+        // so 0 marks a refused window; lanes past `count` are set to 0 (dead).
+        var k = 0
+        while k < count {
+            let f = step == 1 ? normFactors(row + k, load1) : normFactors(row + 2 * k, load2)
+            UnsafeMutableRawPointer(factor + k).storeBytes(of: f, as: SIMD8<Float>.self)
+            k += 8
+        }
         for k in count..<(count + 8) { factor[k] = 0 }
         cascade.haarNodes.withUnsafeBufferPointer { nodes in
-            var k = 0
+            k = 0
             while k < count {
                 let f = UnsafeRawPointer(factor + k).loadUnaligned(as: SIMD8<Float>.self)
                 var alive: SIMDMask<SIMD8<Int64>> = SIMD8<Double>(f) .!= SIMD8<Double>()
@@ -58,6 +63,34 @@ struct RowPrefilter {
                 k += 8
             }
         }
+    }
+
+    @inline(__always)
+    private func load1(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt32>.self)
+    }
+
+    @inline(__always)
+    private func load2(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt32>.self).evenHalf
+    }
+
+    /// OpenCV's setWindow for eight windows: nf = area·Σq − (Σs)² in double, factor = float(1/√nf),
+    /// refused (0) unless nf > 0 and area·factor < 0.1.
+    @inline(__always)
+    private func normFactors(_ p: UnsafePointer<UInt32>, _ load: (UnsafePointer<UInt32>) -> SIMD8<UInt32>) -> SIMD8<Float> {
+        let (a, b, c, d) = cascade.normOffsets
+        let q = p + cascade.planeSize
+        let sum = SIMD8<Int32>(truncatingIfNeeded: load(p + a) &- load(p + b) &- load(p + c) &+ load(p + d))
+        let squares = load(q + a) &- load(q + b) &- load(q + c) &+ load(q + d)
+        let area = SIMD8<Double>(repeating: cascade.normArea)
+        let s = SIMD8<Double>(sum)
+        let nf = area * SIMD8<Double>(squares) - s * s
+        let positive: SIMDMask<SIMD8<Int64>> = nf .> SIMD8<Double>()
+        let factor = SIMD8<Float>(1.0 / nf.squareRoot())
+        let contrasted: SIMDMask<SIMD8<Int64>> = area * SIMD8<Double>(factor) .< SIMD8<Double>(repeating: 1e-1)
+        // Widening a float to double and back is exact, so the kept factors are unchanged.
+        return SIMD8<Float>(SIMD8<Double>(factor).replacing(with: 0, where: .!(positive .& contrasted)))
     }
 
     @inline(__always)
