@@ -112,3 +112,22 @@ bench-pipeline: deps $(DEMO_IMAGE)
 	$(SWIFT) build -c release --product V4L2Emulator
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" pipeline --image $(DEMO_IMAGE) \
 		$(if $(wildcard models/emonet.safetensors),--model models/emonet.safetensors)
+
+# ---------------------------------------------------------------------------------------------------------
+## bench-replay: `emonet replay` throughput on the ../shared/media clips, one and two cores (taskset), against
+## the `fer` package's video analysis (TFLite model, OpenCV Haar with our detector parameters) on the same
+## clips. fer comes from PyPI into its own venv (it pulls TensorFlow and PyTorch); fer 25.x still imports
+## pkg_resources, which setuptools dropped in 81. Table on stdout, JSON in bench-results/replay.json.
+BENCH_REPLAY_VENV := .build-bench-replay/venv
+
+$(BENCH_REPLAY_VENV)/.ready:
+	python3 -m venv $(BENCH_REPLAY_VENV)
+	$(BENCH_REPLAY_VENV)/bin/pip install -q --upgrade pip
+	$(BENCH_REPLAY_VENV)/bin/pip install -q fer "setuptools<81"
+	touch $@
+
+.PHONY: bench-replay
+bench-replay: deps $(BENCH_REPLAY_VENV)/.ready
+	$(SWIFT) build -c release --product emonet
+	$(SWIFT) build -c release --product EmoNetBench
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" replay --media $(SHARED)/media --python $(BENCH_REPLAY_VENV)/bin/python

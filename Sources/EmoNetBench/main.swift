@@ -7,6 +7,8 @@ do {
     switch CommandLine.arguments.dropFirst().first {
     case "detector": try runDetectorBench(benchArguments)
     case "pipeline": try PipelineBench.run(arguments: benchArguments)
+    case "network": try runNetworkBench(Array(benchArguments))
+    case "replay": try ReplayBench.run(arguments: benchArguments)
     default:
         FileHandle.standardError.write(Data("usage: EmoNetBench detector [options]\n".utf8))
         exit(2)

@@ -1,0 +1,157 @@
+// `EmoNetBench replay`: offline replay throughput on the ../shared/media clips, on one and on two cores,
+// against the `fer` Python package's video analysis of the same clip. Both sides run as child processes
+// pinned with taskset (their decoders inherit the pinning): ours is the shipped `emonet replay` (every
+// frame processed, none dropped), timed end to end including start-up; fer runs scripts/bench_fer_video.py
+// with its OpenCV Haar detector set to our full-scan parameters (scale 1.2, 4 neighbours, faces from
+// 48 px at 640 wide). fer detects on every frame; ours does a full scan every 5th frame and tracks in
+// between (the product's default), so a --detect-every 1 row is reported too.
+// Without models/emonet.safetensors the classifier is a random-weight network of the shipped
+// architecture (same compute, labelled "random weights" in the report).
+import Emotion
+import Foundation
+
+enum ReplayBench {
+    struct Row: Codable {
+        var clip: String
+        var implementation: String
+        var cores: Int
+        var detectEvery: Int?
+        var frames: Int
+        var seconds: Double
+        var framesPerSecond: Double
+        var facesFound: Int?
+    }
+
+    struct BenchError: Error, CustomStringConvertible {
+        let description: String
+        init(_ text: String) { description = text }
+    }
+
+    static func run(arguments: [String]) throws {
+        var media = "../shared/media", model: String?, python = ProcessInfo.processInfo.environment["EMONET_BENCH_PYTHON"]
+        var clips = ["pyfeat_single_face.mp4", "pyfeat_WolfgangLanger_Pexels.mp4", "pyfeat_no_face.mp4"]
+        var k = 0
+        while k < arguments.count {
+            let key = arguments[k]
+            guard k + 1 < arguments.count else { throw BenchError("\(key) needs a value") }
+            switch key {
+            case "--media": media = arguments[k + 1]
+            case "--model": model = arguments[k + 1]
+            case "--python": python = arguments[k + 1]
+            case "--clips": clips = arguments[k + 1].split(separator: ",").map(String.init)
+            default: throw BenchError("unknown option \(key) (options: --media --model --python --clips a.mp4,b.mp4)")
+            }
+            k += 2
+        }
+        let emonet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
+        guard FileManager.default.isExecutableFile(atPath: emonet) else {
+            throw BenchError("\(emonet) is not built: swift build -c release --product emonet")
+        }
+        let (modelPath, modelNote) = try resolveModel(model)
+        print("replay throughput; classifier: \(modelNote)")
+        var rows: [Row] = []
+        for clip in clips {
+            let path = (media as NSString).appendingPathComponent(clip)
+            guard FileManager.default.fileExists(atPath: path) else { print("  \(path): absent, skipped"); continue }
+            for cores in [1, 2] {
+                for every in [5, 1] {
+                    let row = try runOurs(emonet, clip: path, model: modelPath, cores: cores, detectEvery: every)
+                    rows.append(row)
+                    printRow(row)
+                }
+                if let python {
+                    if let row = try runFer(python, clip: path, cores: cores) { rows.append(row); printRow(row) }
+                } else if cores == 1 {
+                    print("  fer: not run (set EMONET_BENCH_PYTHON or --python; `make bench-replay` does)")
+                }
+            }
+        }
+        printRatios(rows)
+        try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        struct Report: Codable { var classifier: String; var rows: [Row] }
+        try encoder.encode(Report(classifier: modelNote, rows: rows)).write(to: URL(fileURLWithPath: "bench-results/replay.json"))
+        print("written: bench-results/replay.json")
+    }
+
+    /// The shipped model, or a random-weight one of its architecture written to a temporary file.
+    static func resolveModel(_ given: String?) throws -> (String, String) {
+        if let given { return (given, given) }
+        if FileManager.default.fileExists(atPath: "models/emonet.safetensors") { return ("models/emonet.safetensors", "models/emonet.safetensors") }
+        var config = TrainingConfig()
+        if let data = FileManager.default.contents(atPath: "models/emonet.config.json") {
+            config = try TrainingConfig.decode(json: data, file: "models/emonet.config.json")
+        }
+        var data = FERDataset()
+        for i in 0..<14 {
+            data.pixels += (0..<2304).map { UInt8(truncatingIfNeeded: $0 * (i + 3) % 251) }
+            data.labels.append(UInt8(i % 7))
+            data.splits.append(.training)
+        }
+        let trainer = try Trainer(config: config, train: data, validation: data)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(config.architecture).safetensors").path
+        try trainer.modelFile().write(path: path)
+        return (path, "random weights, architecture \(config.architecture) (models/emonet.safetensors absent)")
+    }
+
+    static func runOurs(_ emonet: String, clip: String, model: String, cores: Int, detectEvery: Int) throws -> Row {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-replay-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (seconds, output) = try timed(["taskset", "-c", cores == 1 ? "0" : "0,1", emonet, "replay", clip, "--quiet",
+                                           "--detect-every", String(detectEvery), "--model", model, "--jsonl", out + ".jsonl"])
+        let lines = (try? String(contentsOfFile: out + ".jsonl", encoding: .utf8))?.split(separator: "\n") ?? []
+        try? FileManager.default.removeItem(atPath: out + ".jsonl")
+        guard !lines.isEmpty else { throw BenchError("emonet replay \(clip) produced no results:\n\(output)") }
+        let faces = lines.map { $0.components(separatedBy: "\"track\"").count - 1 }.reduce(0, +)
+        return Row(clip: (clip as NSString).lastPathComponent, implementation: "emonet", cores: cores, detectEvery: detectEvery,
+                   frames: lines.count, seconds: seconds, framesPerSecond: Double(lines.count) / seconds, facesFound: faces)
+    }
+
+    static func runFer(_ python: String, clip: String, cores: Int) throws -> Row? {
+        let (seconds, output) = try timed(["taskset", "-c", cores == 1 ? "0" : "0,1", python, "scripts/bench_fer_video.py", clip])
+        // The script prints one JSON object: {"frames": N, "seconds": S, "faces": F}, timing analyze() only.
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let frames = object["frames"] as? Int, let analyze = object["seconds"] as? Double else {
+            print("  fer on \((clip as NSString).lastPathComponent): failed after \(String(format: "%.1f", seconds)) s:\n\(output.suffix(800))")
+            return nil
+        }
+        return Row(clip: (clip as NSString).lastPathComponent, implementation: "fer", cores: cores, detectEvery: 1,
+                   frames: frames, seconds: analyze, framesPerSecond: Double(frames) / analyze, facesFound: object["faces"] as? Int)
+    }
+
+    /// Runs a command; returns wall seconds and its stdout+stderr. Fails on a non-zero exit.
+    static func timed(_ command: [String]) throws -> (Double, String) {
+        let process = Process(), pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let start = Date()
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        let output = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw BenchError("\(command.joined(separator: " ")) failed (\(process.terminationStatus)):\n\(output.suffix(1500))")
+        }
+        return (seconds, output)
+    }
+
+    static func printRow(_ r: Row) {
+        let detail = r.implementation == "fer" ? "fer (detect every frame)" : "emonet (detect every \(r.detectEvery ?? 5))"
+        print(String(format: "  %-34@ %-26@ %d core%@ %5d frames %7.2f s %7.1f fps  faces %d", r.clip, detail, r.cores,
+                     r.cores == 1 ? " " : "s", r.frames, r.seconds, r.framesPerSecond, r.facesFound ?? -1))
+    }
+
+    static func printRatios(_ rows: [Row]) {
+        for fer in rows where fer.implementation == "fer" {
+            for ours in rows where ours.implementation == "emonet" && ours.clip == fer.clip && ours.cores == fer.cores {
+                print(String(format: "  ratio %@, %d core%@, emonet detect-every %d / fer: %.2fx", fer.clip, fer.cores,
+                             fer.cores == 1 ? "" : "s", ours.detectEvery ?? 5, ours.framesPerSecond / fer.framesPerSecond))
+            }
+        }
+    }
+}

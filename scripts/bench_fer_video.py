@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Reference side of `EmoNetBench replay`: the `fer` package's video analysis of one clip.
+
+Times fer's Video.analyze() with its TFLite emotion model and OpenCV Haar detector (mtcnn off), with the
+detector set to EmoNet's full-scan parameters (scale 1.2, 4 neighbours, faces from 48 px), inference on
+every frame, nothing saved or annotated. Prints one JSON line: {"frames": N, "seconds": S, "faces": F}.
+Run from the venv that `make bench-replay` builds (pip install fer).
+"""
+import json
+import os
+import sys
+import tempfile
+import time
+import logging
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+logging.disable(logging.WARNING)
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: bench_fer_video.py CLIP", file=sys.stderr)
+        return 2
+    from fer.fer import FER  # fer 25.x's package __init__ no longer re-exports FER
+    from fer.classes import Video
+
+    detector = FER(mtcnn=False, use_tflite=True, scale_factor=1.2, min_neighbors=4, min_face_size=48)
+    with tempfile.TemporaryDirectory() as outdir:
+        video = Video(sys.argv[1], outdir=outdir)
+        start = time.perf_counter()
+        rows = video.analyze(detector, display=False, frequency=1, save_frames=False, save_video=False,
+                             annotate_frames=False, zip_images=False)
+        seconds = time.perf_counter() - start
+    frames = len(rows)
+    # Each row is one frame's detections (a list of faces, or a dict keyed "box0", ... by fer version).
+    def count(row):
+        if isinstance(row, dict):
+            return sum(1 for k in row if str(k).startswith("box"))
+        return len(row)
+    faces = sum(count(row) for row in rows)
+    print(json.dumps({"frames": frames, "seconds": seconds, "faces": faces}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
