@@ -50,6 +50,42 @@ test: deps
 clean:
 	rm -rf .build
 
+# ---------------------------------------------------------------------------------------------------------
+## train: train the emotion model with the shipped model's recipe (models/emonet.config.json) into
+## $(RUN)/; interrupt at will: running it again resumes from the last finished epoch.
+DATA ?= $(SHARED)/data/fer2013/fer2013-train-publictest.csv.gz
+RUN ?= runs/train
+TRAIN_CONFIG ?= models/emonet.config.json
+
+train: build
+	@test -f "$(DATA)" || { echo "make train: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
+	@mkdir -p $(RUN)
+	@if [ -f $(RUN)/emonet.checkpoint.safetensors ]; then \
+		echo "Resuming $(RUN) (log: $(RUN)/train.log)"; \
+		$(BIN) train --data "$(DATA)" --out $(RUN)/emonet.safetensors --resume $(RUN)/emonet.checkpoint.safetensors 2>&1 | tee -a $(RUN)/train.log; \
+	else \
+		$(BIN) train --data "$(DATA)" --out $(RUN)/emonet.safetensors --config $(TRAIN_CONFIG) 2>&1 | tee -a $(RUN)/train.log; \
+	fi
+
+## eval: the shipped model on PublicTest (the validation split), without and with test-time augmentation.
+MODEL ?= models/emonet.safetensors
+
+eval: build
+	@test -f "$(DATA)" || { echo "make eval: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
+	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(RUN)/confusion.png
+	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta flip
+	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta crops
+
+# ---------------------------------------------------------------------------------------------------------
+## bench: every benchmark; each prints a table and writes JSON under bench-results/.
+.PHONY: bench-network
+bench: bench-network bench-detector
+
+## bench-network: the engine vs PyTorch CPU on the same nets (inference per face, training images/s).
+bench-network: deps $(VENV)/.ready
+	$(SWIFT) build -c release --product EmoNetBench
+	EMONET_BENCH_PYTHON=$(VENV)/bin/python "$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" network
+
 # Python is only used to regenerate reference fixtures and to run the reference side of benchmarks.
 $(VENV)/.ready:
 	python3 -m venv $(VENV)

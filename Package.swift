@@ -47,7 +47,7 @@ let package = Package(
             name: "emonet",
             dependencies: [
                 "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
-                "Pipeline", "Capture", "Display", "Session",
+                "Pipeline", "Capture", "Display", "Session", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -25,7 +25,8 @@ def build(spec):
             k, s, p = l["kernelSize"], l.get("stride", 1), l.get("padding", 0)
             shape = [l["outputChannels"], (shape[1] + 2 * p - k) // s + 1, (shape[2] + 2 * p - k) // s + 1]
         elif t == "batchnorm2d":
-            layers.append(nn.BatchNorm2d(l["outputChannels"]))
+            # After a dense layer the input is [N, C]: that is BatchNorm1d's job in PyTorch.
+            layers.append(nn.BatchNorm2d(l["outputChannels"]) if len(shape) == 3 else nn.BatchNorm1d(l["outputChannels"]))
         elif t == "relu":
             layers.append(nn.ReLU())
         elif t == "maxpool2d":

@@ -103,7 +103,7 @@ func runNetworkBench(_ arguments: [String]) throws {
     print("EmoNet engine vs PyTorch CPU — OpenBLAS \(Gemm.coreName) kernels, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     var all: [[String: Any]] = []
     for name in names {
-        guard Architectures.named(name) != nil else { throw BenchError.usage("unknown architecture \(name)") }
+        guard Architectures.named(name) != nil else { throw NetworkBenchError(message: "unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
         let ours = try measureNetwork(name)
         let torch = measureTorch(name)
         print(String(format: "\n%@ (%.1f M multiply-adds per face)", name, Double(ours.multiplyAdds) / 1e6))
@@ -130,9 +130,7 @@ func runNetworkBench(_ arguments: [String]) throws {
     print("\nwritten: bench-results/network.json")
 }
 
-enum BenchError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self { case .usage(let s): return s }
-    }
+struct NetworkBenchError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -18,3 +18,10 @@ enum CLIErrors {
         }
     }
 }
+
+/// A user-facing error raised by the CLI itself (a bad path or argument found while running).
+struct CLIMessage: Error, LocalizedError {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var errorDescription: String? { message }
+}

@@ -12,10 +12,14 @@ struct EmoNet: ParsableCommand {
         version: version,
         subcommands: [
             // Keep this list in the order a new user meets the commands.
-            ModelInfo.self,
-            Detect.self,
-            Devices.self,
             Live.self,
             Replay.self,
+            Devices.self,
+            Detect.self,
+            Classify.self,
+            Train.self,
+            Eval.self,
+            Curves.self,
+            ModelInfo.self,
         ])
 }

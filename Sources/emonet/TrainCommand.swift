@@ -10,7 +10,8 @@ struct Train: ParsableCommand {
         abstract: "Train the emotion model on FER-2013 (Training split; PublicTest validates every epoch).",
         discussion: """
         Writes, next to --out: the best model so far (--out), a checkpoint every epoch \
-        (<out>.checkpoint.safetensors), and the epoch log (<out>.log.json). Interrupt at any time; \
+        (<out>.checkpoint.safetensors), the epoch log (<out>.log.json) and training curves \
+        (<out>.curves.png). Interrupt at any time; \
         --resume CHECKPOINT continues bit for bit from the last finished epoch.
         Architectures: \(Architectures.presets.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).
         """)
@@ -48,6 +49,7 @@ struct Train: ParsableCommand {
     var stem: String { out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out }
     var checkpointPath: String { "\(stem).checkpoint.safetensors" }
     var logPath: String { "\(stem).log.json" }
+    var curvesPath: String { "\(stem).curves.png" }
 
     func validate() throws {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
@@ -139,6 +141,7 @@ struct Train: ParsableCommand {
                 if improved { try trainer.modelFile().write(path: out) }
                 try trainer.checkpoint().write(path: checkpointPath)
                 try writeLog(trainer.history)
+                try ChartFiles.writeTrainingCurves(trainer.history, title: cfg.architecture, path: curvesPath)
                 let remaining = Double(cfg.epochs - trainer.epochsDone) * record.seconds
                 note(String(format: "epoch %d/%d  lr %.5f  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%%@  %@ (%.0f img/s)  left ~%@",
                             record.epoch, cfg.epochs, record.learningRate, record.trainLoss, record.trainAccuracy * 100,
