@@ -1,0 +1,127 @@
+// End to end through the built `emonet` executable: help, the train → eval → resume round trip on
+// a small synthetic FER-format CSV, and bad input giving one clear line and a non-zero exit.
+import Foundation
+import TestSupport
+import XCTest
+
+final class EmoNetCommandTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    var directory: URL!
+    override func setUp() { directory = TestPaths.temporaryDirectory("emonet-cli") }
+    override func tearDown() { try? FileManager.default.removeItem(at: directory) }
+
+    func emonet(_ arguments: [String]) throws -> Run {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("emonet").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A FER-format CSV: class c is a bright square at one of seven places on noise.
+    func syntheticCSV(perClass: Int, validationPerClass: Int) -> String {
+        var lines = ["emotion,pixels,Usage"]
+        var state: UInt64 = 12345
+        func noise() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return 60 + Int((state >> 33) % 60)
+        }
+        for (usage, count) in [("Training", perClass), ("PublicTest", validationPerClass)] {
+            for i in 0..<(count * 7) {
+                let label = i % 7
+                let (cx, cy) = (6 + (label % 4) * 11, 8 + (label / 4) * 22)
+                var pixels: [Int] = []
+                for y in 0..<48 { for x in 0..<48 { pixels.append(x >= cx && x < cx + 12 && y >= cy && y < cy + 12 ? 230 : noise()) } }
+                lines.append("\(label),\(pixels.map(String.init).joined(separator: " ")),\(usage)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func write(_ text: String, _ name: String) -> String {
+        let path = directory.appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    func testHelpListsEveryCommand() throws {
+        let run = try emonet(["--help"])
+        XCTAssertEqual(run.status, 0)
+        for command in ["live", "devices", "detect", "classify", "train", "eval", "curves", "model-info"] {
+            XCTAssertTrue(run.stdout.contains("  \(command)"), "help does not list \(command)")
+        }
+    }
+
+    func testTrainEvaluateAndResumeOnASmallDataset() throws {
+        let data = write(syntheticCSV(perClass: 16, validationPerClass: 4), "fer.csv")
+        let config = write("""
+            {"architecture": "tiny", "epochs": 2, "batchSize": 16, "learningRate": 0.05, "warmupEpochs": 0, "workers": 1,
+             "augmentation": {"flip": false, "erasing": 0}}
+            """, "config.json")
+        let train = try emonet(["train", "--data", data, "--config", config, "--out", "m.safetensors"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        for file in ["m.safetensors", "m.checkpoint.safetensors", "m.log.json", "m.curves.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), "\(file) missing")
+        }
+        XCTAssertTrue(train.stderr.contains("epoch 2/2"), train.stderr)
+
+        let eval = try emonet(["eval", "--data", data, "--model", "m.safetensors", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(report?["count"] as? Int, 28)
+        XCTAssertNotNil(report?["accuracy"] as? Double)
+        XCTAssertEqual((report?["confusion"] as? [[Int]])?.count, 7)
+        XCTAssertEqual((report?["per_class"] as? [Any])?.count, 7)
+
+        let resumed = try emonet(["train", "--data", data, "--out", "m.safetensors", "--resume", "m.checkpoint.safetensors",
+                                  "--epochs", "3"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming after epoch 2"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("epoch 3/3"), resumed.stderr)
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("m.log.json"))) as? [Any]
+        XCTAssertEqual(log?.count, 3)
+
+        let info = try emonet(["model-info", "m.safetensors"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("labels"), info.stdout)
+    }
+
+    /// One line on stderr, naming what was wrong, and exit status 1.
+    func assertOneLineError(_ arguments: [String], mentions fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = try emonet(arguments)
+        XCTAssertEqual(run.status, 1, "exit status for \(arguments)", file: file, line: line)
+        let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("reading") }
+        XCTAssertEqual(lines.count, 1, "expected one error line, got: \(run.stderr)", file: file, line: line)
+        for f in fragments { XCTAssertTrue(run.stderr.contains(f), "'\(run.stderr)' lacks '\(f)'", file: file, line: line) }
+    }
+
+    func testBadInputGivesOneClearLine() throws {
+        try assertOneLineError(["eval", "--data", "missing.csv", "--model", "missing.safetensors"], mentions: ["missing.safetensors", "no such file"])
+        let garbage = write("not a model", "garbage.safetensors")
+        try assertOneLineError(["model-info", garbage], mentions: ["garbage.safetensors"])
+        let small = write("{\"architecture\": \"tiny\", \"epochs\": 1, \"batchSize\": 16, \"workers\": 1}", "small.json")
+        let model = try emonet(["train", "--data", write(syntheticCSV(perClass: 3, validationPerClass: 1), "ok.csv"),
+                                "--config", small, "--out", "ok.safetensors"])
+        XCTAssertEqual(model.status, 0, model.stderr)
+        let bad = write("emotion,pixels,Usage\n1,1 2 3,Training\n", "bad.csv")
+        try assertOneLineError(["eval", "--data", bad, "--model", "ok.safetensors"], mentions: ["bad.csv", "line 2", "3 pixel values"])
+        let config = write("{\"epochz\": 3}", "typo.json")
+        try assertOneLineError(["train", "--data", bad, "--config", config, "--out", "x.safetensors"], mentions: ["typo.json", "epochz"])
+    }
+}
