@@ -79,7 +79,7 @@ eval: build
 # ---------------------------------------------------------------------------------------------------------
 ## bench: every benchmark; each prints a table and writes JSON under bench-results/.
 .PHONY: bench-network
-bench: bench-network bench-detector
+bench: bench-network bench-detector bench-pipeline bench-replay
 
 ## bench-network: the engine vs PyTorch CPU on the same nets (inference per face, training images/s).
 bench-network: deps $(VENV)/.ready
