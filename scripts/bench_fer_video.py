@@ -24,14 +24,20 @@ def main() -> int:
     from fer.fer import FER  # fer 25.x's package __init__ no longer re-exports FER
     from fer.classes import Video
 
+    # analyze() ends by converting the per-frame list to CSV rows, which raises on a clip with no face
+    # (fer 25.10.3, Video._to_dict indexes data[0]); return the list itself, untimed conversion aside.
+    Video.to_format = lambda self, data, fmt: data
     detector = FER(mtcnn=False, use_tflite=True, scale_factor=1.2, min_neighbors=4, min_face_size=48)
     with tempfile.TemporaryDirectory() as outdir:
         video = Video(sys.argv[1], outdir=outdir)
+        # analyze() returns only the frames with a face; it reads every frame the capture has.
+        import cv2
+        total = int(video.cap.get(cv2.CAP_PROP_FRAME_COUNT))
         start = time.perf_counter()
         rows = video.analyze(detector, display=False, frequency=1, save_frames=False, save_video=False,
                              annotate_frames=False, zip_images=False)
         seconds = time.perf_counter() - start
-    frames = len(rows)
+    frames = max(total, len(rows))
     # Each row is one frame's detections (a list of faces, or a dict keyed "box0", ... by fer version).
     def count(row):
         if isinstance(row, dict):
