@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
         .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
-        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot"]),
+        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display"]),
         .executableTarget(
             name: "emonet",
             dependencies: [

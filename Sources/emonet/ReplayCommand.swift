@@ -1,7 +1,7 @@
 // `emonet replay INPUT`: a recorded session, a .y4m file or any video FFmpeg decodes, through exactly the
 // live path (LivePipeline + FrameProcessor, with a file or session source) but headless, as fast as
 // possible and without dropping frames. Writes results.jsonl, results.csv, summary.json and
-// timeline.png to --out, prints a summary, and for a session checks the replay against the recording.
+// timeline.png to --out (and an annotated MP4 with --annotated-video), prints a summary, and for a session checks the replay against the recording.
 // A damaged or truncated input keeps the results up to the damage and ends with an error saying where.
 import ArgumentParser
 import Capture
@@ -54,6 +54,9 @@ struct Replay: ParsableCommand {
 
     @Option(help: "Weight of the newest frame in the per-face moving average, (0, 1] or 'off' (default: the session's, else 0.4).")
     var smoothing: String?
+
+    @Option(help: "Also write an MP4 with the overlay burned in (drawn by the window's renderer; needs FFmpeg).")
+    var annotatedVideo: String?
 
     @Flag(help: "No progress bar.")
     var quiet = false

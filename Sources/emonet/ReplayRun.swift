@@ -76,6 +76,17 @@ final class ReplayRun {
                                             framesPerSecond: source.framesPerSecond)
             sinks.append(ReplayProgressSink(total: total))
         }
+        var annotated: AnnotatedVideoWriter?
+        if let path = command.annotatedVideo {
+            do {
+                annotated = try AnnotatedVideoWriter(path: path, width: source.width, height: source.height,
+                                                     framesPerSecond: source.framesPerSecond)
+            } catch {
+                source.close()
+                throw error
+            }
+            sinks.append(annotated!)
+        }
         let display = DisplaySink()
         if command.window { sinks.append(display) }
         let pipeline = LivePipeline(source: source, processor: processor, sinks: sinks, dropPolicy: .waitForProcessing)
@@ -97,6 +108,10 @@ final class ReplayRun {
         signals.cancel()
         let stats = pipeline.stats.snapshot()
         try writer.close()
+        if let annotated {
+            try annotated.close()
+            note("emonet: wrote the annotated video \(annotated.path)")
+        }
         note("emonet: " + (signals.fired ? "stopped: " : "finished: ") + stats.line)
 
         try writeOutputs(summary: summary, stats: stats)

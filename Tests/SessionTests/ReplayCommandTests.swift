@@ -45,11 +45,11 @@ final class ReplayCommandTests: XCTestCase {
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
     }
 
-    private func replayClip(_ name: String) throws -> (out: String, lines: [[String: Any]], summary: [String: Any], stdout: String) {
+    private func replayClip(_ name: String, extra: [String] = []) throws -> (out: String, lines: [[String: Any]], summary: [String: Any], stdout: String) {
         let clip = try TestPaths.sharedFile("media/\(name)")
         let out = TestPaths.temporaryDirectory("replay").path
         let (status, stdout, stderr) = try run(["replay", clip.path, "--out", out, "--model", try TestModel.path(),
-                                                "--cascade", try cascade(), "--quiet"])
+                                                "--cascade", try cascade(), "--quiet"] + extra.map { $0.replacingOccurrences(of: "OUT", with: out) })
         XCTAssertEqual(status, 0, stderr)
         let lines = try jsonLines(out + "/results.jsonl")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
@@ -57,7 +57,7 @@ final class ReplayCommandTests: XCTestCase {
     }
 
     func testTheSingleFaceClipHasFacesInMostFrames() throws {
-        let (out, lines, summary, stdout) = try replayClip("pyfeat_single_face.mp4")
+        let (out, lines, summary, stdout) = try replayClip("pyfeat_single_face.mp4", extra: ["--annotated-video", "OUT/annotated.mp4"])
         XCTAssertGreaterThan(lines.count, 10)
         XCTAssertEqual(lines.map { $0["frame"] as! Int }, Array(0..<lines.count), "every frame processed, in order")
         let withFaces = lines.filter { !($0["faces"] as! [Any]).isEmpty }.count
@@ -74,6 +74,16 @@ final class ReplayCommandTests: XCTestCase {
         let png = try Data(contentsOf: URL(fileURLWithPath: out + "/timeline.png"))
         XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
         XCTAssertTrue(stdout.contains("track"), stdout)
+        // The annotated video has one frame per processed frame.
+        let probe = Process(), pipe = Pipe()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                           "stream=nb_read_frames", "-of", "csv=p=0", out + "/annotated.mp4"]
+        probe.standardOutput = pipe
+        try probe.run()
+        let frames = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        probe.waitUntilExit()
+        XCTAssertEqual(Int(frames.trimmingCharacters(in: .whitespacesAndNewlines)), lines.count)
     }
 
     func testTheNoFaceClipHasNone() throws {
