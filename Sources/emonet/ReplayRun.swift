@@ -128,7 +128,7 @@ final class ReplayRun {
         guard let out = command.out else { return }
         let summaryPath = (out as NSString).appendingPathComponent("summary.json")
         let object = summary.json(input: command.input, pipeline: stats)
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         do { try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: summaryPath)) } catch {
             throw SessionError.unwritable(summaryPath, reason: (error as NSError).localizedDescription)
         }
