@@ -43,9 +43,23 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product emonet
 
+# The suite is XCTest only (no Swift Testing pass, whose empty run would print "0 tests"); the last line
+# is a plain "N passed, N failed, N skipped" summed from the xUnit report.
+XUNIT := .build/test-results.xml
+
+# Tests run against an optimised build (training tests need the speed); -enable-testing lets them
+# use @testable imports there.
+TEST_FLAGS := $(BUILD_FLAGS) -Xswiftc -enable-testing
+
 test: deps
-	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build --parallel --num-workers 2
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	@rm -f $(XUNIT); status=0; \
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --parallel --num-workers 2 --disable-swift-testing --xunit-output $(XUNIT) || status=$$?; \
+	if [ -f $(XUNIT) ]; then \
+		total=$$(grep -o '<testcase ' $(XUNIT) | wc -l); failed=$$(grep -o '<failure' $(XUNIT) | wc -l); \
+		skipped=$$(grep -o '<skipped' $(XUNIT) | wc -l); \
+		echo "$$((total - failed - skipped)) passed, $$failed failed, $$skipped skipped"; \
+	fi; exit $$status
 
 clean:
 	rm -rf .build
