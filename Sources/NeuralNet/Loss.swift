@@ -57,7 +57,7 @@ public final class SoftmaxCrossEntropy {
 
     /// One-hot targets for labels in 0..<classes, smoothed by `smoothing` (0 = none).
     public static func targets(labels: [Int], classes: Int, smoothing: Float = 0, into out: Tensor) {
-        out.reshape([labels.count, classes])
+        out.reshape(labels.count, classes)
         let off = smoothing / Float(classes), on = 1 - smoothing + off
         for (i, label) in labels.enumerated() {
             precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")

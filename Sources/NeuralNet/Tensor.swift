@@ -35,6 +35,7 @@ public final class Tensor {
     /// Gives the tensor a new shape, reusing its storage when it is large enough.
     /// Contents are kept up to the old count when storage is reused, and are zero when it grows.
     public func reshape(_ newShape: [Int]) {
+        if newShape == shape { return }
         let newCount = newShape.reduce(1, *)
         if newCount > capacity {
             data.deallocate()
@@ -44,6 +45,27 @@ public final class Tensor {
         }
         shape = newShape
         count = newCount
+    }
+
+    // Shape-by-dimensions forms used on hot paths: an array literal such as `[n, c, h, w]` is a heap
+    // allocation, so these compare with the current shape first and only build an array on a change.
+
+    /// `reshape([n, c, h, w])` without allocating when the shape is unchanged.
+    public func reshape(_ n: Int, _ c: Int, _ h: Int, _ w: Int) {
+        if shape.count == 4 && shape[0] == n && shape[1] == c && shape[2] == h && shape[3] == w { return }
+        reshape([n, c, h, w])
+    }
+
+    /// `reshape([n, k])` without allocating when the shape is unchanged.
+    public func reshape(_ n: Int, _ k: Int) {
+        if shape.count == 2 && shape[0] == n && shape[1] == k { return }
+        reshape([n, k])
+    }
+
+    /// `reshape([n])` without allocating when the shape is unchanged.
+    public func reshape(_ n: Int) {
+        if shape.count == 1 && shape[0] == n { return }
+        reshape([n])
     }
 
     /// The elements as an array (a copy).

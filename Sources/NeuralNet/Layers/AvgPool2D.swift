@@ -27,7 +27,7 @@ public final class AvgPool2D: Layer {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let ho = (h - kernelSize) / stride + 1, wo = (w - kernelSize) / stride + 1
         inputShape = input.shape
-        output.reshape([n, c, ho, wo])
+        output.reshape(n, c, ho, wo)
         let x = input.data, y = output.data, k = kernelSize, s = stride, scale = 1 / Float(k * k)
         Parallel.chunks(n * c, workers: options.workers) { range, _ in
             for plane in range {

@@ -53,7 +53,7 @@ public final class BatchNorm2D: Layer {
         precondition(c == channels, "\(name): \(c) channels, expected \(channels)")
         output.reshape(input.shape)
         normalized.reshape(input.shape)
-        inverseStd.reshape([c])
+        inverseStd.reshape(c)
         trainedLast = options.training
         let x = input.data, y = output.data, xh = normalized.data, inv = inverseStd.data
         let g = weight.value.data, b = bias.value.data, rm = runningMean.data, rv = runningVar.data

@@ -63,11 +63,11 @@ public final class Conv2D: Layer {
     private func prepareScratch(workers: Int, k: Int, p: Int, training: Bool) {
         while scratch.count < workers { scratch.append(WorkerScratch()) }
         for s in scratch.prefix(workers) {
-            s.columns.reshape([k, p])
+            s.columns.reshape(k, p)
             if training {
-                s.gradColumns.reshape([k, p])
-                s.gradWeight.reshape([outputChannels, k])
-                s.gradBias.reshape([outputChannels])
+                s.gradColumns.reshape(k, p)
+                s.gradWeight.reshape(outputChannels, k)
+                s.gradBias.reshape(outputChannels)
             }
         }
     }
@@ -78,7 +78,7 @@ public final class Conv2D: Layer {
         let ho = (h + 2 * padding - kernelSize) / stride + 1, wo = (w + 2 * padding - kernelSize) / stride + 1
         let k = inputChannels * kernelSize * kernelSize, p = ho * wo
         self.input = input
-        output.reshape([n, outputChannels, ho, wo])
+        output.reshape(n, outputChannels, ho, wo)
         prepareScratch(workers: min(options.workers, max(n, 1)), k: k, p: p, training: false)
         let x = input.data, y = output.data, wgt = weight.value.data
         let b = bias?.value.data

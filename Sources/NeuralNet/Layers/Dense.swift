@@ -35,7 +35,7 @@ public final class Dense: Layer {
         let n = input.shape[0]
         precondition(input.itemCount == inputFeatures, "\(name): \(input.itemCount) features, expected \(inputFeatures)")
         self.input = input
-        output.reshape([n, outputFeatures])
+        output.reshape(n, outputFeatures)
         let y = output.data
         if let b = bias?.value.data {
             for i in 0..<n { (y + i * outputFeatures).update(from: b, count: outputFeatures) }

@@ -12,7 +12,7 @@ public final class Flatten: Layer {
 
     public func forward(_ input: Tensor, _ options: PassOptions) -> Tensor {
         inputShape = input.shape
-        output.reshape([input.shape[0], input.itemCount])
+        output.reshape(input.shape[0], input.itemCount)
         output.data.update(from: input.data, count: input.count)
         return output
     }

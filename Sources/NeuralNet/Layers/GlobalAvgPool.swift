@@ -18,7 +18,7 @@ public final class GlobalAvgPool: Layer {
     public func forward(_ input: Tensor, _ options: PassOptions) -> Tensor {
         let planes = input.shape[0] * input.shape[1], hw = input.shape[2] * input.shape[3]
         inputShape = input.shape
-        output.reshape([input.shape[0], input.shape[1]])
+        output.reshape(input.shape[0], input.shape[1])
         let x = input.data, y = output.data, scale = 1 / Float(hw)
         for p in 0..<planes {
             var sum: Float = 0

@@ -29,7 +29,7 @@ public final class MaxPool2D: Layer {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let ho = (h - kernelSize) / stride + 1, wo = (w - kernelSize) / stride + 1
         inputShape = input.shape
-        output.reshape([n, c, ho, wo])
+        output.reshape(n, c, ho, wo)
         if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
         let x = input.data, y = output.data, k = kernelSize, s = stride
         argmax.withUnsafeMutableBufferPointer { arg in
