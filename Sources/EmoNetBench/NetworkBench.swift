@@ -1,6 +1,7 @@
 // `EmoNetBench network`: the engine against PyTorch CPU on the same VGG-style nets, in one run.
 // Inference latency per face (batch 1 and 8, one thread), heap allocations per inference call
-// after warm-up, and training throughput (batch 64, SGD step included; one and two threads).
+// after warm-up, and training throughput (batch 64, SGD step included; one thread, two threads by
+// splitting the batch, and two OpenBLAS threads inside each GEMM).
 // Results: a table on stdout and bench-results/network.json; ratios are ours / PyTorch's time.
 import CAllocationCounter
 import Dispatch
@@ -28,6 +29,8 @@ struct NetworkFigures: Codable {
     var allocationsPerInferenceCall: Double
     var trainImagesPerSecond1: Double
     var trainImagesPerSecond2: Double
+    /// One worker, OpenBLAS splitting each GEMM over two threads (the alternative to splitting the batch).
+    var trainImagesPerSecondBLAS2: Double
     var torch: [String: String]?
 }
 
@@ -64,9 +67,14 @@ func measureNetwork(_ name: String) throws -> NetworkFigures {
         model.workers = workers
         train.append(64 / median(repeats: 8, warmup: 2, step))
     }
+    model.workers = 1
+    Gemm.blasThreads = 2
+    let blas2 = 64 / median(repeats: 8, warmup: 2, step)
+    Gemm.blasThreads = 1
     return NetworkFigures(architecture: name, multiplyAdds: try spec.multiplyAdds(), inferenceMsPerFaceBatch1: batch1 * 1000,
                           inferenceMsPerFaceBatch8: batch8 * 1000, allocationsPerInferenceCall: allocations,
-                          trainImagesPerSecond1: train[0], trainImagesPerSecond2: train[1], torch: nil)
+                          trainImagesPerSecond1: train[0], trainImagesPerSecond2: train[1],
+                          trainImagesPerSecondBLAS2: blas2, torch: nil)
 }
 
 /// Runs scripts/bench_torch.py on the same architecture; nil (with a note) when PyTorch is absent.
@@ -119,6 +127,7 @@ func runNetworkBench(_ arguments: [String]) throws {
         row("inference, batch 8, 1 thread", ours.inferenceMsPerFaceBatch8, "inference_ms_per_face_batch8", higherIsBetter: false, unit: "ms/face")
         row("training, 1 thread", ours.trainImagesPerSecond1, "train_images_per_s_threads1", higherIsBetter: true, unit: "img/s  ")
         row("training, 2 threads", ours.trainImagesPerSecond2, "train_images_per_s_threads2", higherIsBetter: true, unit: "img/s  ")
+        print(String(format: "  (two cores, OpenBLAS threads instead of split batch: %.2f img/s)", ours.trainImagesPerSecondBLAS2))
         print(String(format: "  heap allocations per inference call after warm-up: %.1f", ours.allocationsPerInferenceCall))
         var entry = (try JSONSerialization.jsonObject(with: JSONEncoder().encode(ours))) as! [String: Any]
         entry["torch"] = torch
