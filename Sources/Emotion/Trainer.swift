@@ -68,6 +68,15 @@ public final class Trainer {
         schedule = config.makeSchedule()
     }
 
+    /// Starts from a trained model's weights and batch-norm statistics (warm start) instead of the
+    /// random initialisation; the file must describe this run's architecture.
+    public func initialize(from file: ModelFile) throws {
+        guard file.spec == model.spec else {
+            throw TrainingError.badConfig(file: file.path, reason: "its architecture is not this run's '\(config.architecture)'")
+        }
+        try file.load(into: model)
+    }
+
     /// Trains one epoch, evaluates on the validation split and steps the schedule.
     /// Returns the record and whether validation accuracy is the best so far.
     @discardableResult

@@ -27,13 +27,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     /// Threads the batch is split over (2 uses both cores of the reference machine).
     public var workers = 2
+    /// A model file (same architecture) whose weights and batch-norm statistics start the run instead of
+    /// a random initialisation; recorded so the shipped model says where it came from. The optimizer,
+    /// schedule and epoch count start fresh.
+    public var initialWeights: String?
 
     public init() {}
 
     static let keys: Set<String> = ["architecture", "epochs", "batchSize", "optimizer", "learningRate", "momentum",
                                      "weightDecay", "schedule", "warmupEpochs", "minimumLearningRate", "stepSize",
                                      "stepGamma", "plateauFactor", "plateauPatience", "labelSmoothing",
-                                     "augmentation", "seed", "workers"]
+                                     "augmentation", "seed", "workers", "initialWeights"]
     static let augmentationKeys: Set<String> = ["flip", "shift", "rotationDegrees", "scale", "brightness", "contrast", "erasing"]
 
     /// Reads a JSON config (any subset of keys) on top of the defaults; `file` names it in errors.

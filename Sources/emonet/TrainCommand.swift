@@ -37,6 +37,9 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed (overrides the config).")
     var seed: UInt64?
 
+    @Option(help: "Start from this model file's weights (same architecture) instead of a random initialisation; the schedule starts fresh.")
+    var initialWeights: String?
+
     @Option(help: "Continue from this checkpoint.")
     var resume: String?
 
@@ -55,7 +58,7 @@ struct Train: ParsableCommand {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
         if let limitPerClass, limitPerClass <= 0 { throw ValidationError("--limit-per-class must be positive") }
-        if resume != nil && (config != nil || architecture != nil || seed != nil) {
+        if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil) {
             throw ValidationError("--resume takes its settings from the checkpoint; only --epochs and --workers may change")
         }
     }
@@ -72,6 +75,7 @@ struct Train: ParsableCommand {
         if let epochs { c.epochs = epochs }
         if let workers { c.workers = workers }
         if let seed { c.seed = seed }
+        if let initialWeights { c.initialWeights = initialWeights }
         try c.validate(file: config ?? "command line")
         return c
     }
@@ -112,7 +116,12 @@ struct Train: ParsableCommand {
                 throw TrainingError.badConfig(file: data, reason: "no PublicTest rows to validate on")
             }
             let trainer = try Trainer(config: cfg, train: train, validation: validation, normalization: normalization)
-            if let checkpoint, let resume { try trainer.restore(checkpoint, file: resume) }
+            if let checkpoint, let resume {
+                try trainer.restore(checkpoint, file: resume)
+            } else if let initial = cfg.initialWeights {
+                try trainer.initialize(from: ModelFile.read(path: initial))
+                note("starting from the weights in \(initial)")
+            }
             let macs = (try? trainer.model.spec.multiplyAdds()) ?? 0
             note("""
                 training \(cfg.architecture): \(trainer.model.parameterCount) parameters, \
