@@ -1,8 +1,11 @@
 // The work done on one frame, in stage order: gray → detect (full frame every `detectEvery` frames,
 // a search around the tracked faces in between, and a full one right after that search lost a face)
 // → track → classify all faces in one batch → smooth.
-// Invariants: called from one queue at a time (it holds the tracker and smoother state); the result's
-// faces are in detection order with stable track IDs; per-stage seconds are measured on MonotonicClock.
+// Two halves that may run on two queues, so frame n+1 is located while frame n is classified:
+// `locate` (gray, detect, track; owns the tracker) and `classify` (classify, smooth; owns the smoother).
+// Each half is called from one queue at a time and sees frames in order; `process` runs both.
+// The result's faces are in detection order with stable track IDs; per-stage seconds are measured on
+// MonotonicClock.
 import Imaging
 
 /// How the pipeline processes frames; every default is named here.
@@ -33,6 +36,17 @@ public enum PipelineStage {
     public static let all = [gray, detect, track, classify]
 }
 
+/// A frame after the first half of processing: its faces found and tracked, not yet classified.
+public struct LocatedFrame: @unchecked Sendable {
+    public let frame: Frame
+    let gray: GrayImage
+    let boxes: [Rect]
+    let tracks: [Track]
+    /// Tracks that ended on this frame (the smoother forgets them before smoothing it).
+    let expired: [Int]
+    var stageSeconds: [String: Double]
+}
+
 public final class FrameProcessor {
     public let configuration: PipelineConfiguration
     private let finder: FaceFinding
@@ -53,6 +67,11 @@ public final class FrameProcessor {
 
     /// Detects, tracks and classifies the faces of `frame`. Throws only when the classifier does.
     public func process(_ frame: Frame) throws -> FrameResult {
+        try classify(locate(frame))
+    }
+
+    /// The first half: gray conversion, detection and tracking.
+    public func locate(_ frame: Frame) -> LocatedFrame {
         var stages: [String: Double] = [:]
         var t0 = MonotonicClock.now()
         func lap(_ stage: String) {
@@ -78,21 +97,30 @@ public final class FrameProcessor {
         lap(PipelineStage.detect)
 
         let (tracks, expired) = tracker.update(with: boxes)
-        smoother.forget(expired)
         lap(PipelineStage.track)
+        return LocatedFrame(frame: frame, gray: gray, boxes: boxes, tracks: tracks, expired: expired, stageSeconds: stages)
+    }
 
-        let raw = boxes.isEmpty ? [] : try classifier.classify(gray, faces: boxes)
+    /// The second half: all faces of the frame classified in one batch, then smoothed per track.
+    /// Throws only when the classifier does.
+    public func classify(_ located: LocatedFrame) throws -> FrameResult {
+        let t0 = MonotonicClock.now()
+        smoother.forget(located.expired)
+        let boxes = located.boxes
+        let raw = boxes.isEmpty ? [] : try classifier.classify(located.gray, faces: boxes)
         precondition(raw.count == boxes.count, "classifier returned \(raw.count) results for \(boxes.count) faces")
         var faces: [FaceResult] = []
         faces.reserveCapacity(boxes.count)
-        for (track, probabilities) in zip(tracks, raw) {
+        for (track, probabilities) in zip(located.tracks, raw) {
             faces.append(FaceResult(track: track.id, box: track.box,
                                     probabilities: smoother.smooth(track: track.id, probabilities)))
         }
-        lap(PipelineStage.classify)
-
+        var stages = located.stageSeconds
+        let t1 = MonotonicClock.now()
+        stages[PipelineStage.classify] = t1 - t0
+        let frame = located.frame
         return FrameResult(frameIndex: frame.index, time: frame.time, faces: faces, stageSeconds: stages,
-                           latency: MonotonicClock.now() - frame.captureTime)
+                           latency: t1 - frame.captureTime)
     }
 
     /// Forgets all tracks (e.g. after a seek or a source change).

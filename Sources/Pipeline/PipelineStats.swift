@@ -41,6 +41,12 @@ public struct PipelineSummary: Sendable, Equatable {
                framesCaptured, averageCaptureFPS, framesProcessed, averageProcessedFPS, framesDropped,
                latencyP50 * 1000, latencyP95 * 1000)
     }
+
+    /// Mean milliseconds per stage, in stage order ("gray 0.4, detect 4.0, track 0.0, classify 4.9").
+    public var stagesLine: String {
+        PipelineStage.all.compactMap { stage in stageMeans[stage].map { String(format: "%@ %.1f", stage, $0 * 1000) } }
+            .joined(separator: ", ")
+    }
 }
 
 public final class PipelineStats: @unchecked Sendable {

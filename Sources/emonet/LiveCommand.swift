@@ -132,6 +132,7 @@ struct Live: ParsableCommand {
             signals.cancel()
             let summary = pipeline.stats.snapshot()
             LiveMessages.say((signals.fired ? "stopped: " : "finished: ") + summary.line)
+            if summary.framesProcessed > 0 { LiveMessages.say("mean ms per frame and stage: " + summary.stagesLine) }
             if let error { throw error }
         }
     }

@@ -113,6 +113,7 @@ final class ReplayRun {
             note("emonet: wrote the annotated video \(annotated.path)")
         }
         note("emonet: " + (signals.fired ? "stopped: " : "finished: ") + stats.line)
+        if stats.framesProcessed > 0 { note("emonet: mean ms per frame and stage: " + stats.stagesLine) }
 
         try writeOutputs(summary: summary, stats: stats)
         for line in summary.lines() { print(line) }
