@@ -222,7 +222,8 @@ public final class Trainer {
         } catch let error as NeuralNetError {
             throw bad(error.localizedDescription)
         }
-        schedule = try decode("schedule", as: LearningRateSchedule.self)
+        // The config may run longer or shorter than the saved one (`--epochs` on resume): replan the schedule.
+        schedule = try decode("schedule", as: LearningRateSchedule.self).replanned(epochs: config.epochs)
         history = try decode("history", as: [EpochRecord].self)
         model.randomStates = try decode("random_states", as: [String: [UInt64]].self)
         bestAccuracy = Double(m["best_accuracy"] ?? "") ?? 0

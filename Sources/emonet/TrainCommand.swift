@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Architecture preset (overrides the config).")
     var architecture: String?
 
-    @Option(help: "Total number of epochs (overrides the config; with --resume, extends the run).")
+    @Option(help: "Total number of epochs (overrides the config; with --resume, lengthens or shortens the run, and a cosine schedule is replanned to end there).")
     var epochs: Int?
 
     @Option(help: "Threads to split each batch over (overrides the config).")

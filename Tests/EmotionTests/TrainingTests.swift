@@ -79,6 +79,22 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(again.model.namedTensors.map(\.tensor.values), straight.model.namedTensors.map(\.tensor.values))
     }
 
+    func testResumingWithAnotherEpochCountReplansTheCosineToEndThere() throws {
+        let data = Self.synthetic(count: 32, seed: 7, split: .training)
+        let c = config(epochs: 10)
+        let first = try Trainer(config: c, train: data, validation: data)
+        first.runEpoch()
+        let saved = try SafeTensors.decode(first.checkpoint().encoded(), file: "ckpt")
+        var shorter = c
+        shorter.epochs = 4
+        let resumed = try Trainer(config: shorter, train: data, validation: data, normalization: first.normalization)
+        try resumed.restore(saved, file: "ckpt")
+        let planned = LearningRateSchedule.cosine(base: c.learningRate, minimum: c.minimumLearningRate, epochs: 4, warmup: 0)
+        for epoch in 1..<4 { XCTAssertEqual(resumed.schedule.rate(epoch: epoch), planned.rate(epoch: epoch)) }
+        XCTAssertEqual(resumed.schedule.rate(epoch: 4), c.minimumLearningRate, accuracy: 1e-9, "the cosine does not end at the new last epoch")
+        XCTAssertLessThan(resumed.schedule.rate(epoch: 2), first.schedule.rate(epoch: 2), "the schedule was not replanned")
+    }
+
     func testCheckpointsFromAnotherArchitectureAreRefused() throws {
         let data = Self.synthetic(count: 32, seed: 5, split: .training)
         let a = try Trainer(config: config(epochs: 1), train: data, validation: data)
@@ -88,6 +104,27 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try b.restore(a.checkpoint(), file: "a.ckpt")) { error in
             XCTAssertTrue(error.localizedDescription.contains("a.ckpt"))
             XCTAssertTrue(error.localizedDescription.contains("architecture"))
+        }
+    }
+
+    func testAWarmStartBeginsFromTheFilesWeightsAndRefusesAnotherArchitecture() throws {
+        let data = Self.synthetic(count: 64, seed: 6, split: .training)
+        let first = try Trainer(config: config(epochs: 1), train: data, validation: data)
+        first.runEpoch()
+        let file = try ModelFile.decode(first.modelFile().encoded(), file: "first.safetensors")
+        var c = config(epochs: 1)
+        c.seed = 9  // a different random initialisation, overwritten by the file
+        let warm = try Trainer(config: c, train: data, validation: data)
+        XCTAssertNotEqual(warm.model.namedTensors.map(\.tensor.values), first.model.namedTensors.map(\.tensor.values))
+        try warm.initialize(from: file)
+        for ((name, a), (_, b)) in zip(first.model.namedTensors, warm.model.namedTensors) {
+            XCTAssertEqual(a.values, b.values, "\(name) was not taken from the file")
+        }
+        var other = config(epochs: 1)
+        other.architecture = "vgg3"
+        XCTAssertThrowsError(try Trainer(config: other, train: data, validation: data).initialize(from: file)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("first.safetensors"), error.localizedDescription)
+            XCTAssertTrue(error.localizedDescription.contains("architecture"), error.localizedDescription)
         }
     }
 

@@ -46,6 +46,13 @@ public enum LearningRateSchedule: Codable, Equatable, Sendable {
     }
 
     /// Records the end-of-epoch metric (higher is better); only the plateau schedule uses it.
+    /// The same schedule planned over `epochs` in all (a resumed run that is lengthened or shortened):
+    /// a cosine then reaches its minimum at the new last epoch; step and plateau have no horizon.
+    public func replanned(epochs: Int) -> LearningRateSchedule {
+        guard case .cosine(let base, let minimum, _, let warmup) = self else { return self }
+        return .cosine(base: base, minimum: minimum, epochs: epochs, warmup: warmup)
+    }
+
     public mutating func observe(metric: Double) {
         guard case .plateau(var s) = self else { return }
         if let best = s.best, metric <= best * (1 + Double(s.threshold)) {
