@@ -2,8 +2,12 @@
 // stores: each frame is JPEG-encoded on the capture thread and the decoded image goes on down the
 // pipeline; the recorder then appends the same bytes. Replaying the session decodes the same bytes to
 // the same pixels, so the per-frame results reproduce exactly. While not active, frames pass through.
-// Invariants: bytes are kept for the last `capacity` frames only (a dropped frame's bytes age out);
-// an encoding failure passes the raw frame on (that frame's replay may then differ, never crash).
+// Invariants: frames reach the sinks in capture order, so asking for frame n's bytes also discards
+// every older entry (frames the slot dropped); at most `capacity` entries are kept in any case (about
+// 8 s at 30 fps: a hard bound should no recorder ask). An entry must outlive the frame's whole trip
+// through the pipeline, which on a slow machine spans many captured frames (a count of 16 once made a
+// slow replay differ from its recording). An encoding failure passes the raw frame on (that frame's
+// replay may then differ, never crash).
 import Foundation
 import ImageIO
 import Imaging
@@ -17,7 +21,7 @@ public final class JPEGRoundTripSource: FrameSource, @unchecked Sendable {
     private var active: Bool
     private var encoded: [(index: Int, bytes: [UInt8])] = []
 
-    public init(_ inner: FrameSource, quality: Int = 90, active: Bool = true, capacity: Int = 16) {
+    public init(_ inner: FrameSource, quality: Int = 90, active: Bool = true, capacity: Int = 256) {
         self.inner = inner
         self.quality = quality
         self.active = active
@@ -30,11 +34,13 @@ public final class JPEGRoundTripSource: FrameSource, @unchecked Sendable {
         set { lock.lock(); active = newValue; if !newValue { encoded.removeAll() }; lock.unlock() }
     }
 
-    /// The JPEG bytes of frame `index`, if it went through the round trip recently.
+    /// The JPEG bytes of frame `index`, if it went through the round trip; entries up to it are discarded.
     public func encodedBytes(forFrame index: Int) -> [UInt8]? {
         lock.lock()
         defer { lock.unlock() }
-        return encoded.last { $0.index == index }?.bytes
+        let bytes = encoded.last { $0.index == index }?.bytes
+        encoded.removeAll { $0.index <= index }
+        return bytes
     }
 
     public var description: String { inner.description }

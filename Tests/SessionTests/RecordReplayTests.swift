@@ -16,6 +16,18 @@ final class RecordReplayTests: XCTestCase {
                         jpegQuality: jpegQuality)
     }
 
+    func testRoundTripBytesOutliveASlowTripThroughThePipelineAndAreDiscardedOnceAsked() throws {
+        let source = JPEGRoundTripSource(SyntheticCamera(count: 60), quality: 85)
+        for _ in 0..<60 { _ = try source.nextFrame() }
+        // 59 newer frames were captured while frame 0 was (say) being classified on a slow machine.
+        let first = try XCTUnwrap(source.encodedBytes(forFrame: 0), "frame 0's bytes aged out while it was in flight")
+        XCTAssertEqual(Array(first.prefix(2)), [0xFF, 0xD8], "not a JPEG")
+        XCTAssertNotNil(source.encodedBytes(forFrame: 40))
+        XCTAssertNil(source.encodedBytes(forFrame: 20), "frames older than one already delivered are kept")
+        XCTAssertNil(source.encodedBytes(forFrame: 40), "bytes are kept after they were taken")
+        XCTAssertNotNil(source.encodedBytes(forFrame: 59))
+    }
+
     /// Records `frames` frames the way `emonet live --record` does (camera policy, JPEG round trip).
     static func record(to directory: String, frames: Int, roundTrip: Bool = true) throws -> [FrameResult] {
         let camera = SyntheticCamera(count: frames, fps: 120)
