@@ -68,9 +68,16 @@ struct Eval: ParsableCommand {
 
 /// Where the project keeps its default files.
 enum ModelPaths {
-    /// The shipped model, relative to the working directory (the repository root for `make` targets),
-    /// or `$EMONET_MODEL`.
+    static let relativeModel = "models/emonet.safetensors"
+
+    /// The shipped model: `$EMONET_MODEL`; else `models/emonet.safetensors` under the working directory
+    /// (the repository root for `make` targets); else the repository's copy beside a built executable
+    /// (`.build/release/emonet` → `models/`), so `emonet` works from any directory after `make build`.
     static var defaultModel: String {
-        ProcessInfo.processInfo.environment["EMONET_MODEL"] ?? "models/emonet.safetensors"
+        if let path = ProcessInfo.processInfo.environment["EMONET_MODEL"] { return path }
+        if FileManager.default.fileExists(atPath: relativeModel) { return relativeModel }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let beside = executable.deletingLastPathComponent().appendingPathComponent("../../\(relativeModel)").standardized
+        return FileManager.default.fileExists(atPath: beside.path) ? beside.path : relativeModel
     }
 }

@@ -4,13 +4,13 @@ import Foundation
 import Pipeline
 
 enum LiveModel {
-    static let defaultPath = "models/emonet.safetensors"
+    static var defaultPath: String { ModelPaths.defaultModel }
 
     struct Missing: Error, LocalizedError {
         let path: String
         var errorDescription: String? {
             "model file \(path) not found: train one with `make train DATA=path/to/fer2013.csv` "
-                + "(writes \(LiveModel.defaultPath)) or pass --model PATH"
+                + "(writes \(ModelPaths.relativeModel)) or pass --model PATH"
         }
     }
 

@@ -8,7 +8,7 @@ struct ModelInfo: ParsableCommand {
         commandName: "model-info", abstract: "Describe a model file: architecture, labels, cost, training facts.")
 
     @Argument(help: "A model file (.safetensors).")
-    var model: String
+    var model: String = ModelPaths.defaultModel
 
     func run() throws {
         try CLIErrors.reporting {

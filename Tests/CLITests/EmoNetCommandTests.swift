@@ -111,6 +111,14 @@ final class EmoNetCommandTests: XCTestCase {
         for f in fragments { XCTAssertTrue(run.stderr.contains(f), "'\(run.stderr)' lacks '\(f)'", file: file, line: line) }
     }
 
+    func testTheShippedModelIsFoundFromAnyWorkingDirectory() throws {
+        // The test's working directory is a fresh temporary one, with no models/ in it.
+        let run = try emonet(["model-info"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let shipped = TestPaths.repositoryRoot.appendingPathComponent("models/emonet.safetensors").standardized.path
+        XCTAssertTrue(run.stdout.hasPrefix(shipped + ": emonet-model"), run.stdout.prefix(200) + "")
+    }
+
     func testBadInputGivesOneClearLine() throws {
         try assertOneLineError(["eval", "--data", "missing.csv", "--model", "missing.safetensors"], mentions: ["missing.safetensors", "no such file"])
         let garbage = write("not a model", "garbage.safetensors")
