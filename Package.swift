@@ -58,6 +58,11 @@ let package = Package(
                            "CAllocationCounter"],
             swiftSettings: fastMath),
         .target(name: "CAllocationCounter"),
+        // libFuzzer targets for every file reader (`make fuzz`, built with -sanitize=fuzzer,address -DFUZZING).
+        .executableTarget(
+            name: "EmoNetFuzz",
+            dependencies: ["CFuzzer", "Capture", "Emotion", "FaceDetection", "ImageIO", "Imaging", "NeuralNet", "Session"]),
+        .target(name: "CFuzzer"),
 
         // MARK: - Tests
         .target(name: "V4L2Emulator", path: "Tests/V4L2Emulator",
