@@ -45,7 +45,7 @@ public final class LivePipeline: @unchecked Sendable {
     /// takes it out (so the slot never holds two); the stages themselves are bounded by `classifySlots`.
     private let slotFree = DispatchSemaphore(value: 1)
 
-    /// Called once on the processing queue after the sinks were told the run finished.
+    /// Called once on the classify queue after the sinks were told the run finished.
     public var onFinish: ((PipelineSummary, Error?) -> Void)?
 
     public init(source: FrameSource, processor: FrameProcessor, sinks: [FrameSink],
