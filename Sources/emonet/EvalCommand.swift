@@ -71,13 +71,18 @@ enum ModelPaths {
     static let relativeModel = "models/emonet.safetensors"
 
     /// The shipped model: `$EMONET_MODEL`; else `models/emonet.safetensors` under the working directory
-    /// (the repository root for `make` targets); else the repository's copy beside a built executable
-    /// (`.build/release/emonet` → `models/`), so `emonet` works from any directory after `make build`.
+    /// (the repository root for `make` targets); else the repository's copy above the built executable
+    /// (`.build/x86_64-unknown-linux-gnu/release/emonet`, three folders down), so `emonet` works from any
+    /// directory after `make build`, however it was invoked.
     static var defaultModel: String {
         if let path = ProcessInfo.processInfo.environment["EMONET_MODEL"] { return path }
         if FileManager.default.fileExists(atPath: relativeModel) { return relativeModel }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let beside = executable.deletingLastPathComponent().appendingPathComponent("../../\(relativeModel)").standardized
-        return FileManager.default.fileExists(atPath: beside.path) ? beside.path : relativeModel
+        var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            folder.deleteLastPathComponent()
+            let candidate = folder.appendingPathComponent(relativeModel)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
+        }
+        return relativeModel
     }
 }
