@@ -33,7 +33,7 @@ final class ReplayRun {
             self.session = session
             source = session
         } else {
-            guard exists else { throw SessionError.unreadable(command.input, reason: "no such file or directory") }
+            guard exists else { throw CaptureError.unreadableFile(command.input, reason: "no such file (expected a session directory, a .y4m file or a video)") }
             session = nil
             source = try VideoFile.open(path: command.input, paced: command.realtime)
         }
