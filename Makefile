@@ -47,11 +47,13 @@ build: deps
 
 # The suite is XCTest only (no Swift Testing pass, whose empty run would print "0 tests"); the last line
 # is a plain "N passed, N failed, N skipped" summed from the xUnit report.
-XUNIT := .build/test-results.xml
+TEST_BUILD := .build-test
+XUNIT := $(TEST_BUILD)/test-results.xml
 
 # Tests run against an optimised build (training tests need the speed); -enable-testing lets them
-# use @testable imports there.
-TEST_FLAGS := $(BUILD_FLAGS) -Xswiftc -enable-testing
+# use @testable imports there. That flag changes every module's build, so tests get their own build
+# folder: alternating `make test` and `make build`/`make demo` no longer rebuilds everything each time.
+TEST_FLAGS := $(BUILD_FLAGS) --scratch-path $(TEST_BUILD) -Xswiftc -enable-testing
 
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
@@ -114,7 +116,7 @@ fuzz: build
 			2>&1 | tail -n 14 || exit 1; done
 
 clean:
-	rm -rf .build .build-asan .build-tsan .build-fuzz
+	rm -rf .build .build-test .build-asan .build-tsan .build-fuzz
 
 # ---------------------------------------------------------------------------------------------------------
 ## train: train the emotion model with the shipped model's recipe (models/emonet.config.json) into
