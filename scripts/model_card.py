@@ -70,6 +70,9 @@ Both stages ran on this project's engine on the 2-core development machine.
 | 1 | `models/emonet.config.json`: random init, cosine over {cfg1['epochs']} epochs from lr {cfg1['learningRate']}, seed {cfg1['seed']}, {cfg1['workers']} worker | {t1['epochs']} of {cfg1['epochs']} (its checkpoint was lost with its machine; the best model was kept) | {hours1:.1f} h | {t1['validationAccuracy']*100:.2f}% |
 | 2 | `models/emonet.stage2.config.json`: weights of stage 1's model, fresh cosine over {cfg['epochs']} epochs from lr {cfg['learningRate']}, seed {cfg['seed']}, {cfg['workers']} workers | {len(log)} of {cfg['epochs']} | {hours2:.1f} h | {best['validationAccuracy']*100:.2f}% (epoch {best['epoch']}) |
 
+Wall times count every second of each epoch, including time the run shared the two cores with builds and
+benchmarks or was paused for them; the fastest stage-2 epoch took {min(r['seconds'] for r in log)/60:.1f} min ({max(r['imagesPerSecond'] for r in log):.0f} training images/s).
+
 Common to both: SGD with Nesterov momentum {cfg['momentum']}, weight decay {cfg['weightDecay']} on conv/dense weights, batch {cfg['batchSize']},
 label smoothing {cfg['labelSmoothing']}, minimum lr {cfg['minimumLearningRate']}. Augmentation on the fly: horizontal flip, shift ±{aug['shift']} px,
 rotation ±{aug['rotationDegrees']}°, zoom ±{aug['scale']*100:.0f}%, brightness ±{aug['brightness']}, contrast ±{aug['contrast']*100:.0f}%, random erasing (p {aug['erasing']}).
