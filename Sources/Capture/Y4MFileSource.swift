@@ -27,6 +27,9 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     private var pending = [UInt8]()  // bytes read past a header line
 
     /// Opens `path` and reads its header. `paced`: deliver frames at the file's rate, as a camera would.
+    /// The largest width or height accepted (16K video is 15360 wide).
+    public static let maximumSide = 16_384
+
     public init(path: String, paced: Bool = true) throws {
         self.path = path
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -53,6 +56,10 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
             }
         }
         guard w > 0, h > 0 else { throw CaptureError.unreadableFile(path, reason: "header has no valid W/H: \(header)") }
+        // Frame buffers are allocated from W and H: a damaged header once asked for terabytes (found by make fuzz).
+        guard w <= Self.maximumSide, h <= Self.maximumSide else {
+            throw CaptureError.unreadableFile(path, reason: "frame size \(w)x\(h) is over the \(Self.maximumSide)-pixel limit per side")
+        }
         let (cw, ch): (Int, Int)
         switch chroma {
         case "420jpeg", "420paldv", "420mpeg2", "420": (cw, ch) = ((w + 1) / 2, (h + 1) / 2)

@@ -60,6 +60,17 @@ final class VideoFileTests: XCTestCase {
         }
     }
 
+    func testAHugeFrameSizeInTheHeaderIsRefusedBeforeAnythingIsAllocated() throws {
+        // The header make fuzz found: W+133333333333 made the reader ask for terabytes.
+        let path = NSTemporaryDirectory() + "emonet-huge-\(UUID().uuidString).y4m"
+        FileManager.default.createFile(atPath: path, contents: Data("YUV4MPEG2 W+133333333333 H16 F30:1\nFRAME\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try Y4MFileSource(path: path, paced: false)) { error in
+            let message = error.localizedDescription
+            XCTAssertTrue(message.contains(path) && message.contains("16384-pixel limit"), message)
+        }
+    }
+
     func testAMissingFileIsNamed() {
         XCTAssertThrowsError(try VideoFile.open(path: "/nonexistent/clip.y4m")) { error in
             XCTAssertEqual(error.localizedDescription, "cannot read video /nonexistent/clip.y4m: no such file")
