@@ -44,7 +44,7 @@ public struct LocatedFrame: @unchecked Sendable {
     let tracks: [Track]
     /// Tracks that ended on this frame (the smoother forgets them before smoothing it).
     let expired: [Int]
-    var stageSeconds: [String: Double]
+    let stageSeconds: [String: Double]
 }
 
 public final class FrameProcessor {

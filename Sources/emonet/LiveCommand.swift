@@ -49,7 +49,7 @@ struct Live: ParsableCommand {
     var cascade: String?
 
     @Option(help: "Emotion model file.")
-    var model: String = LiveModel.defaultPath
+    var model: String = ModelPaths.defaultModel
 
     @Flag(help: "Headless: print a summary every 5 s instead of a JSON line per frame.")
     var quiet = false

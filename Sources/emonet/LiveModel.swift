@@ -4,7 +4,6 @@ import Foundation
 import Pipeline
 
 enum LiveModel {
-    static var defaultPath: String { ModelPaths.defaultModel }
 
     struct Missing: Error, LocalizedError {
         let path: String

@@ -44,7 +44,7 @@ struct Replay: ParsableCommand {
     var csv: String?
 
     @Option(help: "Emotion model file.")
-    var model: String = LiveModel.defaultPath
+    var model: String = ModelPaths.defaultModel
 
     @Option(help: "Cascade XML (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
     var cascade: String?
