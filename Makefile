@@ -78,7 +78,7 @@ test-tsan: deps
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --skip-build --disable-swift-testing $(SANITIZER_TESTS)
 
-## fuzz: each reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 180) each; corpora grow in
+## fuzz: each reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 180) each, FUZZ_JOBS at a time; corpora grow in
 ## fuzz/corpus/TARGET (kept between runs, not committed), findings land in fuzz/findings/TARGET.
 ## Seeds: valid inputs the fuzz binary makes itself, Debian's opencv-data cascades, and a session recorded
 ## here from the y4m seed. FUZZ_TARGETS narrows it (cascade model csv y4m session image). Leak checks are off:
@@ -86,6 +86,7 @@ test-tsan: deps
 ## session target at its first input (a toolchain leak, not ours); crashes, overflows and hangs still count.
 FUZZ_SECONDS ?= 180
 FUZZ_TARGETS ?= cascade model csv y4m session image
+FUZZ_JOBS ?= 1
 FUZZ_BUILD := .build-fuzz
 FUZZ_OUT := $(FUZZ_BUILD)/x86_64-unknown-linux-gnu/release
 FUZZ_BIN := $(FUZZ_OUT)/EmoNetFuzz
@@ -110,10 +111,13 @@ fuzz: build
 		sep=$$'\n--emonet-part--\n' && r=$(FUZZ_BUILD)/recording && \
 		{ cat $$r/session.json; printf '%s' "$$sep"; cat $$r/frames.index; printf '%s' "$$sep"; cat $$r/frames.mjpeg; \
 		  printf '%s' "$$sep"; cat $$r/results.jsonl; } > $(FUZZ_BUILD)/seeds/session/recorded.session || exit 1; fi
-	@set -o pipefail; for t in $(FUZZ_TARGETS); do echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-		ASAN_OPTIONS=detect_leaks=0 EMONET_FUZZ_TARGET=$$t $(FUZZ_BIN) fuzz/corpus/$$t $(FUZZ_BUILD)/seeds/$$t -max_total_time=$(FUZZ_SECONDS) \
-			-max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -artifact_prefix=fuzz/findings/$$t/ -print_final_stats=1 \
-			2>&1 | tail -n 14 || exit 1; done
+	@mkdir -p fuzz/logs; echo "fuzzing $(FUZZ_TARGETS): $(FUZZ_SECONDS) s each, $(FUZZ_JOBS) at a time; logs in fuzz/logs/"
+	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c ' \
+		ASAN_OPTIONS=detect_leaks=0 EMONET_FUZZ_TARGET={} $(FUZZ_BIN) fuzz/corpus/{} $(FUZZ_BUILD)/seeds/{} -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -artifact_prefix=fuzz/findings/{}/ -print_final_stats=1 \
+			> fuzz/logs/{}.log 2>&1; rc=$$?; \
+		echo "{}: exit $$rc, $$(grep -c . fuzz/logs/{}.log) log lines, $$(ls fuzz/findings/{} | wc -l) findings"; \
+		grep -E "stat::number_of_executed_units|cov: " fuzz/logs/{}.log | tail -n 2; exit $$rc'
 
 clean:
 	rm -rf .build .build-test .build-asan .build-tsan .build-fuzz

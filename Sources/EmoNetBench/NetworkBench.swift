@@ -1,5 +1,6 @@
 // `EmoNetBench network`: the engine against PyTorch CPU on the same VGG-style nets, in one run.
-// Inference latency per face (batch 1 and 8, one thread), heap allocations per inference call
+// Inference latency per face (batch 1 and 8, one thread, through InferenceNetwork as the product
+// runs it), heap allocations per inference call
 // after warm-up, and training throughput (batch 64, SGD step included; one thread, two threads by
 // splitting the batch, and two OpenBLAS threads inside each GEMM).
 // Results: a table on stdout and bench-results/network.json; ratios are ours / PyTorch's time.
@@ -42,13 +43,15 @@ func measureNetwork(_ name: String) throws -> NetworkFigures {
         Tensor(shape: [n, 1, 48, 48], values: (0..<(n * 2304)).map { _ in random.normal() })
     }
     model.workers = 1
+    // Inference as the product runs it: the network fused for inference (conv + batch norm + ReLU).
+    let network = InferenceNetwork(model)
     let x1 = input(1), x8 = input(8)
-    let batch1 = median(repeats: 30) { _ = model.forward(x1, training: false) }
-    let batch8 = median(repeats: 15) { _ = model.forward(x8, training: false) } / 8
+    let batch1 = median(repeats: 30) { _ = network.forward(x1) }
+    let batch8 = median(repeats: 15) { _ = network.forward(x8) } / 8
     // Warm, then count allocations over many calls.
-    for _ in 0..<3 { _ = model.forward(x8, training: false) }
+    for _ in 0..<3 { _ = network.forward(x8) }
     let before = emonet_allocation_count()
-    for _ in 0..<20 { _ = model.forward(x8, training: false) }
+    for _ in 0..<20 { _ = network.forward(x8) }
     let allocations = Double(emonet_allocation_count() - before) / 20
 
     let x = input(64)

@@ -9,8 +9,9 @@ do {
     case "pipeline": try PipelineBench.run(arguments: benchArguments)
     case "network": try runNetworkBench(Array(benchArguments))
     case "replay": try ReplayBench.run(arguments: benchArguments)
+    case "layers": try runLayerProfile(benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|pipeline|network|replay|layers [options]\n".utf8))
         exit(2)
     }
 } catch {

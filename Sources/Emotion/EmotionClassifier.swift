@@ -8,6 +8,8 @@ public final class EmotionClassifier {
     public let model: EmotionModel
     /// `.flip` averages each face with its mirror image (twice the work, usually a little more accurate).
     public var testTimeAugmentation: TestTimeAugmentation
+    /// The model's network fused for inference (a snapshot of its weights at init).
+    private let network: InferenceNetwork
     private let input = Tensor(shape: [0])
     private let probabilities = Tensor(shape: [0])
 
@@ -15,7 +17,7 @@ public final class EmotionClassifier {
         precondition(testTimeAugmentation != .crops, "crops TTA is for evaluation; live classification uses none or flip")
         self.model = model
         self.testTimeAugmentation = testTimeAugmentation
-        model.network.workers = workers
+        network = InferenceNetwork(model.network, workers: workers)
     }
 
     public convenience init(path: String, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1) throws {
@@ -36,7 +38,7 @@ public final class EmotionClassifier {
                 for y in 0..<side { for x in 0..<side { dst[y * side + x] = src[y * side + side - 1 - x] } }
             }
         }
-        SoftmaxCrossEntropy.softmax(model.network.forward(input, training: false), into: probabilities)
+        SoftmaxCrossEntropy.softmax(network.forward(input), into: probabilities)
         return (0..<faces.count).map { i in
             (0..<k).map { c in
                 mirrored ? (probabilities[i * k + c] + probabilities[(faces.count + i) * k + c]) / 2 : probabilities[i * k + c]

@@ -100,6 +100,7 @@ public enum Evaluator {
         let views = tta.views
         let input = Tensor(shape: [batchSize, 1, side, side])
         let probs = Tensor(shape: [0])
+        let network = InferenceNetwork(model, workers: model.workers)
         var start = 0
         dataset.pixels.withUnsafeBufferPointer { all in
             while start < dataset.count {
@@ -118,7 +119,7 @@ public enum Evaluator {
                         }
                     }
                     normalization.apply(input.data, count: input.count)
-                    SoftmaxCrossEntropy.softmax(model.forward(input, training: false), into: probs)
+                    SoftmaxCrossEntropy.softmax(network.forward(input), into: probs)
                     let scale = 1 / Float(views.count)
                     for j in 0..<(n * k) { result[start * k + j] += probs[j] * scale }
                 }

@@ -6,6 +6,7 @@
 // sets the variable (unless the user already did) and then dlopen()s the library.
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 
 /// Loads OpenBLAS once; later calls return the first result. 0 on success.
 int emonet_blas_load(void);
@@ -27,3 +28,11 @@ void emonet_sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
 /// Makes the calling thread treat denormal floats as zero (x86 MXCSR FTZ+DAZ). Tiny gradients
 /// otherwise fall into denormal arithmetic, which costs ~100x per operation on x86 CPUs.
 void emonet_flush_denormals(void);
+
+/// True when the kernels below run their AVX-512 versions (the CPU has AVX-512F and the OS saves its
+/// registers, unless EMONET_AVX512=0).
+bool emonet_avx512_kernels(void);
+/// 2x2 max pooling with stride 2 over `planes` planes of h x w (floor mode).
+void emonet_maxpool2x2(const float *x, int planes, int h, int w, float *y);
+/// The same, always the portable loop (the AVX-512 version's oracle in tests).
+void emonet_maxpool2x2_portable(const float *x, int planes, int h, int w, float *y);

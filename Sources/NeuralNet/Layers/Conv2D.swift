@@ -140,9 +140,15 @@ public final class Conv2D: Layer {
         return gradInput
     }
 
-    /// cols[(c*kh + ki)*kw + kj, oy*wo + ox] = x[c, oy*s - p + ki, ox*s - p + kj] (0 outside).
     private func im2col(_ x: UnsafePointer<Float>, h: Int, w: Int, ho: Int, wo: Int,
                         into cols: UnsafeMutablePointer<Float>) {
+        Self.im2col(x, channels: inputChannels, h: h, w: w, kernelSize: kernelSize, stride: stride, padding: padding,
+                    ho: ho, wo: wo, into: cols)
+    }
+
+    /// cols[(c*kh + ki)*kw + kj, oy*wo + ox] = x[c, oy*s - p + ki, ox*s - p + kj] (0 outside).
+    static func im2col(_ x: UnsafePointer<Float>, channels inputChannels: Int, h: Int, w: Int, kernelSize: Int,
+                       stride: Int, padding: Int, ho: Int, wo: Int, into cols: UnsafeMutablePointer<Float>) {
         let kk = kernelSize
         var row = cols
         for c in 0..<inputChannels {
