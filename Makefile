@@ -65,18 +65,19 @@ test: deps
 		echo "$$((total - failed - skipped)) passed, $$failed failed, $$skipped skipped"; \
 	fi; exit $$status
 
-## test-asan / test-tsan: the suite under AddressSanitizer / ThreadSanitizer (debug builds in their own
-## build folders; TESTS=Filter narrows it, e.g. TESTS='PipelineTests|SessionTests').
+## test-asan / test-tsan: the suite under AddressSanitizer / ThreadSanitizer (optimised builds, as the
+## product ships, in their own build folders; TESTS=Filter narrows it, e.g. TESTS='PipelineTests|SessionTests').
 SANITIZER_TESTS := $(if $(TESTS),--filter '$(TESTS)')
+SANITIZER_FLAGS := -c release -Xswiftc -enable-testing
 .PHONY: test-asan test-tsan
 test-asan: deps
-	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
-	$(SWIFT) test --scratch-path .build-asan --sanitize=address --skip-build --disable-swift-testing $(SANITIZER_TESTS)
+	$(SWIFT) build $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --build-tests
+	$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --skip-build --disable-swift-testing $(SANITIZER_TESTS)
 
 test-tsan: deps
-	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread --build-tests
+	$(SWIFT) build $(SANITIZER_FLAGS) --scratch-path .build-tsan --sanitize=thread --build-tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-		$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --skip-build --disable-swift-testing $(SANITIZER_TESTS)
+		$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-tsan --sanitize=thread --skip-build --disable-swift-testing $(SANITIZER_TESTS)
 
 ## fuzz: each reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 180) each, FUZZ_JOBS at a time; corpora grow in
 ## fuzz/corpus/TARGET (kept between runs, not committed), findings land in fuzz/findings/TARGET.
