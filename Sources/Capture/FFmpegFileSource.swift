@@ -1,8 +1,10 @@
-// Any video FFmpeg can decode, as a FrameSource: ffprobe reads the size and rate, then an `ffmpeg`
-// subprocess decodes to raw RGB24 on a pipe that is read frame by frame.
-// Invariants: the subprocess is always reaped (close() terminates it if still running); its stderr
-// goes to a temporary file so a chatty decoder can never block on a full pipe; a decoder failure is
-// reported with ffmpeg's own last message.
+// Any video FFmpeg can decode, as a FrameSource: an `ffmpeg` subprocess decodes to raw RGB24 on a
+// pipe that is read frame by frame. The frame size, rate and duration come from the stream summary
+// ffmpeg prints before its first frame (its log, level-tagged, read on a thread); only if that
+// cannot be parsed is ffprobe asked, as before (a second process: a tenth of a second of start-up).
+// Invariants: the subprocess is always reaped (close() terminates it if still running); its log is
+// read to the end as it comes, so a chatty decoder can never block on a full pipe; a decoder failure
+// is reported with ffmpeg's own last error message.
 import Foundation
 import Imaging
 import Pipeline
@@ -12,10 +14,12 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     public let width: Int
     public let height: Int
     public let framesPerSecond: Double
+    /// The container's duration, when ffmpeg reported one (for progress estimates).
+    public let durationSeconds: Double?
 
     private let process = Process()
     private let output = Pipe()
-    private let errorLog: URL
+    private let log: FFmpegLog
     private let paced: Bool
     private var ring: FrameBufferRing
     private var index = 0
@@ -34,31 +38,49 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             throw CaptureError.unreadableFile(path, reason: FileManager.default.fileExists(atPath: path)
                                               ? "permission denied" : "no such file")
         }
-        guard let ffprobePath = Self.executable(ffprobe), let ffmpegPath = Self.executable(ffmpeg) else {
-            throw CaptureError.ffmpegMissing(path)
-        }
-        let probe = try Self.probe(path: path, ffprobe: ffprobePath)
-        width = size?.width ?? probe.width
-        height = size?.height ?? probe.height
-        framesPerSecond = probe.fps
-        ring = FrameBufferRing(width: width, height: height)
-
-        errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-ffmpeg-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+        guard let ffmpegPath = Self.executable(ffmpeg) else { throw CaptureError.ffmpegMissing(path) }
+        let errors = Pipe()
+        log = FFmpegLog(errors.fileHandleForReading)
         process.executableURL = URL(fileURLWithPath: ffmpegPath)
-        process.arguments = ["-nostdin", "-v", "error", "-i", path, "-an", "-sn",
-                             "-vf", "scale=\(width):\(height)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        process.arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-i", path, "-an", "-sn"]
+            + (size.map { ["-vf", "scale=\($0.width):\($0.height)"] } ?? [])
+            + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorLog)
+        process.standardError = errors
         do {
             try process.run()
         } catch {
             throw CaptureError.decoderFailed(path, message: "cannot start \(ffmpegPath): \(error.localizedDescription)")
         }
+        try? errors.fileHandleForWriting.close()
+        log.startReading()
+        var summary = log.waitForOutputStream(framesReady: output.fileHandleForReading.fileDescriptor)
+        if summary == nil, !log.hasEnded, let ffprobePath = Self.executable(ffprobe) {
+            // A log this version of ffmpeg words differently: ask ffprobe.
+            summary = try? Self.probe(path: path, ffprobe: ffprobePath)
+        }
+        guard let summary else {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            try? output.fileHandleForReading.close()
+            throw CaptureError.unreadableFile(path, reason: log.lastError ?? "ffmpeg reported no video stream")
+        }
+        width = size?.width ?? summary.width
+        height = size?.height ?? summary.height
+        framesPerSecond = summary.fps
+        durationSeconds = log.durationSeconds
+        ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)
     }
 
     deinit { close() }
+
+    /// The last error ffmpeg logged while decoding, if any: a damaged or truncated video still decodes
+    /// up to the damage and ffmpeg exits 0, so this is how the damage is reported (after the run).
+    public var decodeError: String? {
+        log.waitUntilClosed()
+        return log.lastError
+    }
 
     public var description: String {
         "\(path) (\(width)x\(height) via ffmpeg @ \(String(format: "%g", framesPerSecond)) fps)"
@@ -80,7 +102,8 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             if isCancelled { return nil }
             process.waitUntilExit()
             if process.terminationStatus != 0 || (index == 0 && filled == 0) {
-                throw CaptureError.decoderFailed(path, message: lastErrorLine() ?? "exit status \(process.terminationStatus), no frames")
+                log.waitUntilClosed()
+                throw CaptureError.decoderFailed(path, message: log.lastError ?? "exit status \(process.terminationStatus), no frames")
             }
             return nil  // end of the video (a partial last frame is dropped)
         }
@@ -118,12 +141,6 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         if process.isRunning { process.terminate() }
         try? output.fileHandleForReading.close()
         if process.processIdentifier != 0 { process.waitUntilExit() }
-        try? FileManager.default.removeItem(at: errorLog)
-    }
-
-    private func lastErrorLine() -> String? {
-        guard let text = try? String(contentsOf: errorLog, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").last.map(String.init)
     }
 
     // MARK: - Probing
@@ -138,7 +155,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         return nil
     }
 
-    static func probe(path: String, ffprobe: String) throws -> (width: Int, height: Int, fps: Double) {
+    static func probe(path: String, ffprobe: String) throws -> FFmpegLog.StreamSummary {
         let process = Process()
         let out = Pipe(), err = Pipe()
         process.executableURL = URL(fileURLWithPath: ffprobe)
@@ -166,6 +183,154 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             return parts.count == 2 && parts[1] > 0 ? parts[0] / parts[1] : 0
         }
         let fps = rate(fields["avg_frame_rate"]) > 0 ? rate(fields["avg_frame_rate"]) : rate(fields["r_frame_rate"])
-        return (w, h, fps)
+        return FFmpegLog.StreamSummary(width: w, height: h, fps: fps)
+    }
+}
+
+/// ffmpeg's log (`-loglevel level+info`), read to the end on its own thread: the output stream's size and
+/// rate and the input's duration, parsed from the summary it prints before decoding, and its errors.
+final class FFmpegLog: @unchecked Sendable {
+    struct StreamSummary { var width: Int, height: Int, fps: Double }
+
+    private let handle: FileHandle
+    private let lock = NSLock()
+    private let summaryReady = DispatchSemaphore(value: 0)
+    private let closed = DispatchSemaphore(value: 0)
+    private var summary: StreamSummary?
+    private var duration: Double?
+    private var errors: [String] = []
+    private var inOutputSection = false
+    private var signalled = false
+    private var ended = false
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func startReading() {
+        let thread = Thread { [self] in
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    consume(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+            if !pending.isEmpty { consume(String(decoding: pending, as: UTF8.self)) }
+            try? handle.close()
+            lock.lock()
+            ended = true
+            lock.unlock()
+            signalSummary()
+            closed.signal()
+        }
+        thread.name = "emonet.ffmpeg-log"
+        thread.start()
+    }
+
+    /// The output stream's summary; nil if ffmpeg ended without printing one, or started writing
+    /// frames (readable on `framesReady`) without one we could parse, or printed nothing for a minute.
+    func waitForOutputStream(framesReady: Int32) -> StreamSummary? {
+        let deadline = MonotonicClock.now() + 60
+        while summaryReady.wait(timeout: .now() + 0.05) == .timedOut, MonotonicClock.now() < deadline {
+            var descriptor = pollfd(fd: framesReady, events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 0) > 0 {
+                // ffmpeg logs the summary before the first frame; give the log thread a moment to read it.
+                _ = summaryReady.wait(timeout: .now() + 0.2)
+                break
+            }
+        }
+        summaryReady.signal()  // for any later waiter
+        lock.lock()
+        defer { lock.unlock() }
+        return summary
+    }
+
+    /// True once ffmpeg closed its log (it exited).
+    var hasEnded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended
+    }
+
+    /// Waits until ffmpeg closed its log (it has exited), so every error it printed is here.
+    func waitUntilClosed() {
+        _ = closed.wait(timeout: .now() + 5)
+        closed.signal()
+    }
+
+    var durationSeconds: Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return duration
+    }
+
+    /// The last error ffmpeg logged, without its level and component tags.
+    var lastError: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.last
+    }
+
+    private func signalSummary() {
+        lock.lock()
+        let first = !signalled
+        signalled = true
+        lock.unlock()
+        if first { summaryReady.signal() }
+    }
+
+    private func consume(_ line: String) {
+        var text = Substring(line)
+        var level = ""
+        // "[mov,mp4 @ 0x55...] [error] message" or "[info]   Stream #0:0: Video: ..."
+        while text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let tag = text[text.index(after: text.startIndex)..<close]
+            if ["quiet", "panic", "fatal", "error", "warning", "info"].contains(String(tag)) { level = String(tag) }
+            text = text[text.index(after: close)...].drop(while: { $0 == " " })
+        }
+        lock.lock()
+        var found = false
+        if level == "error" || level == "fatal" || level == "panic" {
+            errors.append(String(text))
+            if errors.count > 20 { errors.removeFirst() }
+        } else if text.hasPrefix("Duration: "), duration == nil {
+            duration = Self.parseDuration(text.dropFirst("Duration: ".count).prefix(while: { $0 != "," }))
+        } else if text.hasPrefix("Output #0") {
+            inOutputSection = true
+        } else if inOutputSection, summary == nil, text.hasPrefix("Stream #0:"), text.contains(": Video: ") {
+            summary = Self.parseStream(text)
+            found = summary != nil
+        }
+        lock.unlock()
+        if found { signalSummary() }
+    }
+
+    /// "HH:MM:SS.ss" → seconds; nil for "N/A".
+    static func parseDuration(_ text: Substring) -> Double? {
+        let parts = text.split(separator: ":").compactMap { Double($0) }
+        guard parts.count == 3 else { return nil }
+        return parts[0] * 3600 + parts[1] * 60 + parts[2]
+    }
+
+    /// The size ("…, 640x360 [SAR …], …") and rate ("…, 29.97 fps, …", else "…, 30 tbr") of a stream line.
+    static func parseStream(_ line: Substring) -> StreamSummary? {
+        var width = 0, height = 0, fps = 0.0, tbr = 0.0
+        for field in line.components(separatedBy: ", ") {
+            let words = field.split(separator: " ")
+            guard let first = words.first else { continue }
+            let size = first.split(separator: "x")
+            if width == 0, size.count == 2, let w = Int(size[0]), let h = Int(size[1]), w > 0, h > 0 {
+                (width, height) = (w, h)
+            } else if words.count == 2, words[1] == "fps" || words[1] == "tbr" {
+                var number = String(first), scale = 1.0
+                if number.hasSuffix("k") { number.removeLast(); scale = 1000 }
+                guard let value = Double(number).map({ $0 * scale }), value > 0 else { continue }
+                if words[1] == "fps" { fps = value } else { tbr = value }
+            }
+        }
+        guard width > 0 else { return nil }
+        return StreamSummary(width: width, height: height, fps: fps > 0 ? fps : tbr)
     }
 }

@@ -2,10 +2,15 @@
 // written into a buffer the ring still owns, and Swift's copy-on-write copies it only if a consumer is
 // still holding that buffer's previous frame (then one allocation, never corruption).
 import Imaging
+import Pipeline
 
 struct FrameBufferRing {
     private var images: [RGBImage]
     private var next = 0
+
+    /// For file sources, whose frames replay keeps in flight: read ahead, located and waiting, the two
+    /// being processed, and the one being filled.
+    static let fileSourceCount = 2 * LivePipeline.replayDepth + 3
 
     init(width: Int, height: Int, count: Int = 4) {
         images = (0..<count).map { _ in RGBImage(width: width, height: height) }

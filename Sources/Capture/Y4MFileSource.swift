@@ -76,7 +76,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         chromaWidth = cw
         chromaHeight = ch
         planes = [UInt8](repeating: 0, count: w * h + 2 * cw * ch)
-        ring = FrameBufferRing(width: w, height: h)
+        ring = FrameBufferRing(width: w, height: h, count: FrameBufferRing.fileSourceCount)
         pending = reader.leftover
     }
 

@@ -1,24 +1,33 @@
-// The hand-over between the capture thread and the processing queue: one slot, latest frame wins.
-// Invariants: the producer never waits for the consumer; a frame still in the slot when a newer one
-// arrives is dropped and counted; frames leave the slot in capture order (older ones are never
-// handed out after newer ones); at most one consumer drains at a time (`draining`).
+// The hand-over between the capture thread and the processing queue: `capacity` slots (one for live
+// cameras: the latest frame wins; a few for replay, where the producer waits for a free slot itself
+// and so never loses one). Invariants: put never waits; when every slot is full the oldest waiting
+// frame is dropped and counted; frames leave in capture order (older ones are never handed out after
+// newer ones); at most one consumer drains at a time (`draining`).
 import Foundation
 
 public final class LatestFrameSlot: @unchecked Sendable {
     private let lock = NSLock()
-    private var pending: Frame?
+    private var pending: [Frame] = []
     private var draining = false
     private var droppedCount = 0
+    public let capacity: Int
 
-    public init() {}
+    public init(capacity: Int = 1) {
+        precondition(capacity >= 1)
+        self.capacity = capacity
+        pending.reserveCapacity(capacity)
+    }
 
-    /// Stores `frame`, dropping any frame not yet taken. Returns true when no consumer is draining:
-    /// the caller must then start one (and it becomes the one draining).
+    /// Stores `frame`, dropping the oldest frame not yet taken if every slot is full. Returns true when
+    /// no consumer is draining: the caller must then start one (and it becomes the one draining).
     public func put(_ frame: Frame) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if pending != nil { droppedCount += 1 }
-        pending = frame
+        if pending.count == capacity {
+            pending.removeFirst()
+            droppedCount += 1
+        }
+        pending.append(frame)
         if draining { return false }
         draining = true
         return true
@@ -29,10 +38,7 @@ public final class LatestFrameSlot: @unchecked Sendable {
     public func take() -> Frame? {
         lock.lock()
         defer { lock.unlock() }
-        if let frame = pending {
-            pending = nil
-            return frame
-        }
+        if !pending.isEmpty { return pending.removeFirst() }
         draining = false
         return nil
     }

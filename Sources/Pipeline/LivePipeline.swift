@@ -4,8 +4,10 @@
 // queues overlap (frame n+1 is located while frame n is classified), with at most one located frame
 // waiting for the classifier, so both cores work and results are exactly those of one-by-one processing.
 // The capture thread never waits for processing (`.dropStale`, for cameras); with `.waitForProcessing`
-// (replay of files and sessions) it reads the next frame, then waits until the slot is empty, so no
-// frame is ever dropped (at most three are in flight: classified, located and waiting, in the slot).
+// (replay of files and sessions) it reads ahead up to `replayDepth` frames and then waits for a free
+// slot, so no frame is ever dropped, and up to `replayDepth` located frames may wait for the
+// classifier: a full face scan (every few frames, several times a tracking frame's cost) then no
+// longer stalls the other stage. Live keeps one of each, for latency.
 // Lifecycle: start() once; the run ends at the end of the stream, on a source or processing error, or on
 // stop(); then the source is closed, the frames in flight are finished, and every sink gets
 // pipelineDidFinish exactly once, on the classify queue (where every result was delivered), before
@@ -27,11 +29,17 @@ public final class LivePipeline: @unchecked Sendable {
     public let stats = PipelineStats()
     private let processor: FrameProcessor
     private let sinks: [FrameSink]
-    private let slot = LatestFrameSlot()
+    /// Frames read ahead, and located frames waiting for the classifier, in replay. EMONET_REPLAY_DEPTH
+    /// overrides it (1 is the live path's hand-over), for measuring.
+    public static let replayDepth: Int = {
+        let given = ProcessInfo.processInfo.environment["EMONET_REPLAY_DEPTH"].flatMap { Int($0) } ?? 4
+        return min(max(given, 1), 16)
+    }()
+    private let slot: LatestFrameSlot
     private let queue = DispatchQueue(label: "emonet.pipeline.locate", qos: .userInitiated)
     private let classifyQueue = DispatchQueue(label: "emonet.pipeline.classify", qos: .userInitiated)
-    /// One located frame may wait for the classifier; the locate queue blocks rather than queue more.
-    private let classifySlots = DispatchSemaphore(value: 1)
+    /// Located frames that may wait for the classifier; the locate queue blocks rather than queue more.
+    private let classifySlots: DispatchSemaphore
     /// With one usable core (e.g. under taskset) overlapping the stages only adds thread switches
     /// (measured: 66 vs 79 fps on a replay), so the locate queue then waits for each classification.
     private let overlapsStages = ProcessInfo.processInfo.activeProcessorCount > 1
@@ -41,9 +49,9 @@ public final class LivePipeline: @unchecked Sendable {
     private var stopRequested = false
     private var failure: Error?
     private var processingFailed = false
-    /// With `.waitForProcessing`: a permit to put a frame in the slot, given back when the locate queue
-    /// takes it out (so the slot never holds two); the stages themselves are bounded by `classifySlots`.
-    private let slotFree = DispatchSemaphore(value: 1)
+    /// With `.waitForProcessing`: permits to put a frame in the slot, given back when the locate queue
+    /// takes one out (so it never overflows); the stages themselves are bounded by `classifySlots`.
+    private let slotFree: DispatchSemaphore
 
     /// Called once on the classify queue after the sinks were told the run finished.
     public var onFinish: ((PipelineSummary, Error?) -> Void)?
@@ -54,6 +62,10 @@ public final class LivePipeline: @unchecked Sendable {
         self.dropPolicy = dropPolicy
         self.processor = processor
         self.sinks = sinks
+        let depth = dropPolicy == .waitForProcessing ? Self.replayDepth : 1
+        slot = LatestFrameSlot(capacity: depth)
+        slotFree = DispatchSemaphore(value: depth)
+        classifySlots = DispatchSemaphore(value: depth)
     }
 
     /// Starts the capture thread. Call once.

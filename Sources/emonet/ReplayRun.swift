@@ -73,7 +73,8 @@ final class ReplayRun {
         if !command.quiet && !command.window {
             let total = session?.frameCountEstimate
                 ?? VideoFrameCount.estimate(path: command.input, width: source.width, height: source.height,
-                                            framesPerSecond: source.framesPerSecond)
+                                            framesPerSecond: source.framesPerSecond,
+                                            duration: (source as? FFmpegFileSource)?.durationSeconds)
             sinks.append(ReplayProgressSink(total: total))
         }
         var annotated: AnnotatedVideoWriter?
@@ -113,6 +114,10 @@ final class ReplayRun {
             note("emonet: wrote the annotated video \(annotated.path)")
         }
         note("emonet: " + (signals.fired ? "stopped: " : "finished: ") + stats.line)
+        if !signals.fired, runError == nil, let damage = (source as? FFmpegFileSource)?.decodeError {
+            note("emonet: warning: ffmpeg reported damage in \(command.input) (\(damage)); the results cover the "
+                 + "\(stats.framesCaptured) frames it could decode")
+        }
         if stats.framesProcessed > 0 { note("emonet: mean ms per frame and stage: " + stats.stagesLine) }
 
         try writeOutputs(summary: summary, stats: stats)

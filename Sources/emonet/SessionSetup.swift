@@ -61,7 +61,8 @@ final class ReplayProgressSink: FrameSink, @unchecked Sendable {
 /// Frames in a video, estimated before decoding (for the progress bar): exact for .y4m, from the
 /// container's duration for anything else; nil when unknown.
 enum VideoFrameCount {
-    static func estimate(path: String, width: Int, height: Int, framesPerSecond: Double) -> Int? {
+    /// `duration`: the container's, when the source already knows it (ffmpeg reports it as it starts).
+    static func estimate(path: String, width: Int, height: Int, framesPerSecond: Double, duration: Double? = nil) -> Int? {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 256),
            head.starts(with: Data("YUV4MPEG2 ".utf8)), let newline = head.firstIndex(of: 0x0A) {
@@ -72,6 +73,7 @@ enum VideoFrameCount {
                        : header.contains("Cmono") ? 0 : 2 * ((width + 1) / 2) * ((height + 1) / 2)
             return (size - newline - 1) / (6 + width * height + chroma)
         }
+        if let duration, framesPerSecond > 0 { return Int((duration * framesPerSecond).rounded()) }
         let process = Process(), output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]

@@ -1,6 +1,6 @@
 // Video files as frame sources: YUV4MPEG2 read natively (header, chroma layouts, colours, truncation),
 // other containers through an ffmpeg subprocess, and one-line errors naming the file.
-import Capture
+@testable import Capture
 import Foundation
 import Imaging
 import Pipeline
@@ -131,5 +131,47 @@ final class VideoFileTests: XCTestCase {
         source.cancel()
         XCTAssertNil(try source.nextFrame())
         source.close()
+    }
+
+    func testADamagedVideoDecodesUpToTheDamageAndReportsIt() throws {
+        try requireFFmpeg()
+        // H.264 with its index first (faststart), then cut: ffmpeg decodes the start and exits 0.
+        let clip = directory.appendingPathComponent("whole.mp4").path
+        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+                                                           "-frames:v", "60", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p",
+                                                           "-movflags", "+faststart", clip])
+        guard status == 0 else { throw XCTSkip("this ffmpeg cannot encode H.264 (libx264)") }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+        let cut = directory.appendingPathComponent("cut.mp4").path
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        let whole = try VideoFile.open(path: clip, paced: false) as! FFmpegFileSource
+        XCTAssertEqual(whole.durationSeconds ?? 0, 6, accuracy: 0.05)
+        var count = 0
+        while try whole.nextFrame() != nil { count += 1 }
+        whole.close()
+        XCTAssertEqual(count, 60)
+        XCTAssertNil(whole.decodeError)
+        let damaged = try VideoFile.open(path: cut, paced: false) as! FFmpegFileSource
+        var decoded = 0
+        while try damaged.nextFrame() != nil { decoded += 1 }
+        damaged.close()
+        XCTAssertGreaterThan(decoded, 0)
+        XCTAssertLessThan(decoded, 60)
+        XCTAssertNotNil(damaged.decodeError, "the damage must be reported")
+    }
+
+    func testFFmpegStreamSummaryLinesAreParsed() {
+        let raw = "Stream #0:0(und): Video: rawvideo (RGB[24] / 0x18424752), rgb24(pc, gbr/unknown/unknown, progressive), "
+            + "640x360 [SAR 1:1 DAR 16:9], q=2-31, 165888 kb/s, 30 fps, 30 tbn (default)"
+        let s = FFmpegLog.parseStream(Substring(raw))
+        XCTAssertEqual(s?.width, 640)
+        XCTAssertEqual(s?.height, 360)
+        XCTAssertEqual(s?.fps, 30)
+        let ntsc = FFmpegLog.parseStream("Stream #0:0: Video: rawvideo (RGB[24] / 0x18424752), rgb24, 1920x1080, 29.97 fps, 1k tbn")
+        XCTAssertEqual(ntsc?.fps ?? 0, 29.97, accuracy: 1e-9)
+        XCTAssertEqual(FFmpegLog.parseStream("Stream #0:0: Video: rawvideo, rgb24, 320x240, 25 tbr, 90k tbn")?.fps, 25)
+        XCTAssertNil(FFmpegLog.parseStream("Stream #0:1: Audio: mp3, 44100 Hz, stereo, fltp, 383 kb/s"))
+        XCTAssertEqual(FFmpegLog.parseDuration("00:01:02.50"), 62.5)
+        XCTAssertNil(FFmpegLog.parseDuration("N/A"))
     }
 }

@@ -48,4 +48,18 @@ final class LatestFrameSlotTests: XCTestCase {
         XCTAssertEqual(taken.last, total - 1, "the newest frame is always processed")
         XCTAssertEqual(taken.count + slot.dropped, total, "every frame is either taken or counted as dropped")
     }
+
+    func testWithSeveralSlotsFramesQueueInOrderAndOnlyTheOldestIsDroppedWhenFull() {
+        let slot = LatestFrameSlot(capacity: 3)
+        XCTAssertTrue(slot.put(frame(0)))
+        for i in 1...2 { XCTAssertFalse(slot.put(frame(i))) }
+        XCTAssertEqual(slot.dropped, 0, "three frames fit in three slots")
+        XCTAssertEqual(slot.take()?.index, 0)
+        _ = slot.put(frame(3))
+        _ = slot.put(frame(4))  // full (1, 2, 3): frame 1 goes
+        XCTAssertEqual(slot.dropped, 1)
+        var taken: [Int] = []
+        while let f = slot.take() { taken.append(f.index) }
+        XCTAssertEqual(taken, [2, 3, 4])
+    }
 }

@@ -81,7 +81,7 @@ public struct ModelFile {
 
     /// Every tensor the architecture names must be present with its shape; nothing else may be.
     private func checkTensors() throws {
-        let model = try Sequential(spec: spec)
+        let model = try Sequential(uninitialized: spec)
         var expected: [String: [Int]] = [:]
         for (name, tensor) in model.namedTensors { expected[name] = tensor.shape }
         for name in expected.keys.sorted() {
@@ -99,7 +99,7 @@ public struct ModelFile {
 
     /// A network with this file's architecture and weights.
     public func instantiate() throws -> Sequential {
-        let model = try Sequential(spec: spec)
+        let model = try Sequential(uninitialized: spec)
         try load(into: model)
         return model
     }
