@@ -33,6 +33,7 @@ help:
 	@echo "make eval    evaluate the shipped model on PublicTest (DATA=...)"
 	@echo "make test-asan / make test-tsan   the tests under AddressSanitizer / ThreadSanitizer"
 	@echo "make fuzz    every file reader under libFuzzer (FUZZ_SECONDS each, default 180)"
+	@echo "make soak    30 minutes of live + recording on the emulated camera: memory, descriptors, latency"
 
 ## deps: install the Debian packages that are missing (and only those).
 deps:
@@ -224,6 +225,18 @@ bench-pipeline: deps $(DEMO_IMAGE)
 	$(SWIFT) build -c release --product EmoNetBench
 	$(SWIFT) build -c release --product V4L2Emulator
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" pipeline --image $(DEMO_IMAGE) \
+		$(if $(wildcard models/emonet.safetensors),--model models/emonet.safetensors)
+
+## soak: `emonet live` on the emulated camera, recording, for SOAK_SECONDS (default 1800): resident memory,
+## open descriptors and latency sampled every 10 s, frame counts checked at the end (Ctrl-C-style SIGINT),
+## then the session replayed against its recording. Not in CI. Output: runs/soak/{soak.json,soak.png}.
+SOAK_SECONDS ?= 1800
+.PHONY: soak
+soak: deps $(DEMO_IMAGE)
+	$(SWIFT) build -c release --product emonet
+	$(SWIFT) build -c release --product EmoNetBench
+	$(SWIFT) build -c release --product V4L2Emulator
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" soak --seconds $(SOAK_SECONDS) --image $(DEMO_IMAGE) --replay \
 		$(if $(wildcard models/emonet.safetensors),--model models/emonet.safetensors)
 
 # ---------------------------------------------------------------------------------------------------------

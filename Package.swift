@@ -54,7 +54,7 @@ let package = Package(
         // Benchmarks (`make bench`): each prints a table and writes JSON under bench-results/.
         .executableTarget(
             name: "EmoNetBench",
-            dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture",
+            dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture", "Plot",
                            "CAllocationCounter"],
             swiftSettings: fastMath),
         .target(name: "CAllocationCounter"),

@@ -106,7 +106,7 @@ enum PipelineBench {
     }
 
     /// 90 YUYV 640x480 frames: the portrait (1 face) or five smaller crops of its face, drifting.
-    private static func makeFrames(faces: Int, image: String, output: String) throws {
+    static func makeFrames(faces: Int, image: String, output: String) throws {
         let drift = "x='%d+12*sin(2*PI*t/3)':y='%d+8*cos(2*PI*t/3)'"
         let filter: String
         if faces == 1 {

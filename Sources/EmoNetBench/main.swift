@@ -10,8 +10,9 @@ do {
     case "network": try runNetworkBench(Array(benchArguments))
     case "replay": try ReplayBench.run(arguments: benchArguments)
     case "layers": try runLayerProfile(benchArguments)
+    case "soak": try Soak.run(arguments: benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector|pipeline|network|replay|layers [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|pipeline|network|replay|layers|soak [options]\n".utf8))
         exit(2)
     }
 } catch {
