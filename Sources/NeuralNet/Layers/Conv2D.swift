@@ -1,9 +1,14 @@
-// 2-D convolution as im2col + one GEMM per image (faster here than one batched GEMM: the
-// per-image column matrix stays in cache). Weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout].
+// 2-D convolution as im2col + GEMM. Weight [Cout, Cin, kh, kw] (PyTorch's layout), bias [Cout].
 // Input [N, Cin, H, W] → output [N, Cout, Ho, Wo], Ho = (H + 2p - kh) / s + 1.
+// Large feature maps run one GEMM per image (the image's column matrix stays in cache); small ones
+// (P = Ho·Wo under `groupColumns`) put several images' columns side by side and run one GEMM per
+// group, staging the output (and, backward, the output gradient) in [Cout, g·P] order: a 256 x 36
+// product per image is mostly OpenBLAS's packing of the weights, which a group shares.
 // Caches: the input (for backward, where columns are rebuilt rather than stored).
-// Images are split over workers; each worker has its own column scratch and gradient partials,
-// summed in worker order so results do not depend on timing.
+// Images are split over workers; each worker has its own scratch and gradient partials, summed in
+// worker order, and groups are cut the same way every time, so results do not depend on timing.
+
+import Foundation
 
 public final class Conv2D: Layer {
     public let name: String
@@ -21,11 +26,22 @@ public final class Conv2D: Layer {
     private var scratch: [WorkerScratch] = []
 
     private final class WorkerScratch {
-        let columns = Tensor(shape: [0])      // [K, P]
-        let gradColumns = Tensor(shape: [0])  // [K, P]
+        let columns = Tensor(shape: [0])      // [K, g·P]
+        let gradColumns = Tensor(shape: [0])  // [K, g·P]
+        let staged = Tensor(shape: [0])       // [Cout, g·P]: grouped output, or grouped output gradient
         let gradWeight = Tensor(shape: [0])   // [Cout, K]
         let gradBias = Tensor(shape: [0])     // [Cout]
     }
+
+    /// Images are grouped while their columns fit in `groupColumns` (1 turns grouping off); the default
+    /// is 512, or EMONET_CONV_GROUP_COLUMNS for measuring.
+    public static let defaultGroupColumns: Int = {
+        ProcessInfo.processInfo.environment["EMONET_CONV_GROUP_COLUMNS"].flatMap { Int($0) }.map { max(1, $0) } ?? 512
+    }()
+    public var groupColumns = Conv2D.defaultGroupColumns
+
+    /// Images per GEMM for output maps of p positions.
+    private func groupSize(positions p: Int) -> Int { max(1, groupColumns / max(p, 1)) }
 
     public init(name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Int = 0, bias: Bool = true) {
@@ -60,12 +76,13 @@ public final class Conv2D: Layer {
         return out[1] * out[2] * outputChannels * inputChannels * kernelSize * kernelSize
     }
 
-    private func prepareScratch(workers: Int, k: Int, p: Int, training: Bool) {
+    private func prepareScratch(workers: Int, k: Int, p: Int, group: Int, training: Bool) {
         while scratch.count < workers { scratch.append(WorkerScratch()) }
         for s in scratch.prefix(workers) {
-            s.columns.reshape(k, p)
+            s.columns.reshape(k, group * p)
+            if group > 1 { s.staged.reshape(outputChannels, group * p) }
             if training {
-                s.gradColumns.reshape(k, p)
+                s.gradColumns.reshape(k, group * p)
                 s.gradWeight.reshape(outputChannels, k)
                 s.gradBias.reshape(outputChannels)
             }
@@ -79,24 +96,43 @@ public final class Conv2D: Layer {
         let k = inputChannels * kernelSize * kernelSize, p = ho * wo
         self.input = input
         output.reshape(n, outputChannels, ho, wo)
-        prepareScratch(workers: min(options.workers, max(n, 1)), k: k, p: p, training: false)
+        let workers = min(options.workers, max(n, 1))
+        let group = min(groupSize(positions: p), max(1, (n + workers - 1) / workers))
+        prepareScratch(workers: workers, k: k, p: p, group: group, training: false)
         let x = input.data, y = output.data, wgt = weight.value.data
         let b = bias?.value.data
-        Parallel.chunks(n, workers: options.workers) { range, worker in
-            let cols = scratch[worker].columns.data
-            for i in range {
-                let yi = y + i * outputChannels * p
-                im2col(x + i * inputChannels * h * w, h: h, w: w, ho: ho, wo: wo, into: cols)
-                Gemm.multiply(m: outputChannels, n: p, k: k, a: wgt, lda: k, b: cols, ldb: p, c: yi, ldc: p)
-                if let b {
-                    for o in 0..<outputChannels {
-                        let row = yi + o * p, bo = b[o]
-                        for j in 0..<p { row[j] += bo }
+        let imageIn = inputChannels * h * w, imageOut = outputChannels * p
+        Parallel.chunks(n, workers: workers) { range, worker in
+            let s = scratch[worker], cols = s.columns.data
+            for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: group) {
+                let g = min(group, range.upperBound - first), width = g * p
+                for j in 0..<g {
+                    im2col(x + (first + j) * imageIn, h: h, w: w, ho: ho, wo: wo, into: cols + j * p, rowStride: width)
+                }
+                if g == 1 {
+                    let yi = y + first * imageOut
+                    Gemm.multiply(m: outputChannels, n: p, k: k, a: wgt, lda: k, b: cols, ldb: p, c: yi, ldc: p)
+                    if let b { addBias(b, rows: yi, count: p) }
+                } else {
+                    let staged = s.staged.data
+                    Gemm.multiply(m: outputChannels, n: width, k: k, a: wgt, lda: k, b: cols, ldb: width, c: staged, ldc: width)
+                    for j in 0..<g {
+                        let yi = y + (first + j) * imageOut
+                        for o in 0..<outputChannels { (yi + o * p).update(from: staged + o * width + j * p, count: p) }
+                        if let b { addBias(b, rows: yi, count: p) }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// rows[o, 0..<count] += bias[o] for every output channel o of one image.
+    private func addBias(_ bias: UnsafePointer<Float>, rows: UnsafeMutablePointer<Float>, count p: Int) {
+        for o in 0..<outputChannels {
+            let row = rows + o * p, bv = Vector.V(repeating: bias[o]), bo = bias[o]
+            Vector.apply(0..<p) { j in Vector.store(Vector.load(row, j) + bv, row, j) } scalar: { j in row[j] += bo }
+        }
     }
 
     public func backward(_ gradOutput: Tensor, _ options: PassOptions) -> Tensor {
@@ -105,29 +141,47 @@ public final class Conv2D: Layer {
         let (ho, wo) = (gradOutput.shape[2], gradOutput.shape[3])
         let k = inputChannels * kernelSize * kernelSize, p = ho * wo
         let workers = min(options.workers, max(n, 1))
-        prepareScratch(workers: workers, k: k, p: p, training: true)
+        let group = min(groupSize(positions: p), max(1, (n + workers - 1) / workers))
+        prepareScratch(workers: workers, k: k, p: p, group: group, training: true)
         gradInput.reshape(input.shape)
         let x = input.data, dy = gradOutput.data, dx = gradInput.data, wgt = weight.value.data
+        let imageIn = inputChannels * h * w, imageOut = outputChannels * p
         Parallel.chunks(n, workers: workers) { range, worker in
             let s = scratch[worker]
             s.gradWeight.zero()
             s.gradBias.zero()
-            for i in range {
-                let xi = x + i * inputChannels * h * w, dyi = dy + i * outputChannels * p
-                im2col(xi, h: h, w: w, ho: ho, wo: wo, into: s.columns.data)
-                // dW[Cout,K] += dY_i[Cout,P] · cols[K,P]ᵀ
-                Gemm.multiply(transposeB: true, m: outputChannels, n: k, k: p, a: dyi, lda: p,
-                              b: s.columns.data, ldb: p, beta: 1, c: s.gradWeight.data, ldc: k)
+            let cols = s.columns.data, gradCols = s.gradColumns.data
+            for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: group) {
+                let g = min(group, range.upperBound - first), width = g * p
+                // dY for the group as [Cout, g·P]: the image's own rows when alone, else gathered.
+                let dyg: UnsafePointer<Float>
+                if g == 1 {
+                    dyg = UnsafePointer(dy + first * imageOut)
+                } else {
+                    for j in 0..<g {
+                        let dyi = dy + (first + j) * imageOut
+                        for o in 0..<outputChannels { (s.staged.data + o * width + j * p).update(from: dyi + o * p, count: p) }
+                    }
+                    dyg = UnsafePointer(s.staged.data)
+                }
+                for j in 0..<g {
+                    im2col(x + (first + j) * imageIn, h: h, w: w, ho: ho, wo: wo, into: cols + j * p, rowStride: width)
+                }
+                // dW[Cout,K] += dY[Cout,gP] · cols[K,gP]ᵀ
+                Gemm.multiply(transposeB: true, m: outputChannels, n: k, k: width, a: dyg, lda: width,
+                              b: cols, ldb: width, beta: 1, c: s.gradWeight.data, ldc: k)
                 for o in 0..<outputChannels {
                     var sum: Float = 0
-                    let row = dyi + o * p
-                    for j in 0..<p { sum += row[j] }
+                    let row = dyg + o * width
+                    for j in 0..<width { sum += row[j] }
                     s.gradBias.data[o] += sum
                 }
-                // dcols[K,P] = Wᵀ[K,Cout] · dY_i[Cout,P], then scattered back onto the image.
-                Gemm.multiply(transposeA: true, m: k, n: p, k: outputChannels, a: wgt, lda: k, b: dyi, ldb: p,
-                              c: s.gradColumns.data, ldc: p)
-                col2im(s.gradColumns.data, h: h, w: w, ho: ho, wo: wo, into: dx + i * inputChannels * h * w)
+                // dcols[K,gP] = Wᵀ[K,Cout] · dY[Cout,gP], then scattered back onto each image.
+                Gemm.multiply(transposeA: true, m: k, n: width, k: outputChannels, a: wgt, lda: k, b: dyg, ldb: width,
+                              c: gradCols, ldc: width)
+                for j in 0..<g {
+                    col2im(gradCols + j * p, rowStride: width, h: h, w: w, ho: ho, wo: wo, into: dx + (first + j) * imageIn)
+                }
             }
         }
         for s in scratch.prefix(workers) {
@@ -141,14 +195,17 @@ public final class Conv2D: Layer {
     }
 
     private func im2col(_ x: UnsafePointer<Float>, h: Int, w: Int, ho: Int, wo: Int,
-                        into cols: UnsafeMutablePointer<Float>) {
+                        into cols: UnsafeMutablePointer<Float>, rowStride: Int) {
         Self.im2col(x, channels: inputChannels, h: h, w: w, kernelSize: kernelSize, stride: stride, padding: padding,
-                    ho: ho, wo: wo, into: cols)
+                    ho: ho, wo: wo, into: cols, rowStride: rowStride)
     }
 
-    /// cols[(c*kh + ki)*kw + kj, oy*wo + ox] = x[c, oy*s - p + ki, ox*s - p + kj] (0 outside).
+    /// cols[(c*kh + ki)*kw + kj, oy*wo + ox] = x[c, oy*s - p + ki, ox*s - p + kj] (0 outside), the rows of
+    /// cols `rowStride` floats apart (ho*wo when the image has the matrix to itself).
     static func im2col(_ x: UnsafePointer<Float>, channels inputChannels: Int, h: Int, w: Int, kernelSize: Int,
-                       stride: Int, padding: Int, ho: Int, wo: Int, into cols: UnsafeMutablePointer<Float>) {
+                       stride: Int, padding: Int, ho: Int, wo: Int, into cols: UnsafeMutablePointer<Float>,
+                       rowStride: Int? = nil) {
+        let rowStride = rowStride ?? ho * wo
         let kk = kernelSize
         var row = cols
         for c in 0..<inputChannels {
@@ -176,14 +233,14 @@ public final class Conv2D: Layer {
                             }
                         }
                     }
-                    row += ho * wo
+                    row += rowStride
                 }
             }
         }
     }
 
     /// The adjoint of im2col: dx[c, iy, ix] = Σ cols over every window position that read it.
-    private func col2im(_ cols: UnsafePointer<Float>, h: Int, w: Int, ho: Int, wo: Int,
+    private func col2im(_ cols: UnsafePointer<Float>, rowStride: Int, h: Int, w: Int, ho: Int, wo: Int,
                         into dx: UnsafeMutablePointer<Float>) {
         dx.update(repeating: 0, count: inputChannels * h * w)
         let kk = kernelSize
@@ -209,7 +266,7 @@ public final class Conv2D: Layer {
                             }
                         }
                     }
-                    row += ho * wo
+                    row += rowStride
                 }
             }
         }
