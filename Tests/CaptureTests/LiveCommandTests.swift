@@ -20,7 +20,7 @@ final class LiveCommandTests: XCTestCase {
 
     /// Runs emonet with the emulator preloaded; `interruptAfterLines` sends SIGINT once stdout has that many lines.
     private func emonet(_ arguments: [String], environment: [String: String] = [:], frames: String? = nil,
-                        interruptAfterLines: Int? = nil, timeout: Double = 60) throws -> Run {
+                        interruptAfterLines: Int? = nil, interruptSignal: Int32 = SIGINT, timeout: Double = 60) throws -> Run {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
         let directory = TestPaths.temporaryDirectory("emonet-live")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -49,7 +49,7 @@ final class LiveCommandTests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.05)
             if let lines = interruptAfterLines, !interrupted,
                ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n").count >= lines {
-                kill(process.processIdentifier, SIGINT)
+                kill(process.processIdentifier, interruptSignal)
                 interrupted = true
             }
         }
@@ -103,6 +103,24 @@ final class LiveCommandTests: XCTestCase {
         }
         XCTAssertTrue(run.stderr.contains("emonet: stopped: "), run.stderr)
         XCTAssertTrue(run.stderr.contains("processed"), run.stderr)
+    }
+
+    func testSIGTERMStopsLiveCleanlyAndCompletesTheRecording() throws {
+        try requireModel()
+        let session = TestPaths.temporaryDirectory("emonet-sigterm").appendingPathComponent("session").path
+        defer { try? FileManager.default.removeItem(atPath: (session as NSString).deletingLastPathComponent) }
+        let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--record", session],
+                             interruptAfterLines: 15, interruptSignal: SIGTERM)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("emonet: stopped: "), run.stderr)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: session + "/session.json"))) as? [String: Any])
+        XCTAssertEqual(manifest["state"] as? String, "completed")
+        let frames = try XCTUnwrap(manifest["frames"] as? Int)
+        XCTAssertGreaterThanOrEqual(frames, 15)
+        let recorded = try String(contentsOfFile: session + "/results.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(recorded.count, frames, "one result line per recorded frame")
+        XCTAssertEqual(recorded.count, run.stdout.split(separator: "\n").count, "the recording has every frame printed")
     }
 
     func testAnUnplugEndsLiveWithASummaryAndOneErrorLine() throws {

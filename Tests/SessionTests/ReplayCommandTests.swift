@@ -23,13 +23,18 @@ final class ReplayCommandTests: XCTestCase {
     }
 
     /// Runs emonet with `arguments`; returns (status, stdout, stderr).
-    private func run(_ arguments: [String], timeout: Double = 240) throws -> (Int32, String, String) {
+    /// `signal`: sent once, `after` seconds from the start.
+    private func run(_ arguments: [String], timeout: Double = 240, signal: (number: Int32, after: Double)? = nil) throws -> (Int32, String, String) {
         let process = Process(), out = Pipe(), err = Pipe()
         process.executableURL = URL(fileURLWithPath: try emonet())
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let signal {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + signal.after) { kill(pid, signal.number) }
+        }
         var stdout = Data(), stderr = Data()
         let group = DispatchGroup()
         group.enter()
@@ -92,6 +97,35 @@ final class ReplayCommandTests: XCTestCase {
         XCTAssertTrue(lines.allSatisfy { ($0["faces"] as! [Any]).isEmpty })
         XCTAssertEqual(summary["frames_with_faces"] as? Int, 0)
         XCTAssertEqual((summary["tracks"] as! [Any]).count, 0)
+    }
+
+    func testSIGINTAndSIGTERMStopAReplayAndKeepItsResultsSoFar() throws {
+        let directory = TestPaths.temporaryDirectory("replay-signal")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 10 s of 25 fps video replayed in real time, stopped after about 1.5 s.
+        let clip = directory.appendingPathComponent("long.y4m").path
+        var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
+        for i in 0..<250 {
+            video.append(Data("FRAME\n".utf8))
+            video.append(Data(repeating: UInt8(i % 200 + 20), count: 64 * 48))
+            video.append(Data(repeating: 128, count: 2 * 32 * 24))
+        }
+        try video.write(to: URL(fileURLWithPath: clip))
+        for number in [SIGINT, SIGTERM] {
+            let out = directory.appendingPathComponent("out\(number)").path
+            let (status, _, stderr) = try run(["replay", clip, "--realtime", "--out", out, "--model", try TestModel.path(),
+                                               "--cascade", try cascade(), "--quiet"], timeout: 60, signal: (number, 1.5))
+            XCTAssertEqual(status, 0, "signal \(number): \(stderr)")
+            let stopped = try XCTUnwrap(stderr.split(separator: "\n").first { $0.hasPrefix("emonet: stopped: ") }, stderr)
+            let range = try XCTUnwrap(stopped.range(of: #"([0-9]+) processed"#, options: .regularExpression))
+            let processed = try XCTUnwrap(Int(stopped[range].split(separator: " ")[0]))
+            XCTAssertGreaterThan(processed, 5, stderr)
+            XCTAssertLessThan(processed, 200, "the replay was not stopped early: \(stderr)")
+            XCTAssertEqual(try jsonLines(out + "/results.jsonl").count, processed, "every processed frame's line is written")
+            for file in ["results.csv", "summary.json", "timeline.png"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
+            }
+        }
     }
 
     func testAMissingInputIsOneClearLine() throws {
