@@ -44,6 +44,16 @@ bool emonet_avx512_kernels(void) {
     return available;
 }
 
+bool emonet_use_avx512_kernels(bool enabled) {
+    pthread_once(&probe_once, probe);
+#if defined(__x86_64__)
+    available = enabled && has_avx512f();
+#else
+    (void)enabled;
+#endif
+    return available;
+}
+
 // 2x2 max pooling, stride 2, floor mode: y[plane, oy, ox] = max of x[plane, 2oy..2oy+1, 2ox..2ox+1].
 #if defined(__x86_64__)
 EMONET_AVX512 static void maxpool_avx512(const float *x, int planes, int h, int w, float *y) {
@@ -90,4 +100,166 @@ void emonet_maxpool2x2_portable(const float *x, int planes, int h, int w, float 
                 out[ox] = a > b ? a : b;
             }
         }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Elementwise training loops: batch norm (per plane), ReLU, and 2x2 max pooling that keeps its argmax.
+// The AVX-512 versions keep the portable versions' 16 partial sums where they reduce, so results match to
+// the last bit within a plane except for the order of the final 16-way sum.
+
+#if defined(__x86_64__)
+EMONET_AVX512 static void sums_avx512(const float *a, const float *b, int n, double *sum, double *other) {
+    __m512 s = _mm512_setzero_ps(), q = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(a + i);
+        s = _mm512_add_ps(s, v);
+        q = _mm512_fmadd_ps(v, b ? _mm512_loadu_ps(b + i) : v, q);
+    }
+    double ds = _mm512_reduce_add_ps(s), dq = _mm512_reduce_add_ps(q);
+    for (; i < n; i++) { ds += a[i]; dq += (double)a[i] * (b ? b[i] : a[i]); }
+    *sum = ds;
+    *other = dq;
+}
+
+EMONET_AVX512 static void normalize_avx512(const float *x, int n, float mean, float inv, float g, float b, float *xh, float *y) {
+    const __m512 vm = _mm512_set1_ps(mean), vi = _mm512_set1_ps(inv), vg = _mm512_set1_ps(g), vb = _mm512_set1_ps(b);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm), vi);
+        _mm512_storeu_ps(xh + i, v);
+        _mm512_storeu_ps(y + i, _mm512_fmadd_ps(vg, v, vb));
+    }
+    for (; i < n; i++) { float v = (x[i] - mean) * inv; xh[i] = v; y[i] = g * v + b; }
+}
+
+EMONET_AVX512 static void bn_backward_avx512(const float *dy, const float *xh, int n, float scale, float meanDy,
+                                             float meanDyXh, float *dx) {
+    const __m512 vs = _mm512_set1_ps(scale), vd = _mm512_set1_ps(meanDy), vx = _mm512_set1_ps(meanDyXh);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 t = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(dy + i), vd), _mm512_mul_ps(_mm512_loadu_ps(xh + i), vx));
+        _mm512_storeu_ps(dx + i, _mm512_mul_ps(vs, t));
+    }
+    for (; i < n; i++) dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXh);
+}
+
+EMONET_AVX512 static void relu_avx512(const float *x, const float *dy, long n, float *y) {
+    const __m512 zero = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        if (dy) {  // backward: dy where the forward output was positive
+            __mmask16 positive = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ);
+            _mm512_storeu_ps(y + i, _mm512_maskz_mov_ps(positive, _mm512_loadu_ps(dy + i)));
+        } else {
+            __mmask16 negative = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
+            _mm512_storeu_ps(y + i, _mm512_mask_mov_ps(v, negative, zero));
+        }
+    }
+    for (; i < n; i++) y[i] = dy ? (x[i] > 0 ? dy[i] : 0) : (x[i] < 0 ? 0 : x[i]);
+}
+
+EMONET_AVX512 static void maxpool_argmax_avx512(const float *x, int planes, int h, int w, float *y, int *argmax) {
+    const int ho = h / 2, wo = w / 2;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+    for (int p = 0; p < planes; p++) {
+        const float *xp = x + (size_t)p * h * w;
+        float *yp = y + (size_t)p * ho * wo;
+        int *ap = argmax + (size_t)p * ho * wo;
+        for (int oy = 0; oy < ho; oy++) {
+            const float *r0 = xp + (size_t)(2 * oy) * w, *r1 = r0 + w;
+            for (int ox = 0; ox < wo; ox += 16) {
+                int left = wo - ox < 16 ? wo - ox : 16;
+                __mmask16 lo = left >= 8 ? 0xFFFF : (__mmask16)((1u << (2 * left)) - 1);
+                __mmask16 hi = left > 8 ? (__mmask16)(left == 16 ? 0xFFFF : (1u << (2 * (left - 8))) - 1) : 0;
+                __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), a1 = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
+                __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), b1 = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
+                // Candidates in PyTorch's order (row-major within the window); a later one wins only if greater.
+                __m512 c[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                               _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
+                const int offset[4] = {0, 1, w, w + 1};
+                __m512 best = c[0];
+                __m512i index = _mm512_add_epi32(lane2, _mm512_set1_epi32(2 * oy * w + 2 * ox));
+                __m512i bestIndex = index;
+                for (int k = 1; k < 4; k++) {
+                    __mmask16 greater = _mm512_cmp_ps_mask(c[k], best, _CMP_GT_OQ);
+                    best = _mm512_mask_mov_ps(best, greater, c[k]);
+                    bestIndex = _mm512_mask_mov_epi32(bestIndex, greater, _mm512_add_epi32(index, _mm512_set1_epi32(offset[k])));
+                }
+                __mmask16 out = (__mmask16)((1u << left) - 1);
+                _mm512_mask_storeu_ps(yp + (size_t)oy * wo + ox, out, best);
+                _mm512_mask_storeu_epi32(ap + (size_t)oy * wo + ox, out, bestIndex);
+            }
+        }
+    }
+}
+#endif
+
+void emonet_sum_squares(const float *x, int n, double *sum, double *squares) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { sums_avx512(x, NULL, n, sum, squares); return; }
+#endif
+    double s = 0, q = 0;
+    for (int i = 0; i < n; i++) { s += x[i]; q += (double)x[i] * x[i]; }
+    *sum = s;
+    *squares = q;
+}
+
+void emonet_sum_dot(const float *a, const float *b, int n, double *sum, double *dot) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { sums_avx512(a, b, n, sum, dot); return; }
+#endif
+    double s = 0, d = 0;
+    for (int i = 0; i < n; i++) { s += a[i]; d += (double)a[i] * b[i]; }
+    *sum = s;
+    *dot = d;
+}
+
+void emonet_bn_normalize(const float *x, int n, float mean, float inv, float gamma, float beta, float *xh, float *y) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { normalize_avx512(x, n, mean, inv, gamma, beta, xh, y); return; }
+#endif
+    for (int i = 0; i < n; i++) { float v = (x[i] - mean) * inv; xh[i] = v; y[i] = gamma * v + beta; }
+}
+
+void emonet_bn_backward(const float *dy, const float *xh, int n, float scale, float meanDy, float meanDyXh, float *dx) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { bn_backward_avx512(dy, xh, n, scale, meanDy, meanDyXh, dx); return; }
+#endif
+    for (int i = 0; i < n; i++) dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXh);
+}
+
+void emonet_relu(const float *x, long n, float *y) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { relu_avx512(x, NULL, n, y); return; }
+#endif
+    for (long i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
+}
+
+void emonet_relu_backward(const float *y, const float *dy, long n, float *dx) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { relu_avx512(y, dy, n, dx); return; }
+#endif
+    for (long i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+}
+
+void emonet_maxpool2x2_argmax(const float *x, int planes, int h, int w, float *y, int *argmax) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { maxpool_argmax_avx512(x, planes, h, w, y, argmax); return; }
+#endif
+    const int ho = h / 2, wo = w / 2;
+    for (int p = 0; p < planes; p++)
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++) {
+                const float *xp = x + (size_t)p * h * w;
+                int index = 2 * oy * w + 2 * ox;
+                const int candidates[4] = {index, index + 1, index + w, index + w + 1};
+                int best = candidates[0];
+                for (int k = 1; k < 4; k++) if (xp[candidates[k]] > xp[best]) best = candidates[k];
+                y[((size_t)p * ho + oy) * wo + ox] = xp[best];
+                argmax[((size_t)p * ho + oy) * wo + ox] = best;
+            }
 }

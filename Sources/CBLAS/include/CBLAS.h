@@ -32,7 +32,23 @@ void emonet_flush_denormals(void);
 /// True when the kernels below run their AVX-512 versions (the CPU has AVX-512F and the OS saves its
 /// registers, unless EMONET_AVX512=0).
 bool emonet_avx512_kernels(void);
+/// For tests: switches between the AVX-512 and the portable kernels (AVX-512 only where the CPU has it);
+/// returns whether AVX-512 is now used. Not for use while other threads run kernels.
+bool emonet_use_avx512_kernels(bool enabled);
 /// 2x2 max pooling with stride 2 over `planes` planes of h x w (floor mode).
 void emonet_maxpool2x2(const float *x, int planes, int h, int w, float *y);
 /// The same, always the portable loop (the AVX-512 version's oracle in tests).
 void emonet_maxpool2x2_portable(const float *x, int planes, int h, int w, float *y);
+/// Σx and Σx² (sum_squares), or Σa and Σa·b (sum_dot), over n floats, returned in double.
+void emonet_sum_squares(const float *x, int n, double *sum, double *squares);
+void emonet_sum_dot(const float *a, const float *b, int n, double *sum, double *dot);
+/// Batch norm on one plane: xh = (x − mean)·inv, y = gamma·xh + beta.
+void emonet_bn_normalize(const float *x, int n, float mean, float inv, float gamma, float beta, float *xh, float *y);
+/// Batch norm's input gradient on one plane: dx = scale·(dy − meanDy − xh·meanDyXh).
+void emonet_bn_backward(const float *dy, const float *xh, int n, float scale, float meanDy, float meanDyXh, float *dx);
+/// y = max(0, x); and its gradient dx = dy where the forward output y > 0, else 0.
+void emonet_relu(const float *x, long n, float *y);
+void emonet_relu_backward(const float *y, const float *dy, long n, float *dx);
+/// 2x2/2 max pooling keeping, per output, the flat in-plane index of its maximum (the first in row-major
+/// order on ties, as PyTorch), for routing gradients back.
+void emonet_maxpool2x2_argmax(const float *x, int planes, int h, int w, float *y, int *argmax);

@@ -3,6 +3,7 @@
 // Input/output [N, C, H, W] (or [N, C] for features). Parameters: "weight" (γ) and "bias" (β) [C];
 // buffers "running_mean", "running_var" [C]. Caches x̂ and 1/σ per channel for backward.
 // Channels are split over workers; each channel's sums run in a fixed order (Double accumulators).
+import CBLAS
 import Foundation
 
 public final class BatchNorm2D: Layer {
@@ -65,7 +66,8 @@ public final class BatchNorm2D: Layer {
                     // One pass: Σx and Σx² per plane in vector partial sums, combined in Double.
                     var sum = 0.0, squares = 0.0
                     for i in 0..<n {
-                        let (s, q) = Vector.sumAndSquares(x + (i * c + ch) * hw, hw)
+                        var s = 0.0, q = 0.0
+                        emonet_sum_squares(x + (i * c + ch) * hw, Int32(hw), &s, &q)
                         sum += s
                         squares += q
                     }
@@ -85,11 +87,7 @@ public final class BatchNorm2D: Layer {
                 let gc = g[ch], bc = b[ch]
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
-                    for j in 0..<hw {
-                        let v = (x[off + j] - mean) * invStd
-                        xh[off + j] = v
-                        y[off + j] = gc * v + bc
-                    }
+                    emonet_bn_normalize(x + off, Int32(hw), mean, invStd, gc, bc, xh + off, y + off)
                 }
             }
         }
@@ -108,26 +106,20 @@ public final class BatchNorm2D: Layer {
                 var sumDy = 0.0, sumDyXh = 0.0
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
-                    let (s, d) = Vector.sumAndDot(dy + off, xh + off, hw)
+                    var s = 0.0, d = 0.0
+                    emonet_sum_dot(dy + off, xh + off, Int32(hw), &s, &d)
                     sumDy += s
                     sumDyXh += d
                 }
                 dg[ch] += Float(sumDyXh)
                 db[ch] += Float(sumDy)
                 let scale = g[ch] * inv[ch]
-                if training {
-                    // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
-                    let meanDy = Float(sumDy) / m, meanDyXh = Float(sumDyXh) / m
-                    for i in 0..<n {
-                        let off = (i * c + ch) * hw
-                        for j in 0..<hw { dx[off + j] = scale * (dy[off + j] - meanDy - xh[off + j] * meanDyXh) }
-                    }
-                } else {
-                    // Running statistics are constants: the layer is an affine map.
-                    for i in 0..<n {
-                        let off = (i * c + ch) * hw
-                        for j in 0..<hw { dx[off + j] = scale * dy[off + j] }
-                    }
+                // Training: dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)). Inference statistics are constants,
+                // the layer an affine map: dx = γ/σ · dy.
+                let meanDy = training ? Float(sumDy) / m : 0, meanDyXh = training ? Float(sumDyXh) / m : 0
+                for i in 0..<n {
+                    let off = (i * c + ch) * hw
+                    emonet_bn_backward(dy + off, xh + off, Int32(hw), scale, meanDy, meanDyXh, dx + off)
                 }
             }
         }

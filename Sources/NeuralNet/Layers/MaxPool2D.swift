@@ -2,6 +2,8 @@
 // [N, C, H, W] → [N, C, (H-k)/s+1, (W-k)/s+1]. Caches the flat input index of each maximum
 // (the first one in row-major order on ties, as PyTorch) to route gradients back.
 
+import CBLAS
+
 public final class MaxPool2D: Layer {
     public let name: String
     public let kernelSize: Int
@@ -35,6 +37,12 @@ public final class MaxPool2D: Layer {
         argmax.withUnsafeMutableBufferPointer { arg in
             let arg = arg.baseAddress!
             Parallel.chunks(n * c, workers: options.workers) { range, _ in
+                if k == 2 && s == 2 {
+                    // The common case as one vector pass (CBLAS's kernels), same maxima and indices.
+                    emonet_maxpool2x2_argmax(x + range.lowerBound * h * w, Int32(range.count), Int32(h), Int32(w),
+                                             y + range.lowerBound * ho * wo, arg + range.lowerBound * ho * wo)
+                    return
+                }
                 for plane in range {
                     let xp = x + plane * h * w
                     for oy in 0..<ho {

@@ -1,0 +1,103 @@
+// The C kernels behind batch norm, ReLU and max pooling (Sources/CBLAS/kernels.c), each in its AVX-512
+// and its portable version, against plain Swift loops written from the definitions: odd lengths (vector
+// tails), ties in max pooling (the first maximum in row-major order wins, as PyTorch), and the layers
+// built on them giving the same results with either version.
+import CBLAS
+import NeuralNet
+import TestSupport
+import XCTest
+
+final class VectorKernelTests: XCTestCase {
+    override func tearDown() {
+        _ = emonet_use_avx512_kernels(true)
+        super.tearDown()
+    }
+
+    /// Runs `body` with the AVX-512 kernels (where the CPU has them) and with the portable ones.
+    private func bothVersions(_ body: (String) throws -> Void) rethrows {
+        for avx in [true, false] {
+            let used = emonet_use_avx512_kernels(avx)
+            try body(used ? "AVX-512" : "portable")
+        }
+    }
+
+    private func values(_ n: Int, seed: UInt64, ties: Bool = false) -> [Float] {
+        var r = SeededRandom(seed: seed)
+        return (0..<n).map { _ in ties ? Float(Int(r.uniform() * 4)) - 1 : r.normal() }
+    }
+
+    func testMaxPoolKeepsTheFirstMaximumAndItsIndex() {
+        bothVersions { version in
+            for (planes, h, w) in [(2, 4, 4), (3, 7, 37), (1, 10, 66), (2, 48, 48)] {
+                let x = values(planes * h * w, seed: UInt64(h * w), ties: true)
+                let ho = h / 2, wo = w / 2
+                var y = [Float](repeating: 0, count: planes * ho * wo), arg = [Int32](repeating: 0, count: y.count)
+                emonet_maxpool2x2_argmax(x, Int32(planes), Int32(h), Int32(w), &y, &arg)
+                for p in 0..<planes {
+                    for oy in 0..<ho {
+                        for ox in 0..<wo {
+                            var best = 2 * oy * w + 2 * ox
+                            for (dy, dx) in [(0, 1), (1, 0), (1, 1)] where x[p * h * w + (2 * oy + dy) * w + 2 * ox + dx] > x[p * h * w + best] {
+                                best = (2 * oy + dy) * w + 2 * ox + dx
+                            }
+                            let o = (p * ho + oy) * wo + ox
+                            XCTAssertEqual(Int(arg[o]), best, "\(version) \(planes)x\(h)x\(w) at \(p),\(oy),\(ox)")
+                            XCTAssertEqual(y[o], x[p * h * w + best])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testReLUAndItsGradient() {
+        bothVersions { version in
+            let n = 1037
+            var x = values(n, seed: 1)
+            x[5] = 0
+            let dy = values(n, seed: 2)
+            var y = [Float](repeating: 9, count: n), dx = [Float](repeating: 9, count: n)
+            emonet_relu(x, n, &y)
+            emonet_relu_backward(y, dy, n, &dx)
+            XCTAssertEqual(y, x.map { max(0, $0) }, version)
+            XCTAssertEqual(dx, (0..<n).map { y[$0] > 0 ? dy[$0] : 0 }, version)
+        }
+    }
+
+    func testBatchNormPlaneKernels() {
+        bothVersions { version in
+            let n = 203
+            let x = values(n, seed: 3), dy = values(n, seed: 4)
+            var sum = 0.0, squares = 0.0, sumDy = 0.0, dot = 0.0
+            emonet_sum_squares(x, Int32(n), &sum, &squares)
+            emonet_sum_dot(dy, x, Int32(n), &sumDy, &dot)
+            XCTAssertEqual(sum, x.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-4, version)
+            XCTAssertEqual(squares, x.reduce(0.0) { $0 + Double($1) * Double($1) }, accuracy: 1e-3, version)
+            XCTAssertEqual(sumDy, dy.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-4, version)
+            XCTAssertEqual(dot, zip(dy, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }, accuracy: 1e-3, version)
+            var xh = [Float](repeating: 0, count: n), y = xh, dx = xh
+            emonet_bn_normalize(x, Int32(n), 0.25, 1.5, 0.8, -0.1, &xh, &y)
+            emonet_bn_backward(dy, xh, Int32(n), 1.2, 0.05, -0.3, &dx)
+            for i in 0..<n {
+                XCTAssertEqual(xh[i], (x[i] - 0.25) * 1.5, accuracy: 1e-6, version)
+                XCTAssertEqual(y[i], 0.8 * xh[i] - 0.1, accuracy: 1e-6, version)
+                XCTAssertEqual(dx[i], 1.2 * (dy[i] - 0.05 - xh[i] * -0.3), accuracy: 1e-5, version)
+            }
+        }
+    }
+
+    func testLayersGiveTheSameResultsWithEitherVersion() {
+        var results: [[Float]] = []
+        bothVersions { _ in
+            let bn = BatchNorm2D(name: "bn", channels: 3), relu = ReLU(name: "r"), pool = MaxPool2D(name: "p", kernelSize: 2)
+            let x = Tensor(shape: [2, 3, 9, 11], values: values(2 * 3 * 99, seed: 7))
+            let options = PassOptions(training: true)
+            let y = pool.forward(relu.forward(bn.forward(x, options), options), options)
+            let g = Tensor(shape: y.shape, values: values(y.count, seed: 8))
+            let dx = bn.backward(relu.backward(pool.backward(g, options), options), options)
+            results.append(y.values + dx.values + bn.weight.grad.values + bn.runningVar.values)
+        }
+        XCTAssertEqual(results[0].count, results[1].count)
+        XCTAssertLessThan(zip(results[0], results[1]).map { abs($0 - $1) }.max()!, 1e-5)
+    }
+}
