@@ -263,3 +263,94 @@ void emonet_maxpool2x2_argmax(const float *x, int planes, int h, int w, float *y
                 argmax[((size_t)p * ho + oy) * wo + ox] = best;
             }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// im2col and its adjoint col2im. One body each, compiled twice: for AVX-512 (the compiler vectorises the
+// row copies and sums 16 wide) and portable. Rows of the column matrix are `row_stride` floats apart, so
+// several images' columns can sit side by side (Conv2D's grouped GEMMs).
+
+static inline __attribute__((always_inline)) void im2col_body(const float *restrict x, int channels, int h, int w,
+                                                              int kernel, int stride, int pad, int ho, int wo,
+                                                              float *restrict cols, long row_stride) {
+    float *row = cols;
+    for (int c = 0; c < channels; c++) {
+        const float *xc = x + (size_t)c * h * w;
+        for (int ki = 0; ki < kernel; ki++)
+            for (int kj = 0; kj < kernel; kj++, row += row_stride) {
+                // Output columns whose window column ix = ox*stride - pad + kj falls inside the image.
+                int lo = 0, hi = wo;
+                while (lo < wo && lo * stride - pad + kj < 0) lo++;
+                while (hi > lo && (hi - 1) * stride - pad + kj >= w) hi--;
+                for (int oy = 0; oy < ho; oy++) {
+                    float *dst = row + (size_t)oy * wo;
+                    int iy = oy * stride - pad + ki;
+                    if (iy < 0 || iy >= h) {
+                        for (int ox = 0; ox < wo; ox++) dst[ox] = 0;
+                        continue;
+                    }
+                    const float *src = xc + (size_t)iy * w;
+                    const int off = kj - pad;  // ox + off (stride 1) is inside the row for ox in [lo, hi)
+                    for (int ox = 0; ox < lo; ox++) dst[ox] = 0;
+                    if (stride == 1)
+                        for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox + off];
+                    else
+                        for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * stride + off];
+                    for (int ox = hi; ox < wo; ox++) dst[ox] = 0;
+                }
+            }
+    }
+}
+
+static inline __attribute__((always_inline)) void col2im_body(const float *restrict cols, long row_stride, int channels,
+                                                              int h, int w, int kernel, int stride, int pad, int ho,
+                                                              int wo, float *restrict dx) {
+    for (size_t i = 0; i < (size_t)channels * h * w; i++) dx[i] = 0;
+    const float *row = cols;
+    for (int c = 0; c < channels; c++) {
+        float *dxc = dx + (size_t)c * h * w;
+        for (int ki = 0; ki < kernel; ki++)
+            for (int kj = 0; kj < kernel; kj++, row += row_stride) {
+                int lo = 0, hi = wo;
+                while (lo < wo && lo * stride - pad + kj < 0) lo++;
+                while (hi > lo && (hi - 1) * stride - pad + kj >= w) hi--;
+                for (int oy = 0; oy < ho; oy++) {
+                    int iy = oy * stride - pad + ki;
+                    if (iy < 0 || iy >= h) continue;
+                    const float *src = row + (size_t)oy * wo;
+                    float *dst = dxc + (size_t)iy * w;
+                    const int off = kj - pad;
+                    if (stride == 1)
+                        for (int ox = lo; ox < hi; ox++) dst[ox + off] += src[ox];
+                    else
+                        for (int ox = lo; ox < hi; ox++) dst[ox * stride + off] += src[ox];
+                }
+            }
+    }
+}
+
+#if defined(__x86_64__)
+EMONET_AVX512 static void im2col_avx512(const float *x, int channels, int h, int w, int kernel, int stride, int pad,
+                                        int ho, int wo, float *cols, long row_stride) {
+    im2col_body(x, channels, h, w, kernel, stride, pad, ho, wo, cols, row_stride);
+}
+EMONET_AVX512 static void col2im_avx512(const float *cols, long row_stride, int channels, int h, int w, int kernel,
+                                        int stride, int pad, int ho, int wo, float *dx) {
+    col2im_body(cols, row_stride, channels, h, w, kernel, stride, pad, ho, wo, dx);
+}
+#endif
+
+void emonet_im2col(const float *x, int channels, int h, int w, int kernel, int stride, int pad, int ho, int wo,
+                   float *cols, long row_stride) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { im2col_avx512(x, channels, h, w, kernel, stride, pad, ho, wo, cols, row_stride); return; }
+#endif
+    im2col_body(x, channels, h, w, kernel, stride, pad, ho, wo, cols, row_stride);
+}
+
+void emonet_col2im(const float *cols, long row_stride, int channels, int h, int w, int kernel, int stride, int pad,
+                   int ho, int wo, float *dx) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { col2im_avx512(cols, row_stride, channels, h, w, kernel, stride, pad, ho, wo, dx); return; }
+#endif
+    col2im_body(cols, row_stride, channels, h, w, kernel, stride, pad, ho, wo, dx);
+}

@@ -100,4 +100,40 @@ final class VectorKernelTests: XCTestCase {
         XCTAssertEqual(results[0].count, results[1].count)
         XCTAssertLessThan(zip(results[0], results[1]).map { abs($0 - $1) }.max()!, 1e-5)
     }
+
+    func testIm2colAndCol2imFollowTheirDefinitions() {
+        bothVersions { version in
+            for (kernel, stride, pad, h, w) in [(3, 1, 1, 6, 7), (3, 2, 0, 9, 8), (5, 2, 2, 11, 10), (1, 1, 0, 4, 5), (3, 1, 2, 5, 5)] {
+                let channels = 2, ho = (h + 2 * pad - kernel) / stride + 1, wo = (w + 2 * pad - kernel) / stride + 1
+                let p = ho * wo, rows = channels * kernel * kernel, rowStride = p + 3  // padded rows, as when grouped
+                let x = values(channels * h * w, seed: UInt64(h))
+                var cols = [Float](repeating: .nan, count: rows * rowStride)
+                emonet_im2col(x, Int32(channels), Int32(h), Int32(w), Int32(kernel), Int32(stride), Int32(pad),
+                              Int32(ho), Int32(wo), &cols, rowStride)
+                let g = values(rows * rowStride, seed: 99)
+                var dx = [Float](repeating: .nan, count: x.count)
+                emonet_col2im(g, rowStride, Int32(channels), Int32(h), Int32(w), Int32(kernel), Int32(stride), Int32(pad),
+                              Int32(ho), Int32(wo), &dx)
+                var expectedDx = [Float](repeating: 0, count: x.count)
+                for c in 0..<channels {
+                    for ki in 0..<kernel {
+                        for kj in 0..<kernel {
+                            let r = (c * kernel + ki) * kernel + kj
+                            for oy in 0..<ho {
+                                for ox in 0..<wo {
+                                    let iy = oy * stride - pad + ki, ix = ox * stride - pad + kj
+                                    let inside = iy >= 0 && iy < h && ix >= 0 && ix < w
+                                    let expected = inside ? x[(c * h + iy) * w + ix] : 0
+                                    XCTAssertEqual(cols[r * rowStride + oy * wo + ox], expected,
+                                                   "\(version) k\(kernel) s\(stride) p\(pad) row \(r) at \(oy),\(ox)")
+                                    if inside { expectedDx[(c * h + iy) * w + ix] += g[r * rowStride + oy * wo + ox] }
+                                }
+                            }
+                        }
+                    }
+                }
+                XCTAssertLessThan(zip(dx, expectedDx).map { abs($0 - $1) }.max()!, 1e-5, "\(version) col2im k\(kernel) s\(stride) p\(pad)")
+            }
+        }
+    }
 }

@@ -52,3 +52,10 @@ void emonet_relu_backward(const float *y, const float *dy, long n, float *dx);
 /// 2x2/2 max pooling keeping, per output, the flat in-plane index of its maximum (the first in row-major
 /// order on ties, as PyTorch), for routing gradients back.
 void emonet_maxpool2x2_argmax(const float *x, int planes, int h, int w, float *y, int *argmax);
+/// im2col: cols[(c·k + ki)·k + kj, oy·wo + ox] = x[c, oy·stride − pad + ki, ox·stride − pad + kj] (0 outside),
+/// rows `row_stride` floats apart. col2im is its adjoint: dx (zeroed first) = Σ of cols over every window
+/// position that read each input.
+void emonet_im2col(const float *x, int channels, int h, int w, int kernel, int stride, int pad, int ho, int wo,
+                   float *cols, long row_stride);
+void emonet_col2im(const float *cols, long row_stride, int channels, int h, int w, int kernel, int stride, int pad,
+                   int ho, int wo, float *dx);

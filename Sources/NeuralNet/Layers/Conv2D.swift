@@ -8,6 +8,7 @@
 // Images are split over workers; each worker has its own scratch and gradient partials, summed in
 // worker order, and groups are cut the same way every time, so results do not depend on timing.
 
+import CBLAS
 import Foundation
 
 public final class Conv2D: Layer {
@@ -201,74 +202,18 @@ public final class Conv2D: Layer {
     }
 
     /// cols[(c*kh + ki)*kw + kj, oy*wo + ox] = x[c, oy*s - p + ki, ox*s - p + kj] (0 outside), the rows of
-    /// cols `rowStride` floats apart (ho*wo when the image has the matrix to itself).
+    /// cols `rowStride` floats apart (ho*wo when the image has the matrix to itself). In CBLAS's kernels.
     static func im2col(_ x: UnsafePointer<Float>, channels inputChannels: Int, h: Int, w: Int, kernelSize: Int,
                        stride: Int, padding: Int, ho: Int, wo: Int, into cols: UnsafeMutablePointer<Float>,
                        rowStride: Int? = nil) {
-        let rowStride = rowStride ?? ho * wo
-        let kk = kernelSize
-        var row = cols
-        for c in 0..<inputChannels {
-            let xc = x + c * h * w
-            for ki in 0..<kk {
-                for kj in 0..<kk {
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ki
-                        let dst = row + oy * wo
-                        guard iy >= 0 && iy < h else {
-                            dst.update(repeating: 0, count: wo)
-                            continue
-                        }
-                        let src = xc + iy * w
-                        if stride == 1 {
-                            // Contiguous run: zeros where the window hangs over the left/right edge.
-                            let lo = min(wo, max(0, padding - kj)), hi = min(wo, w + padding - kj)
-                            if lo > 0 { dst.update(repeating: 0, count: lo) }
-                            if hi > lo { dst.advanced(by: lo).update(from: src + (lo - padding + kj), count: hi - lo) }
-                            if hi < wo { dst.advanced(by: max(hi, lo)).update(repeating: 0, count: wo - max(hi, lo)) }
-                        } else {
-                            for ox in 0..<wo {
-                                let ix = ox * stride - padding + kj
-                                dst[ox] = ix >= 0 && ix < w ? src[ix] : 0
-                            }
-                        }
-                    }
-                    row += rowStride
-                }
-            }
-        }
+        emonet_im2col(x, Int32(inputChannels), Int32(h), Int32(w), Int32(kernelSize), Int32(stride), Int32(padding),
+                      Int32(ho), Int32(wo), cols, rowStride ?? ho * wo)
     }
 
     /// The adjoint of im2col: dx[c, iy, ix] = Σ cols over every window position that read it.
     private func col2im(_ cols: UnsafePointer<Float>, rowStride: Int, h: Int, w: Int, ho: Int, wo: Int,
                         into dx: UnsafeMutablePointer<Float>) {
-        dx.update(repeating: 0, count: inputChannels * h * w)
-        let kk = kernelSize
-        var row = cols
-        for c in 0..<inputChannels {
-            let dxc = dx + c * h * w
-            for ki in 0..<kk {
-                for kj in 0..<kk {
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ki
-                        guard iy >= 0 && iy < h else { continue }
-                        let src = row + oy * wo, dst = dxc + iy * w
-                        if stride == 1 {
-                            let lo = max(0, padding - kj), hi = min(wo, w + padding - kj)
-                            if hi > lo {
-                                let d = dst + (lo - padding + kj)
-                                for ox in lo..<hi { d[ox - lo] += src[ox] }
-                            }
-                        } else {
-                            for ox in 0..<wo {
-                                let ix = ox * stride - padding + kj
-                                if ix >= 0 && ix < w { dst[ix] += src[ox] }
-                            }
-                        }
-                    }
-                    row += rowStride
-                }
-            }
-        }
+        emonet_col2im(cols, rowStride, Int32(inputChannels), Int32(h), Int32(w), Int32(kernelSize), Int32(stride),
+                      Int32(padding), Int32(ho), Int32(wo), dx)
     }
 }
