@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageIO", "TestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EmotionTests", dependencies: ["Emotion", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "EmotionTests", dependencies: ["Emotion", "Imaging", "NeuralNet", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "TestSupport"]),

@@ -17,22 +17,66 @@ public enum FaceCrop {
         image.pixels.withUnsafeBufferPointer { px in
             let src = px.baseAddress!
             let sx = Double(r.width) / Double(side), sy = Double(r.height) / Double(side)
+            if sx >= 1 && sy >= 1 {
+                shrink(src, stride: image.width, box: r, sx: sx, sy: sy, into: out)
+                return
+            }
             for y in 0..<side {
                 for x in 0..<side {
-                    let value: Double
-                    if sx >= 1 && sy >= 1 {
-                        value = areaAverage(src, stride: image.width, x0: Double(r.x) + Double(x) * sx, y0: Double(r.y) + Double(y) * sy,
-                                            w: sx, h: sy)
-                    } else {
-                        let fx = max(0, min(Double(r.width - 1), (Double(x) + 0.5) * sx - 0.5)) + Double(r.x)
-                        let fy = max(0, min(Double(r.height - 1), (Double(y) + 0.5) * sy - 0.5)) + Double(r.y)
-                        value = bilinear(src, stride: image.width, x: fx, y: fy, maxX: r.x + r.width - 1, maxY: r.y + r.height - 1)
-                    }
+                    let fx = max(0, min(Double(r.width - 1), (Double(x) + 0.5) * sx - 0.5)) + Double(r.x)
+                    let fy = max(0, min(Double(r.height - 1), (Double(y) + 0.5) * sy - 0.5)) + Double(r.y)
+                    let value = bilinear(src, stride: image.width, x: fx, y: fy, maxX: r.x + r.width - 1, maxY: r.y + r.height - 1)
                     out[y * side + x] = Float(value / 255)
                 }
             }
         }
         normalization.apply(out, count: side * side)
+    }
+
+    /// Area averaging of `box` down to 48x48 (what `areaAverage` gives per pixel): each output column's source
+    /// columns and coverage weights are found once, not once per output pixel.
+    static func shrink(_ src: UnsafePointer<UInt8>, stride: Int, box r: Rect, sx: Double, sy: Double,
+                       into out: UnsafeMutablePointer<Float>) {
+        let side = FERDataset.side, span = Int(max(sx, sy)) + 2
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * side) { ints in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * side * span) { weights in
+                let firstX = ints.baseAddress!, countX = firstX + side, firstY = countX + side, countY = firstY + side
+                let wx = weights.baseAddress!, wy = wx + side * span
+                coverage(origin: r.x, scale: sx, span: span, first: firstX, count: countX, weights: wx)
+                coverage(origin: r.y, scale: sy, span: span, first: firstY, count: countY, weights: wy)
+                let norm = 1 / (sx * sy * 255)
+                for y in 0..<side {
+                    for x in 0..<side {
+                        var sum = 0.0
+                        for j in 0..<countY[y] {
+                            let row = src + (firstY[y] + j) * stride + firstX[x], w = wx + x * span
+                            var line = 0.0
+                            for i in 0..<countX[x] { line += Double(row[i]) * w[i] }
+                            sum += line * wy[y * span + j]
+                        }
+                        out[y * side + x] = Float(sum * norm)
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each of the 48 output cells along one axis: the first source pixel it covers, how many, and by
+    /// how much each (the same walk as `areaAverage`).
+    private static func coverage(origin: Int, scale: Double, span: Int, first: UnsafeMutablePointer<Int>,
+                                 count: UnsafeMutablePointer<Int>, weights: UnsafeMutablePointer<Double>) {
+        for i in 0..<FERDataset.side {
+            let start = Double(origin) + Double(i) * scale, end = start + scale
+            var at = start, k = 0
+            first[i] = Int(start)
+            while at < end - 1e-9 && k < span {
+                let next = min(Double(Int(at) + 1), end)
+                weights[i * span + k] = next - at
+                k += 1
+                at = next
+            }
+            count[i] = k
+        }
     }
 
     /// Mean of the source over [x0, x0+w) × [y0, y0+h), weighting partly covered pixels by coverage.
