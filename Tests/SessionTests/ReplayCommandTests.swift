@@ -23,18 +23,13 @@ final class ReplayCommandTests: XCTestCase {
     }
 
     /// Runs emonet with `arguments`; returns (status, stdout, stderr).
-    /// `signal`: sent once, `after` seconds from the start.
-    private func run(_ arguments: [String], timeout: Double = 240, signal: (number: Int32, after: Double)? = nil) throws -> (Int32, String, String) {
+    private func run(_ arguments: [String], timeout: Double = 240) throws -> (Int32, String, String) {
         let process = Process(), out = Pipe(), err = Pipe()
         process.executableURL = URL(fileURLWithPath: try emonet())
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        if let signal {
-            let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + signal.after) { kill(pid, signal.number) }
-        }
         var stdout = Data(), stderr = Data()
         let group = DispatchGroup()
         group.enter()
@@ -43,6 +38,28 @@ final class ReplayCommandTests: XCTestCase {
         XCTAssertTrue(ChildTest.wait(process, timeout: timeout), "emonet \(arguments) hung")
         group.wait()
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs emonet with stderr in a file and sends `signal` one second after it says it is replaying
+    /// (its handlers are installed just after that line); returns (status, stderr).
+    private func runInterrupted(_ arguments: [String], signal number: Int32, timeout: Double = 60) throws -> (Int32, String) {
+        let log = TestPaths.temporaryDirectory("replay-stderr").appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try emonet())
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, process.isRunning,
+              !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("emonet: replaying") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        kill(process.processIdentifier, number)
+        XCTAssertTrue(ChildTest.wait(process, timeout: timeout), "emonet \(arguments) hung")
+        return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     private func jsonLines(_ path: String) throws -> [[String: Any]] {
@@ -102,7 +119,7 @@ final class ReplayCommandTests: XCTestCase {
     func testSIGINTAndSIGTERMStopAReplayAndKeepItsResultsSoFar() throws {
         let directory = TestPaths.temporaryDirectory("replay-signal")
         defer { try? FileManager.default.removeItem(at: directory) }
-        // 10 s of 25 fps video replayed in real time, stopped after about 1.5 s.
+        // 10 s of 25 fps video replayed in real time, stopped about a second in.
         let clip = directory.appendingPathComponent("long.y4m").path
         var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
         for i in 0..<250 {
@@ -113,8 +130,8 @@ final class ReplayCommandTests: XCTestCase {
         try video.write(to: URL(fileURLWithPath: clip))
         for number in [SIGINT, SIGTERM] {
             let out = directory.appendingPathComponent("out\(number)").path
-            let (status, _, stderr) = try run(["replay", clip, "--realtime", "--out", out, "--model", try TestModel.path(),
-                                               "--cascade", try cascade(), "--quiet"], timeout: 60, signal: (number, 1.5))
+            let (status, stderr) = try runInterrupted(["replay", clip, "--realtime", "--out", out, "--model", try TestModel.path(),
+                                                       "--cascade", try cascade(), "--quiet"], signal: number)
             XCTAssertEqual(status, 0, "signal \(number): \(stderr)")
             let stopped = try XCTUnwrap(stderr.split(separator: "\n").first { $0.hasPrefix("emonet: stopped: ") }, stderr)
             let range = try XCTUnwrap(stopped.range(of: #"([0-9]+) processed"#, options: .regularExpression))
