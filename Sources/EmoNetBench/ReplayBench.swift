@@ -1,5 +1,6 @@
 // `EmoNetBench replay`: offline replay throughput on the ../shared/media clips, on one and on two cores,
-// against the `fer` Python package's video analysis of the same clip. Both sides run as child processes
+// against the `fer` Python package's video analysis of the same clip; each case is run 3 times (--repeats)
+// and the median run reported. Both sides run as child processes
 // pinned with taskset (their decoders inherit the pinning): ours is the shipped `emonet replay` (every
 // frame processed, none dropped), timed end to end including start-up; fer runs scripts/bench_fer_video.py
 // with its OpenCV Haar detector set to our full-scan parameters (scale 1.2, 4 neighbours, faces from
@@ -34,6 +35,7 @@ enum ReplayBench {
     static func run(arguments: [String]) throws {
         var media = "../shared/media", model: String?, python = ProcessInfo.processInfo.environment["EMONET_BENCH_PYTHON"]
         var clips = ["pyfeat_single_face.mp4", "pyfeat_WolfgangLanger_Pexels.mp4", "pyfeat_no_face.mp4"]
+        var repeats = 3
         var k = 0
         while k < arguments.count {
             let key = arguments[k]
@@ -43,7 +45,8 @@ enum ReplayBench {
             case "--model": model = arguments[k + 1]
             case "--python": python = arguments[k + 1]
             case "--clips": clips = arguments[k + 1].split(separator: ",").map(String.init)
-            default: throw BenchError("unknown option \(key) (options: --media --model --python --clips a.mp4,b.mp4)")
+            case "--repeats": repeats = max(1, Int(arguments[k + 1]) ?? repeats)
+            default: throw BenchError("unknown option \(key) (options: --media --model --python --clips a.mp4,b.mp4 --repeats N)")
             }
             k += 2
         }
@@ -59,12 +62,12 @@ enum ReplayBench {
             guard FileManager.default.fileExists(atPath: path) else { print("  \(path): absent, skipped"); continue }
             for cores in [1, 2] {
                 for every in [5, 1] {
-                    let row = try runOurs(emonet, clip: path, model: modelPath, cores: cores, detectEvery: every)
+                    let row = try median(of: repeats) { try runOurs(emonet, clip: path, model: modelPath, cores: cores, detectEvery: every) }
                     rows.append(row)
                     printRow(row)
                 }
                 if let python {
-                    if let row = try runFer(python, clip: path, cores: cores) { rows.append(row); printRow(row) }
+                    if let row = try median(of: repeats, { try runFer(python, clip: path, cores: cores) }) { rows.append(row); printRow(row) }
                 } else if cores == 1 {
                     print("  fer: not run (set EMONET_BENCH_PYTHON or --python; `make bench-replay` does)")
                 }
@@ -77,6 +80,23 @@ enum ReplayBench {
         struct Report: Codable { var classifier: String; var rows: [Row] }
         try encoder.encode(Report(classifier: modelNote, rows: rows)).write(to: URL(fileURLWithPath: "bench-results/replay.json"))
         print("written: bench-results/replay.json")
+    }
+
+    /// Runs `measure` `count` times and keeps the run with the median time (nil if any run gave nil):
+    /// a 72-frame clip takes about a second, where one scheduling hiccup moves the rate by a tenth.
+    static func median(of count: Int, _ measure: () throws -> Row?) rethrows -> Row? {
+        var runs: [Row] = []
+        for _ in 0..<count {
+            guard let row = try measure() else { return nil }
+            runs.append(row)
+        }
+        return runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
+    }
+
+    static func median(of count: Int, _ measure: () throws -> Row) rethrows -> Row {
+        var runs: [Row] = []
+        for _ in 0..<count { runs.append(try measure()) }
+        return runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
     }
 
     /// The shipped model, or a random-weight one of its architecture written to a temporary file.

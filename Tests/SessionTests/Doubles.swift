@@ -162,7 +162,7 @@ enum ChildTest {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)  // not SIGTERM: a hung child may not be able to handle it
             process.waitUntilExit()
             return false
         }
