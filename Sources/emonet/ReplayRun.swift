@@ -25,7 +25,7 @@ final class ReplayRun {
         self.command = command
         // Everything that can fail on a missing file fails before decoding starts.
         let classifier = try LiveModel.loadClassifier(path: command.model)
-        finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: command.cascade)))
+        finder = Self.replayFinder(try CascadeLocator.load(path: command.cascade))
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory)
         if exists && isDirectory.boolValue {
@@ -57,6 +57,16 @@ final class ReplayRun {
         // A session is always checked against its recording, so its lines are written somewhere.
         temporaryJSONL = session != nil && jsonlPath == nil
             ? FileManager.default.temporaryDirectory.appendingPathComponent("emonet-replay-\(UUID().uuidString).jsonl").path : nil
+    }
+
+    /// The live finder's parameters, with the detector's own threads set by EMONET_DETECT_THREADS (default
+    /// 2, as live). Threads do not change the boxes, only who computes them.
+    static func replayFinder(_ cascade: HaarCascade) -> CascadeFaceFinder {
+        let threads = ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) }.map { max(1, $0) } ?? 2
+        return CascadeFaceFinder(detector: FaceDetector(cascade: cascade),
+                                 parameters: DetectionParameters(scaleFactor: 1.2, minNeighbors: 4, minSize: PixelSize(24),
+                                                                 threads: threads),
+                                 regionThreads: threads)
     }
 
     func execute() throws {

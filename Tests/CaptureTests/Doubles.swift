@@ -62,6 +62,15 @@ final class RecordingSink: FrameSink, @unchecked Sendable {
         return stored
     }
 
+    /// Results so far, counted under the lock: a polling loop must not read the array's buffer while the
+    /// pipeline appends to it (TSan reported exactly that for `results.count`: the copy's reference counting
+    /// happens in the uninstrumented Swift runtime, so TSan cannot see that the buffer is shared).
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored.count
+    }
+
     var finished: [(PipelineSummary, Error?)] {
         lock.lock()
         defer { lock.unlock() }

@@ -37,7 +37,7 @@ final class RealFacesTests: XCTestCase {
         let pipeline = LivePipeline(source: camera, processor: processor, sinks: [sink])
         pipeline.start()
         let deadline = Date().addingTimeInterval(20)
-        while sink.results.count < 8 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while sink.count < 8 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         pipeline.stop()
         XCTAssertTrue(pipeline.waitUntilFinished(timeout: 10))
         XCTAssertNil(pipeline.waitUntilFinished())

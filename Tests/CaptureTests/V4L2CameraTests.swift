@@ -47,7 +47,7 @@ final class V4L2CameraTests: XCTestCase {
         let pipeline = LivePipeline(source: camera, processor: processor, sinks: [sink])
         pipeline.start()
         let deadline = Date().addingTimeInterval(10)
-        while sink.results.count < 30 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        while sink.count < 30 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         pipeline.stop()
         XCTAssertTrue(pipeline.waitUntilFinished(timeout: 5), "stop must end the capture thread promptly")
         XCTAssertNil(pipeline.waitUntilFinished())
