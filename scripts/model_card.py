@@ -4,7 +4,10 @@ metadata (`emonet model-info`), the metadata of the stage-1 model it was warm-st
 training log, `emonet eval --json` outputs (tta none, flip, crops) and the network benchmark's JSON.
 
 usage: model_card.py MODEL_INFO.txt STAGE1_INFO.txt LOG.json NETWORK_BENCH.json EVAL_NONE.json EVAL_FLIP.json EVAL_CROPS.json \
-           > models/MODEL_CARD.md
+           [compare=ARCH:MACS_M:PARAMS:LOG.json ...] > models/MODEL_CARD.md
+
+Each compare= argument is another network trained on stage 1's recipe (its epoch log), set beside stage 1's
+vgg4s in the accuracy/cost table at the same epoch.
 """
 import json
 import sys
@@ -26,7 +29,12 @@ def info(path):
 meta, stage1 = info(sys.argv[1]), info(sys.argv[2])
 log = json.load(open(sys.argv[3]))
 bench = {n["architecture"]: n for n in json.load(open(sys.argv[4]))["network"]}
-evals = [json.load(open(p)) for p in sys.argv[5:]]
+evals = [json.load(open(p)) for p in sys.argv[5:] if not p.startswith("compare=")]
+comparisons = []
+for a in sys.argv[5:]:
+    if a.startswith("compare="):
+        c_arch, c_macs, c_params, c_log = a[len("compare="):].split(":")
+        comparisons.append((c_arch, c_macs, int(c_params), json.load(open(c_log))))
 t, t1 = meta["training"], stage1["training"]
 cfg, cfg1 = t["config"], t1["config"]
 aug = cfg["augmentation"]
@@ -116,11 +124,28 @@ The project's target is 70% on PublicTest at no more than about 150 M multiply-a
 test split (not directly comparable with these validation numbers): the `fer` package's mini-Xception 65.8%,
 human labellers about 65%, the best single published networks 72–73% (with far longer training).
 
-## Accuracy / cost
-Measured so far: this `{arch}` network only. The comparison of sizes and recipes (presets `vgg3` at 87 M,
+## Accuracy / cost""")
+if not comparisons:
+    print(f"""Measured so far: this `{arch}` network only. The comparison of sizes and recipes (presets `vgg3` at 87 M,
 `vgg4` at 119 M, `vgg4-wide` at 186 M multiply-adds) has not been run: a full run costs hours of the two cores
-that this model's training used.
+that this model's training used.""")
+else:
+    e1 = t1["epochs"]
+    print(f"""Sizes on stage 1's recipe (random init, cosine over {cfg1['epochs']} epochs from lr {cfg1['learningRate']}, seed {cfg1['seed']}), PublicTest
+accuracy (no TTA) after the same number of epochs, and the recipes after them:
 
+| network | multiply-adds | parameters | recipe | epochs | PublicTest |
+|---|---|---|---|---|---|
+| `{cfg1['architecture']}` | {stage1['macs']} | {stage1['parameters']:,} | stage 1 | {e1} of {cfg1['epochs']} | {t1['validationAccuracy']*100:.2f}% |""")
+    for c_arch, c_macs, c_params, c_log in comparisons:
+        at = [r for r in c_log if r["epoch"] == e1]
+        row = at[0] if at else c_log[-1]
+        note = "" if at else f" (only {len(c_log)} epochs run so far: not yet comparable)"
+        print(f"| `{c_arch}` | {c_macs} M | {c_params:,} | stage 1 | {row['epoch']} of {cfg1['epochs']} | {row['validationAccuracy']*100:.2f}%{note} |")
+    print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | stage 1, then stage 2 (warm start, fresh cosine) | {e1} + {len(log)} | {best['validationAccuracy']*100:.2f}% |
+
+Larger presets (`vgg4` at 119 M, `vgg4-wide` at 186 M multiply-adds, over the live budget) are not yet measured.""")
+print(f"""
 ## Known limits
 - FER-2013 labels are noisy (the FER+ re-labelling disagrees with about a quarter of them); disgust has only
   436 training faces and is the weakest class.
