@@ -48,11 +48,13 @@ public struct FERDataset: Sendable {
     public func balancedPrefix(perClass n: Int) -> FERDataset {
         var taken = [Int](repeating: 0, count: 7)
         var result = FERDataset()
+        result.softTargets = softTargets == nil ? nil : []
         for i in 0..<count where taken[Int(labels[i])] < n {
             taken[Int(labels[i])] += 1
             result.pixels.append(contentsOf: pixels[i * Self.pixelsPerImage..<(i + 1) * Self.pixelsPerImage])
             result.labels.append(labels[i])
             result.splits.append(splits[i])
+            if let soft = softTargets { result.softTargets!.append(contentsOf: soft[i * 7..<(i + 1) * 7]) }
         }
         return result
     }

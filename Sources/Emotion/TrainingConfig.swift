@@ -31,13 +31,22 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// a random initialisation; recorded so the shipped model says where it came from. The optimizer,
     /// schedule and epoch count start fresh.
     public var initialWeights: String?
+    /// A FER+ vote file (line-aligned with the FER-2013 CSV) whose vote distributions are blended into
+    /// the training targets; nil trains on the FER-2013 labels alone.
+    public var ferPlusVotes: String?
+    /// The FER+ share of each target (default 0.5); the rest is the FER-2013 label. Label smoothing
+    /// applies on top. Optional so that configs stored before it existed still read.
+    public var ferPlusWeight: Float?
+
+    public static let defaultFERPlusWeight: Float = 0.5
 
     public init() {}
 
     static let keys: Set<String> = ["architecture", "epochs", "batchSize", "optimizer", "learningRate", "momentum",
                                      "weightDecay", "schedule", "warmupEpochs", "minimumLearningRate", "stepSize",
                                      "stepGamma", "plateauFactor", "plateauPatience", "labelSmoothing",
-                                     "augmentation", "seed", "workers", "initialWeights"]
+                                     "augmentation", "seed", "workers", "initialWeights",
+                                     "ferPlusVotes", "ferPlusWeight"]
     static let augmentationKeys: Set<String> = ["flip", "shift", "rotationDegrees", "scale", "brightness", "contrast", "erasing"]
 
     /// Reads a JSON config (any subset of keys) on top of the defaults; `file` names it in errors.
@@ -87,6 +96,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard learningRate > 0 else { throw bad("learningRate must be positive") }
         guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw bad("labelSmoothing must be in [0, 1)") }
         guard workers >= 1 && workers <= 64 else { throw bad("workers must be 1...64") }
+        if let ferPlusWeight {
+            guard ferPlusWeight >= 0 && ferPlusWeight <= 1 else { throw bad("ferPlusWeight must be in [0, 1]") }
+            guard ferPlusVotes != nil else { throw bad("ferPlusWeight is set but ferPlusVotes (the FER+ file) is not") }
+        }
     }
 
     public func jsonString(pretty: Bool = false) -> String {

@@ -40,6 +40,10 @@ struct Train: ParsableCommand {
     @Option(help: "Start from this model file's weights (same architecture) instead of a random initialisation; the schedule starts fresh.")
     var initialWeights: String?
 
+    @Option(name: .customLong("ferplus"),
+            help: "FER+ vote CSV (fer2013new.csv, line-aligned with --data): blend its vote distributions into the targets (share: the config's ferPlusWeight, default 0.5).")
+    var ferPlus: String?
+
     @Option(help: "Continue from this checkpoint.")
     var resume: String?
 
@@ -58,7 +62,7 @@ struct Train: ParsableCommand {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
         if let limitPerClass, limitPerClass <= 0 { throw ValidationError("--limit-per-class must be positive") }
-        if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil) {
+        if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil || ferPlus != nil) {
             throw ValidationError("--resume takes its settings from the checkpoint; only --epochs and --workers may change")
         }
     }
@@ -76,6 +80,7 @@ struct Train: ParsableCommand {
         if let workers { c.workers = workers }
         if let seed { c.seed = seed }
         if let initialWeights { c.initialWeights = initialWeights }
+        if let ferPlus { c.ferPlusVotes = ferPlus }
         try c.validate(file: config ?? "command line")
         return c
     }
@@ -105,6 +110,12 @@ struct Train: ParsableCommand {
                 bar.update("reading", fraction: Double(lines) / 32_300, detail: "\(lines) rows")
             }
             bar.finish()
+            if let votesPath = cfg.ferPlusVotes {
+                let votes = try FERPlusVotes.read(path: votesPath, splits: [.training, .publicTest])
+                let weight = cfg.ferPlusWeight ?? TrainingConfig.defaultFERPlusWeight
+                all.softTargets = try votes.softTargets(for: all, weight: weight, file: votesPath)
+                note("targets: \(String(format: "%.2f", weight)) FER+ votes (\(votesPath)) + \(String(format: "%.2f", 1 - weight)) FER-2013 label")
+            }
             var train = all.subset([.training])
             let validation = all.subset([.publicTest])
             all = FERDataset()
