@@ -46,6 +46,10 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             + (size.map { ["-vf", "scale=\($0.width):\($0.height)"] } ?? [])
             + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
         process.standardInput = FileHandle.nullDevice
+        // A 1 MB pipe (Linux's default limit for F_SETPIPE_SZ, 1031) holds a whole 640x360 frame: ffmpeg
+        // and the capture thread then hand over a frame at a time, not in 64 KB pieces, each a wake-up.
+        // Without it (older kernels, a lower limit) the pipe works as before.
+        _ = fcntl(output.fileHandleForWriting.fileDescriptor, 1031, Int32(1 << 20))
         process.standardOutput = output
         process.standardError = errors
         do {

@@ -4,13 +4,15 @@
 // hence the output — is identical for any `threads`.
 //
 // Threads share out whole pyramid levels (greedy by window count, largest first); each thread owns
-// its scratch planes for the whole call, so nothing is allocated per level.
+// its scratch planes for the whole call, so nothing is allocated per level, and planes and the
+// flattened cascade are kept for the next call (ScanResources).
 import Dispatch
 import Imaging
 
 /// Finds objects (faces, with the default cascade) in gray images.
 public struct FaceDetector: Sendable {
     public let cascade: HaarCascade
+    private let resources = ScanResources()
 
     public init(cascade: HaarCascade) {
         self.cascade = cascade
@@ -41,15 +43,16 @@ public struct FaceDetector: Sendable {
         guard !levels.isEmpty else { return [] }
         let rowLimits = FaceDetector.rowLimits(levels)
         let maxWidth = levels.map(\.width).max()!, maxHeight = levels.map(\.height).max()!
-        let stride = maxWidth + 1, planeSize = stride * (maxHeight + 1)
-        let flat = FlatCascade(cascade, stride: stride, planeSize: planeSize)
+        let layout = ScanResources.Layout(maxWidth: maxWidth, maxHeight: maxHeight)
+        let flat = resources.flat(cascade, layout: layout)
         let scanner = CascadeScanner(cascade: flat, vectorPrefilter: vectorPrefilter)
         let threads = max(1, min(parameters.threads, levels.count))
         let assignment = FaceDetector.shareOut(levels, rowLimits: rowLimits, among: threads)
 
         let results = WorkerResults(count: threads)
         let work: (Int) -> Void = { worker in
-            let planes = IntegralPlanes(maxWidth: maxWidth, maxHeight: maxHeight, tilted: flat.needsTilted)
+            let planes = resources.takePlanes(layout, tilted: flat.needsTilted)
+            defer { resources.giveBack(planes) }
             var hits: [(level: Int, x: Int32, y: Int32)] = []
             var levelHits: [(x: Int32, y: Int32)] = []
             for li in assignment[worker] {

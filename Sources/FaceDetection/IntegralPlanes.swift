@@ -19,12 +19,17 @@ final class IntegralPlanes {
     var planes: [UInt32]
     var resized: [UInt8]
 
-    init(maxWidth: Int, maxHeight: Int, tilted: Bool) {
-        stride = maxWidth + 1
-        planeSize = stride * (maxHeight + 1)
+    convenience init(maxWidth: Int, maxHeight: Int, tilted: Bool) {
+        self.init(stride: maxWidth + 1, rows: maxHeight + 1, tilted: tilted)
+    }
+
+    /// Planes of `rows` rows of `stride` elements: levels up to (stride - 1) x (rows - 1).
+    init(stride: Int, rows: Int, tilted: Bool) {
+        self.stride = stride
+        planeSize = stride * rows
         self.tilted = tilted
         planes = [UInt32](repeating: 0, count: planeSize * (tilted ? 3 : 2) + IntegralPlanes.padding)
-        resized = [UInt8](repeating: 0, count: maxWidth * maxHeight)
+        resized = [UInt8](repeating: 0, count: (stride - 1) * (rows - 1))
     }
 
     /// Resizes `image` to the level's size (OpenCV INTER_LINEAR_EXACT) and fills the planes.

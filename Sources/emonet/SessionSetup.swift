@@ -10,9 +10,9 @@ enum SessionSetup {
     /// A readable description of the finder's parameters, stored in session.json and compared on replay.
     static func detectorDescription(_ finder: CascadeFaceFinder) -> String {
         let p = finder.parameters, r = finder.regionParameters
-        return String(format: "full: scale %g, neighbours %d, min %dx%d at width %d; regional: scale %g, neighbours %d",
+        return String(format: "full: scale %g, neighbours %d, min %dx%d at width %d; regional: scale %g, neighbours %d, margin %g, sizes within %gx",
                       p.scaleFactor, p.minNeighbors, p.minSize.width, p.minSize.height, finder.detectionWidth,
-                      r.scaleFactor, r.minNeighbors)
+                      r.scaleFactor, r.minNeighbors, finder.regionMargin, finder.regionSizeRange)
     }
 
     static func settings(_ configuration: PipelineConfiguration, finder: CascadeFaceFinder) -> SessionSettings {
