@@ -1,6 +1,7 @@
 // `EmoNetBench replay`: offline replay throughput on the ../shared/media clips, on one and on two cores,
 // against the `fer` Python package's video analysis of the same clip; each case is run 3 times (--repeats)
-// and the median run reported. Both sides run as child processes
+// and the median run reported; ours and fer are interleaved (one of each per repeat) and the ratio is
+// the median of the per-repeat ratios. Both sides run as child processes
 // pinned with taskset (their decoders inherit the pinning): ours is the shipped `emonet replay` (every
 // frame processed, none dropped), timed end to end including start-up; fer runs scripts/bench_fer_video.py
 // with its OpenCV Haar detector set to our full-scan parameters (scale 1.2, 4 neighbours, faces from
@@ -57,46 +58,66 @@ enum ReplayBench {
         let (modelPath, modelNote) = try resolveModel(model)
         print("replay throughput; classifier: \(modelNote)")
         var rows: [Row] = []
+        var ratios: [PairedRatio] = []
         for clip in clips {
             let path = (media as NSString).appendingPathComponent(clip)
             guard FileManager.default.fileExists(atPath: path) else { print("  \(path): absent, skipped"); continue }
             for cores in [1, 2] {
-                for every in [5, 1] {
-                    let row = try median(of: repeats) { try runOurs(emonet, clip: path, model: modelPath, cores: cores, detectEvery: every) }
+                // Interleaved: each repeat runs ours (detect every 5, then every 1) and then fer, so both
+                // sides of a ratio see the machine within seconds of each other.
+                var ours5: [Row] = [], ours1: [Row] = [], fers: [Row] = []
+                var ferFailed = false
+                for _ in 0..<repeats {
+                    ours5.append(try runOurs(emonet, clip: path, model: modelPath, cores: cores, detectEvery: 5))
+                    ours1.append(try runOurs(emonet, clip: path, model: modelPath, cores: cores, detectEvery: 1))
+                    if let python, !ferFailed {
+                        if let row = try runFer(python, clip: path, cores: cores) { fers.append(row) } else { ferFailed = true }
+                    }
+                }
+                for runs in [ours5, ours1] { let row = median(runs); rows.append(row); printRow(row) }
+                if python == nil {
+                    if cores == 1 { print("  fer: not run (set EMONET_BENCH_PYTHON or --python; `make bench-replay` does)") }
+                } else if !ferFailed {
+                    let row = median(fers)
                     rows.append(row)
                     printRow(row)
-                }
-                if let python {
-                    if let row = try median(of: repeats, { try runFer(python, clip: path, cores: cores) }) { rows.append(row); printRow(row) }
-                } else if cores == 1 {
-                    print("  fer: not run (set EMONET_BENCH_PYTHON or --python; `make bench-replay` does)")
+                    for (every, runs) in [(5, ours5), (1, ours1)] {
+                        ratios.append(PairedRatio(clip: row.clip, cores: cores, detectEvery: every,
+                                                  endToEnd: zip(runs, fers).map { $0.framesPerSecond / $1.framesPerSecond },
+                                                  pipeline: zip(runs, fers).map { ($0.pipelineFramesPerSecond ?? 0) / $1.framesPerSecond }))
+                    }
                 }
             }
         }
-        printRatios(rows)
+        for r in ratios { printRatio(r) }
         try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        struct Report: Codable { var classifier: String; var rows: [Row] }
-        try encoder.encode(Report(classifier: modelNote, rows: rows)).write(to: URL(fileURLWithPath: "bench-results/replay.json"))
+        struct Report: Codable { var classifier: String; var repeats: Int; var rows: [Row]; var ratios: [PairedRatio] }
+        try encoder.encode(Report(classifier: modelNote, repeats: repeats, rows: rows, ratios: ratios)).write(to: URL(fileURLWithPath: "bench-results/replay.json"))
         print("written: bench-results/replay.json")
     }
 
-    /// Runs `measure` `count` times and keeps the run with the median time (nil if any run gave nil):
-    /// a 72-frame clip takes about a second, where one scheduling hiccup moves the rate by a tenth.
-    static func median(of count: Int, _ measure: () throws -> Row?) rethrows -> Row? {
-        var runs: [Row] = []
-        for _ in 0..<count {
-            guard let row = try measure() else { return nil }
-            runs.append(row)
-        }
-        return runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
+    /// Ours over fer, one ratio per repeat (each pair timed back to back).
+    struct PairedRatio: Codable {
+        var clip: String
+        var cores: Int
+        var detectEvery: Int
+        /// Our end-to-end rate (start-up included) over fer's analyze()-only rate.
+        var endToEnd: [Double]
+        /// Our pipeline's processed-frames rate over fer's analyze()-only rate.
+        var pipeline: [Double]
     }
 
-    static func median(of count: Int, _ measure: () throws -> Row) rethrows -> Row {
-        var runs: [Row] = []
-        for _ in 0..<count { runs.append(try measure()) }
-        return runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
+    /// The run with the median time: a 72-frame clip takes about a second, where one scheduling hiccup
+    /// moves the rate by a tenth.
+    static func median(_ runs: [Row]) -> Row {
+        runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let v = values.sorted()
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 
     /// The shipped model, or a random-weight one of its architecture written to a temporary file.
@@ -178,14 +199,10 @@ enum ReplayBench {
                      r.cores == 1 ? " " : "s", r.frames, r.seconds, r.framesPerSecond, pipeline, r.facesFound ?? -1))
     }
 
-    static func printRatios(_ rows: [Row]) {
-        for fer in rows where fer.implementation == "fer" && fer.framesPerSecond > 0 {
-            for ours in rows where ours.implementation == "emonet" && ours.clip == fer.clip && ours.cores == fer.cores {
-                // Conservative: our end-to-end rate (start-up included) over fer's analyze()-only rate.
-                print(String(format: "  ratio %@, %d core%@, emonet detect-every %d / fer: %.2fx end to end, %.2fx pipeline",
-                             fer.clip, fer.cores, fer.cores == 1 ? "" : "s", ours.detectEvery ?? 5,
-                             ours.framesPerSecond / fer.framesPerSecond, (ours.pipelineFramesPerSecond ?? 0) / fer.framesPerSecond))
-            }
-        }
+    static func printRatio(_ r: PairedRatio) {
+        let list = { (v: [Double]) in v.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+        print(String(format: "  ratio %@, %d core%@, emonet detect-every %d / fer: %.2fx end to end, %.2fx pipeline "
+                     + "(median of the pairs; pairs %@ | %@)", r.clip, r.cores, r.cores == 1 ? "" : "s", r.detectEvery,
+                     median(r.endToEnd), median(r.pipeline), list(r.endToEnd), list(r.pipeline)))
     }
 }

@@ -23,20 +23,34 @@ final class ReplayRun {
 
     init(command: Replay) throws {
         self.command = command
-        // Everything that can fail on a missing file fails before decoding starts.
-        let classifier = try LiveModel.loadClassifier(path: command.model)
-        finder = Self.replayFinder(try CascadeLocator.load(path: command.cascade))
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory)
-        if exists && isDirectory.boolValue {
-            let session = try SessionSource(directory: command.input, paced: command.realtime)
-            self.session = session
-            source = session
-        } else {
-            guard exists else { throw CaptureError.unreadableFile(command.input, reason: "no such file (expected a session directory, a .y4m file or a video)") }
-            session = nil
-            source = try VideoFile.open(path: command.input, paced: command.realtime)
+        // The model and cascade load on another thread while the input opens (ffmpeg takes 0.15-0.3 s to
+        // its first frame here): a short clip's replay is mostly start-up. Their errors come first, as if
+        // they had loaded first, and the input is closed again.
+        let loading = DispatchGroup()
+        nonisolated(unsafe) var loaded: Result<(FaceClassifying, CascadeFaceFinder), Error>!
+        DispatchQueue.global(qos: .userInitiated).async(group: loading) {
+            loaded = Result { (try LiveModel.loadClassifier(path: command.model),
+                               Self.replayFinder(try CascadeLocator.load(path: command.cascade))) }
         }
+        let opened = Result { () throws -> (FrameSource, SessionSource?) in
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory)
+            if exists && isDirectory.boolValue {
+                let session = try SessionSource(directory: command.input, paced: command.realtime)
+                return (session, session)
+            }
+            guard exists else { throw CaptureError.unreadableFile(command.input, reason: "no such file (expected a session directory, a .y4m file or a video)") }
+            return (try VideoFile.open(path: command.input, paced: command.realtime), nil)
+        }
+        loading.wait()
+        let classifier: FaceClassifying
+        switch loaded! {
+        case .success(let pair): (classifier, finder) = pair
+        case .failure(let error):
+            if case .success(let (source, _)) = opened { source.close() }
+            throw error
+        }
+        (source, session) = try opened.get()
         let recorded = session?.manifest.settings
         let alpha = command.smoothing.flatMap(Replay.alpha) ?? recorded.map { Float($0.smoothing) } ?? 0.4
         configuration = PipelineConfiguration(detectEvery: command.detectEvery ?? recorded?.detectEvery ?? 5, smoothing: alpha,
