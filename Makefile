@@ -244,7 +244,8 @@ soak: deps $(DEMO_IMAGE)
 # ---------------------------------------------------------------------------------------------------------
 ## bench-replay: `emonet replay` throughput on the ../shared/media clips, one and two cores (taskset), against
 ## the `fer` package's video analysis (TFLite model, OpenCV Haar with our detector parameters) on the same
-## clips. fer comes from PyPI into its own venv (it pulls TensorFlow and PyTorch); fer 25.x still imports
+## clips, interleaved (ours, then fer, per repeat; the ratio is the median of the per-repeat ratios). fer comes
+## from PyPI into its own venv (it pulls TensorFlow and PyTorch); fer 25.x still imports
 ## pkg_resources, which setuptools dropped in 81. Table on stdout, JSON in bench-results/replay.json.
 BENCH_REPLAY_VENV := .build-bench-replay/venv
 
