@@ -104,6 +104,13 @@ struct Train: ParsableCommand {
                 return
             }
             try Gemm.ensureLoaded()
+            // The output folder exists before hours of training, not after the first epoch.
+            let folder = (out as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    throw TrainingError.badConfig(file: out, reason: "cannot create its folder \(folder) (\((error as NSError).localizedDescription))")
+                }
+            }
             let bar = ProgressBar()
             note("reading \(data)")
             var all = try FERDataset.read(path: data, splits: [.training, .publicTest]) { lines in

@@ -102,6 +102,37 @@ final class EmoNetCommandTests: XCTestCase {
         XCTAssertTrue(info.stdout.contains("labels"), info.stdout)
     }
 
+    /// `--ferplus` blends a line-aligned vote file into the targets (and a misaligned one is refused before
+    /// training); `--out` in a folder that does not exist yet creates it before the first epoch.
+    func testTrainWithFERPlusVotesIntoANewFolder() throws {
+        let csv = syntheticCSV(perClass: 4, validationPerClass: 1)
+        let data = write(csv, "fer.csv")
+        // FER+ columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF.
+        let ferPlusColumn = [4, 5, 6, 1, 3, 2, 0]  // EmotionLabel order -> FER+ vote column
+        var votes = ["Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"]
+        for (i, line) in csv.split(separator: "\n").dropFirst().enumerated() {
+            var counts = [Int](repeating: 0, count: 10)
+            counts[ferPlusColumn[Int(String(line.prefix(1)))!]] = 8
+            counts[0] += 2
+            votes.append("\(line.hasSuffix("PublicTest") ? "PublicTest" : "Training"),fer\(i).png,\(counts.map(String.init).joined(separator: ","))")
+        }
+        let ferPlus = write(votes.joined(separator: "\n") + "\n", "fer2013new.csv")
+        let config = write("""
+            {"architecture": "tiny", "epochs": 1, "batchSize": 7, "warmupEpochs": 0, "workers": 1}
+            """, "config.json")
+        let run = try emonet(["train", "--data", data, "--ferplus", ferPlus, "--config", config, "--out", "new/folder/m.safetensors"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("targets: 0.50 FER+ votes"), run.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("new/folder/m.safetensors").path))
+        let info = try emonet(["model-info", "new/folder/m.safetensors"])
+        XCTAssertTrue(info.stdout.contains("fer2013new.csv"), "the model should record its FER+ file: \(info.stdout)")
+
+        let short = write(votes.dropLast(2).joined(separator: "\n") + "\n", "short.csv")
+        try assertOneLineError(["train", "--data", data, "--ferplus", short, "--config", config, "--out", "x.safetensors"],
+                               mentions: ["short.csv", "line-aligned"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.checkpoint.safetensors").path))
+    }
+
     /// One line on stderr, naming what was wrong, and exit status 1.
     func assertOneLineError(_ arguments: [String], mentions fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let run = try emonet(arguments)
