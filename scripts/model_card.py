@@ -120,8 +120,9 @@ As run, stage 2 was planned over 28 epochs, then resumed with `--epochs 20` afte
 epoch 5 (`--resume --epochs` replans the cosine) to fit the sittings; the config above plans 27 from the start, so
 its learning rates differ from the run's by under 0.4% in epochs 1–4 and 4.5% in epoch 5, and match after.""")
 if log3:
-    print("""Stage 3 was planned over 26 epochs and resumed with `--epochs 22` after epoch 2 (the sitting's time); its config
-plans 22, so the run's learning rates differ from it by under 0.2% in epochs 1–2 and match after. Stage 3 started
+    print("""Stage 3 was planned over 26 epochs, then resumed with `--epochs 22` after epoch 2 and `--epochs 20` after epoch 5
+(the sitting's time); its config plans 20, so the run's learning rates differ from it by 0.3–1.8% in epochs 2–5
+and match after. Stage 3 started
 from stage 2's best model (its `--out`, epoch 26), the model shipped before it.""")
 print(f"""
 ![training curves, stage {stage_count}](emonet.curves.png)
