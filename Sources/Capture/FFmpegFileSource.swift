@@ -24,8 +24,8 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     private var ring: FrameBufferRing
     private var index = 0
     private var start: Double?
-    private let lock = NSLock()
-    private var cancelled = false
+    private let cancellation = CancellationFlag()
+    private let lock = NSLock()  // guards `closed`
     private var closed = false
 
     /// Starts decoding `path`. `size`: scale to this size (nil keeps the video's); `paced`: release frames
@@ -91,7 +91,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     }
 
     public func nextFrame() throws -> Frame? {
-        if isCancelled { return nil }
+        if cancellation.isRaised { return nil }
         let fd = output.fileHandleForReading.fileDescriptor
         var filled = 0
         let image = ring.fill { raw in
@@ -103,7 +103,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             }
         }
         if filled < width * height * 3 {
-            if isCancelled { return nil }
+            if cancellation.isRaised { return nil }
             process.waitUntilExit()
             if process.terminationStatus != 0 || (index == 0 && filled == 0) {
                 log.waitUntilClosed()
@@ -122,17 +122,9 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         return Frame(index: index, time: time, image: image)
     }
 
-    private var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
-
     /// Stops the decoder: the blocked read sees end of file.
     public func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
+        cancellation.raise()
         if process.isRunning { process.terminate() }
     }
 

@@ -22,8 +22,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     private var ring: FrameBufferRing
     private var index = 0
     private var start: Double?
-    private let lock = NSLock()
-    private var cancelled = false
+    private let cancellation = CancellationFlag()
     private var pending = [UInt8]()  // bytes read past a header line
 
     /// Opens `path` and reads its header. `paced`: deliver frames at the file's rate, as a camera would.
@@ -87,7 +86,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     }
 
     public func nextFrame() throws -> Frame? {
-        if isCancelled { return nil }
+        if cancellation.isRaised { return nil }
         var reader = LineReader(handle: handle, leftover: pending)
         guard let marker = reader.line(limit: 4096) else { return nil }  // clean end of file
         guard marker.hasPrefix("FRAME") else {
@@ -136,17 +135,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         }
     }
 
-    private var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
-
-    public func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
+    public func cancel() { cancellation.raise() }
 
     public func close() { try? handle.close() }
 }

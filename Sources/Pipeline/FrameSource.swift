@@ -1,5 +1,6 @@
 // Where frames come from and where results go. A camera, a video file and a recorded session are all
 // `FrameSource`s, so every input runs the same live path; displays, loggers and recorders are `FrameSink`s.
+import Foundation
 
 /// A stream of frames read on the pipeline's capture thread.
 ///
@@ -33,4 +34,25 @@ public protocol FrameSink: AnyObject {
 
 extension FrameSink {
     public func pipelineDidFinish(summary: PipelineSummary, error: Error?) {}
+}
+
+/// A flag any thread may raise and the reading thread checks: how file and session sources implement
+/// `cancel()`.
+public final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+
+    public init() {}
+
+    public var isRaised: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return raised
+    }
+
+    public func raise() {
+        lock.lock()
+        raised = true
+        lock.unlock()
+    }
 }

@@ -13,8 +13,7 @@ public final class SessionSource: FrameSource, @unchecked Sendable {
     public let manifest: SessionManifest
     private let reader: FrameStoreReader
     private let paced: Bool
-    private let lock = NSLock()
-    private var cancelled = false
+    private let cancellation = CancellationFlag()
     private var start: (wall: Double, time: Double)?
     /// Frames delivered so far.
     public private(set) var framesRead = 0
@@ -49,7 +48,7 @@ public final class SessionSource: FrameSource, @unchecked Sendable {
     }
 
     public func nextFrame() throws -> Frame? {
-        if isCancelled { return nil }
+        if cancellation.isRaised { return nil }
         guard let (record, jpeg) = try reader.next() else { return nil }
         let image: RGBImage
         do {
@@ -71,17 +70,7 @@ public final class SessionSource: FrameSource, @unchecked Sendable {
         return Frame(index: record.frameIndex, time: record.time, image: image)
     }
 
-    private var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
-
-    public func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
+    public func cancel() { cancellation.raise() }
 
     public func close() { reader.close() }
 }
