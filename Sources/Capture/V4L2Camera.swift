@@ -38,8 +38,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
     private let device: V4L2Device
     private var mappings: [(address: UnsafeMutableRawPointer, length: Int)] = []
     private var ring: FrameBufferRing
-    private let cancelLock = NSLock()
-    private var cancelled = false
+    private let cancellation = CancellationFlag()
     private var framesDelivered = 0
     private var firstSequence: Int?
     private var firstTimestamp: Double?
@@ -131,7 +130,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
 
     public func nextFrame() throws -> Frame? {
         while true {
-            if isCancelled { return nil }
+            if cancellation.isRaised { return nil }
             let ready = cv4l2_wait_readable(device.fd, 100)
             if ready == 0 { continue }
             if ready < 0 { throw device.error(for: errno, operation: "poll", frames: framesDelivered) }
@@ -171,17 +170,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
                      captureTime: captureTime)
     }
 
-    private var isCancelled: Bool {
-        cancelLock.lock()
-        defer { cancelLock.unlock() }
-        return cancelled
-    }
-
-    public func cancel() {
-        cancelLock.lock()
-        cancelled = true
-        cancelLock.unlock()
-    }
+    public func cancel() { cancellation.raise() }
 
     /// Stops streaming, unmaps the buffers and closes the device. Safe after an unplug and when called twice.
     public func close() {

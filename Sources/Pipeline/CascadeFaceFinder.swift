@@ -21,15 +21,18 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
     public let regionMargin: Double
     public let regionSizeRange: Double
 
+    /// The live path's full-scan and regional-scan parameters (see `init`).
+    public static let defaultParameters = DetectionParameters(scaleFactor: 1.2, minNeighbors: 4, minSize: PixelSize(24), threads: 2)
+    public static let defaultRegionParameters = DetectionParameters(scaleFactor: 1.1, minNeighbors: 3)
+
     /// Live defaults: scale step 1.2, 4 neighbours, faces from 24 px in a frame scaled to 320 px wide
     /// (48 px in a 640x480 frame), two threads. Regional searches: scale step 1.1, 3 neighbours, within
     /// 0.3 of the face's size around it, sizes within 1.3x. A margin of 0.5 (the earlier setting) scans
     /// about 1.5x the windows for the same tracks on the ../shared/media clips; narrowing the sizes to
     /// 1.2x lost the single-face clip's face twice (too few neighbouring hits), so they stay at 1.3x.
     public init(detector: FaceDetector,
-                parameters: DetectionParameters = DetectionParameters(scaleFactor: 1.2, minNeighbors: 4,
-                                                                      minSize: PixelSize(24), threads: 2),
-                regionParameters: DetectionParameters = DetectionParameters(scaleFactor: 1.1, minNeighbors: 3),
+                parameters: DetectionParameters = CascadeFaceFinder.defaultParameters,
+                regionParameters: DetectionParameters = CascadeFaceFinder.defaultRegionParameters,
                 detectionWidth: Int = 320, regionThreads: Int = 2,
                 regionMargin: Double = 0.3, regionSizeRange: Double = 1.3) {
         precondition(detectionWidth >= 32, "detectionWidth must be at least 32")

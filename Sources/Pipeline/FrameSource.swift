@@ -36,8 +36,8 @@ extension FrameSink {
     public func pipelineDidFinish(summary: PipelineSummary, error: Error?) {}
 }
 
-/// A flag any thread may raise and the reading thread checks: how file and session sources implement
-/// `cancel()`.
+/// A flag any thread may raise and the reading thread checks: how the camera, file and session sources
+/// implement `cancel()`.
 public final class CancellationFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var raised = false

@@ -73,14 +73,15 @@ final class ReplayRun {
             ? FileManager.default.temporaryDirectory.appendingPathComponent("emonet-replay-\(UUID().uuidString).jsonl").path : nil
     }
 
-    /// The live finder's parameters, with the detector's own threads set by EMONET_DETECT_THREADS (default
-    /// 2, as live). Threads do not change the boxes, only who computes them.
+    /// The live finder's parameters, with the detector's own threads set by EMONET_DETECT_THREADS (default:
+    /// live's). Threads do not change the boxes, only who computes them.
     static func replayFinder(_ cascade: HaarCascade) -> CascadeFaceFinder {
-        let threads = ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) }.map { max(1, $0) } ?? 2
-        return CascadeFaceFinder(detector: FaceDetector(cascade: cascade),
-                                 parameters: DetectionParameters(scaleFactor: 1.2, minNeighbors: 4, minSize: PixelSize(24),
-                                                                 threads: threads),
-                                 regionThreads: threads)
+        var parameters = CascadeFaceFinder.defaultParameters
+        if let given = ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap({ Int($0) }) {
+            parameters.threads = max(1, given)
+        }
+        return CascadeFaceFinder(detector: FaceDetector(cascade: cascade), parameters: parameters,
+                                 regionThreads: parameters.threads)
     }
 
     func execute() throws {

@@ -113,12 +113,13 @@ struct Train: ParsableCommand {
             }
             let bar = ProgressBar()
             note("reading \(data)")
-            var all = try FERDataset.read(path: data, splits: [.training, .publicTest]) { lines in
+            let splits: Set<FERSplit> = [.training, .publicTest]
+            var all = try FERDataset.read(path: data, splits: splits) { lines in
                 bar.update("reading", fraction: Double(lines) / 32_300, detail: "\(lines) rows")
             }
             bar.finish()
             if let votesPath = cfg.ferPlusVotes {
-                let votes = try FERPlusVotes.read(path: votesPath, splits: [.training, .publicTest])
+                let votes = try FERPlusVotes.read(path: votesPath, splits: splits)
                 let weight = cfg.ferPlusWeight ?? TrainingConfig.defaultFERPlusWeight
                 all.softTargets = try votes.softTargets(for: all, weight: weight, file: votesPath)
                 note("targets: \(String(format: "%.2f", weight)) FER+ votes (\(votesPath)) + \(String(format: "%.2f", 1 - weight)) FER-2013 label")
