@@ -14,7 +14,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var learningRate: Float = 0.02
     public var momentum: Float = 0.9
     public var weightDecay: Float = 5e-4
-    /// "cosine" (with warmup), "step", or "plateau" (on validation accuracy).
+    /// "cosine" (with warmup), "step", "plateau" (on validation accuracy) or "constant".
     public var schedule = "cosine"
     public var warmupEpochs = 2
     public var minimumLearningRate: Float = 1e-5
@@ -92,7 +92,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard epochs > 0 else { throw bad("epochs must be positive") }
         guard batchSize > 0 && batchSize <= 4096 else { throw bad("batchSize must be 1...4096") }
         guard ["sgd", "adamw"].contains(optimizer) else { throw bad("optimizer '\(optimizer)' is not sgd or adamw") }
-        guard ["cosine", "step", "plateau"].contains(schedule) else { throw bad("schedule '\(schedule)' is not cosine, step or plateau") }
+        guard ["cosine", "step", "plateau", "constant"].contains(schedule) else {
+            throw bad("schedule '\(schedule)' is not cosine, step, plateau or constant")
+        }
         guard learningRate > 0 else { throw bad("learningRate must be positive") }
         guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw bad("labelSmoothing must be in [0, 1)") }
         guard workers >= 1 && workers <= 64 else { throw bad("workers must be 1...64") }
@@ -112,6 +114,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public func makeSchedule() -> LearningRateSchedule {
         switch schedule {
         case "step": return .step(base: learningRate, stepSize: stepSize, gamma: stepGamma)
+        case "constant": return .step(base: learningRate, stepSize: 1 << 30, gamma: 1)  // e.g. the epochs of an SWA run
         case "plateau": return .plateau(.init(base: learningRate, factor: plateauFactor, patience: plateauPatience,
                                               minimum: minimumLearningRate))
         default: return .cosine(base: learningRate, minimum: minimumLearningRate, epochs: epochs, warmup: warmupEpochs)

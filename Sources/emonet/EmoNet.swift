@@ -19,6 +19,7 @@ struct EmoNet: ParsableCommand {
             Classify.self,
             Train.self,
             Eval.self,
+            Average.self,
             Curves.self,
             ModelInfo.self,
         ])

@@ -44,6 +44,9 @@ struct Train: ParsableCommand {
             help: "FER+ vote CSV (fer2013new.csv, line-aligned with --data): blend its vote distributions into the targets (share: the config's ferPlusWeight, default 0.5).")
     var ferPlus: String?
 
+    @Flag(help: "Also keep every epoch's weights as <out>.epoch<N>.safetensors (for `emonet average`).")
+    var keepEpochs = false
+
     @Option(help: "Continue from this checkpoint.")
     var resume: String?
 
@@ -57,13 +60,14 @@ struct Train: ParsableCommand {
     var checkpointPath: String { "\(stem).checkpoint.safetensors" }
     var logPath: String { "\(stem).log.json" }
     var curvesPath: String { "\(stem).curves.png" }
+    func epochPath(_ epoch: Int) -> String { "\(stem).epoch\(epoch).safetensors" }
 
     func validate() throws {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
         if let limitPerClass, limitPerClass <= 0 { throw ValidationError("--limit-per-class must be positive") }
         if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil || ferPlus != nil) {
-            throw ValidationError("--resume takes its settings from the checkpoint; only --epochs and --workers may change")
+            throw ValidationError("--resume takes its settings from the checkpoint; only --epochs, --workers and --keep-epochs may change")
         }
     }
 
@@ -167,6 +171,9 @@ struct Train: ParsableCommand {
                 bar.finish()
                 // Best model first, then the checkpoint: a crash between the two loses nothing.
                 if improved { try trainer.modelFile().write(path: out) }
+                if keepEpochs {
+                    try trainer.modelFile(extra: ["epoch_record": Self.json(record)]).write(path: epochPath(record.epoch))
+                }
                 try trainer.checkpoint().write(path: checkpointPath)
                 try writeLog(trainer.history)
                 try ChartFiles.writeTrainingCurves(trainer.history, title: cfg.architecture, path: curvesPath)
@@ -179,6 +186,12 @@ struct Train: ParsableCommand {
             note(String(format: "done: best validation accuracy %.2f%% at epoch %d; model %@", trainer.bestAccuracy * 100,
                         trainer.bestEpoch, out))
         }
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
     }
 
     func writeLog(_ history: [EpochRecord]) throws {

@@ -63,7 +63,7 @@ final class EmoNetCommandTests: XCTestCase {
     func testHelpListsEveryCommand() throws {
         let run = try emonet(["--help"])
         XCTAssertEqual(run.status, 0)
-        for command in ["live", "devices", "detect", "classify", "train", "eval", "curves", "model-info"] {
+        for command in ["live", "devices", "detect", "classify", "train", "eval", "average", "curves", "model-info"] {
             XCTAssertTrue(run.stdout.contains("  \(command)"), "help does not list \(command)")
         }
     }
@@ -131,6 +131,42 @@ final class EmoNetCommandTests: XCTestCase {
         try assertOneLineError(["train", "--data", data, "--ferplus", short, "--config", config, "--out", "x.safetensors"],
                                mentions: ["short.csv", "line-aligned"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.checkpoint.safetensors").path))
+    }
+
+    /// A constant-rate run keeps every epoch's weights (`--keep-epochs`); `emonet average` averages them,
+    /// recounts the statistics, evaluates, and records its sources; a model of another architecture is refused.
+    func testKeptEpochsAverageIntoOneModel() throws {
+        let data = write(syntheticCSV(perClass: 16, validationPerClass: 4), "fer.csv")
+        let config = write("""
+            {"architecture": "tiny", "epochs": 3, "batchSize": 16, "learningRate": 0.02, "schedule": "constant", "workers": 1,
+             "augmentation": {"flip": false, "erasing": 0}}
+            """, "config.json")
+        let train = try emonet(["train", "--data", data, "--config", config, "--out", "run/m.safetensors", "--keep-epochs"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("epoch 3/3  lr 0.02000"), "a constant schedule keeps its rate: \(train.stderr)")
+        for epoch in 1...3 {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("run/m.epoch\(epoch).safetensors").path))
+        }
+        let average = try emonet(["average", "run/m.epoch2.safetensors", "run/m.epoch3.safetensors", "--data", data,
+                                  "--out", "avg.safetensors", "--recount-images", "64"])
+        XCTAssertEqual(average.status, 0, average.stderr)
+        XCTAssertTrue(average.stdout.contains("averaged 2 models → avg.safetensors: PublicTest"), average.stdout)
+        XCTAssertTrue(average.stdout.contains("run/m.epoch2.safetensors: epoch 2"), average.stdout)
+        XCTAssertTrue(average.stdout.contains("recounted over 64 Training images"), average.stdout)
+        let info = try emonet(["model-info", "avg.safetensors"])
+        XCTAssertTrue(info.stdout.contains("averaged: [{\"epoch\":2,\"file\":\"run\\/m.epoch2.safetensors\""), info.stdout)
+        XCTAssertTrue(info.stdout.contains("batchnorm_recount: 64 Training images"), info.stdout)
+        let eval = try emonet(["eval", "--data", data, "--model", "avg.safetensors"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+
+        let other = write("""
+            {"architecture": "vgg3", "epochs": 1, "batchSize": 16, "workers": 1}
+            """, "other.json")
+        let otherModel = try emonet(["train", "--data", data, "--config", other, "--out", "other.safetensors", "--limit-per-class", "3"])
+        XCTAssertEqual(otherModel.status, 0, otherModel.stderr)
+        try assertOneLineError(["average", "run/m.epoch2.safetensors", "other.safetensors", "--data", data, "--out", "x.safetensors"],
+                               mentions: ["other.safetensors", "architecture"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.safetensors").path))
     }
 
     /// One line on stderr, naming what was wrong, and exit status 1.

@@ -21,6 +21,8 @@ public final class BatchNorm2D: Layer {
     private let inverseStd = Tensor(shape: [0])   // [C]
     private let gradInput = Tensor(shape: [0])
     private var trainedLast = false
+    /// Batches seen since `startRecount()`; nil when the running statistics follow `momentum`.
+    private var recounted: Int?
 
     public init(name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.name = name
@@ -36,6 +38,19 @@ public final class BatchNorm2D: Layer {
             runningVar[c] = 1
         }
     }
+
+    /// Recount mode: the running statistics restart from zero and become the plain average of the
+    /// training-mode batches that follow (PyTorch's momentum=None), until `stopRecount()`.
+    /// Used after averaging weights, whose statistics no single model's running estimate describes.
+    public func startRecount() {
+        for c in 0..<channels {
+            runningMean[c] = 0
+            runningVar[c] = 0
+        }
+        recounted = 0
+    }
+
+    public func stopRecount() { recounted = nil }
 
     public var parameters: [Parameter] { [weight, bias] }
     public var buffers: [(name: String, tensor: Tensor)] {
@@ -59,6 +74,8 @@ public final class BatchNorm2D: Layer {
         let x = input.data, y = output.data, xh = normalized.data, inv = inverseStd.data
         let g = weight.value.data, b = bias.value.data, rm = runningMean.data, rv = runningVar.data
         let m = n * hw
+        let momentum = recounted.map { 1 / Float($0 + 1) } ?? self.momentum
+        if options.training, let seen = recounted { recounted = seen + 1 }
         Parallel.chunks(c, workers: options.workers) { range, _ in
             for ch in range {
                 var mean: Float, invStd: Float
