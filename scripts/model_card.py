@@ -4,10 +4,12 @@ metadata (`emonet model-info`), the metadata of the stage-1 model it was warm-st
 training log, `emonet eval --json` outputs (tta none, flip, crops) and the network benchmark's JSON.
 
 usage: model_card.py MODEL_INFO.txt STAGE1_INFO.txt LOG.json NETWORK_BENCH.json EVAL_NONE.json EVAL_FLIP.json EVAL_CROPS.json \
-           [stage3=LOG.json] [compare=ARCH:MACS_M:PARAMS:LOG.json ...] > models/MODEL_CARD.md
+           [stage3=LOG.json stage4=LOG.json ...] [compare=ARCH:MACS_M:PARAMS:LOG.json ...] > models/MODEL_CARD.md
 
-LOG.json is stage 2's epoch log. With stage3=, the shipped model is stage 3's (its metadata holds stage 3's
-config; stage 2's comes from models/emonet.stage2.config.json) and stage 3's log adds a row.
+LOG.json is stage 2's epoch log. Each stageN= adds a later stage (a warm start from stage N-1's model) with its
+epoch log; its resolved config is read from models/checkpoints/emonet.stageN.checkpoint.safetensors, as stage 2's
+is. When the shipped model's metadata says it is an average of weights (`emonet average`: 'averaged',
+'batchnorm_recount'), the card describes that last step too.
 
 Each compare= argument is another network trained on stage 1's recipe (its epoch log), set beside stage 1's
 vgg4s in the accuracy/cost table at the same epoch.
@@ -19,7 +21,9 @@ import sys
 def info(path):
     meta = {}
     for line in open(path).read().splitlines():
-        if line.startswith(("training: ", "input: ", "labels: ")):
+        if line.startswith("batchnorm_recount: "):
+            meta["batchnorm_recount"] = line.split(": ", 1)[1]
+        if line.startswith(("training: ", "input: ", "labels: ", "averaged: ")):
             key, value = line.split(": ", 1)
             meta[key] = json.loads(value)
         if line.startswith("parameters: "):
@@ -34,33 +38,36 @@ log = json.load(open(sys.argv[3]))
 bench = {n["architecture"]: n for n in json.load(open(sys.argv[4]))["network"]}
 evals = [json.load(open(p)) for p in sys.argv[5:] if "=" not in p]
 comparisons = []
-log3 = None
+later = []  # (stage number, config, log) for stages 3, 4, ...
+
+
+def checkpoint_config(stage):
+    """A stage's resolved config, as its checkpoint stored it (safetensors: 8-byte header length, JSON header)."""
+    with open(f"models/checkpoints/emonet.stage{stage}.checkpoint.safetensors", "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        return json.loads(json.loads(f.read(size))["__metadata__"]["config"])
+
+
 for a in sys.argv[5:]:
-    if a.startswith("stage3="):
-        log3 = json.load(open(a[len("stage3="):]))
+    if a.startswith("stage") and "=" in a:
+        n, path = a[len("stage"):].split("=", 1)
+        later.append((int(n), checkpoint_config(int(n)), json.load(open(path))))
     if a.startswith("compare="):
         c_arch, c_macs, c_params, c_log = a[len("compare="):].split(":")
         comparisons.append((c_arch, c_macs, int(c_params), json.load(open(c_log))))
+later.sort(key=lambda x: x[0])
 t, t1 = meta["training"], stage1["training"]
 cfg1 = t1["config"]
-if log3 is None:
-    cfg = t["config"]
-    cfg3 = None
-else:
-    cfg3 = t["config"]
-    # Stage 2's resolved config, as its checkpoint stored it (safetensors: 8-byte header length, JSON header).
-    with open("models/checkpoints/emonet.stage2.checkpoint.safetensors", "rb") as f:
-        size = int.from_bytes(f.read(8), "little")
-        cfg = json.loads(json.loads(f.read(size))["__metadata__"]["config"])
+cfg = checkpoint_config(2) if later else t["config"]
 aug = cfg["augmentation"]
 best = max(log, key=lambda r: r["validationAccuracy"])
 hours2 = sum(r["seconds"] for r in log) / 3600
 hours1 = t1["wallSeconds"] / 3600
-hours3 = sum(r["seconds"] for r in log3) / 3600 if log3 else 0
-best3 = max(log3, key=lambda r: r["validationAccuracy"]) if log3 else None
-last_log, last_cfg = (log3, cfg3) if log3 else (log, cfg)
+hours_later = sum(sum(r["seconds"] for r in lg) for _, _, lg in later) / 3600
+last_log, last_cfg = (later[-1][2], later[-1][1]) if later else (log, cfg)
 finished = len(last_log) >= last_cfg["epochs"]
-stage_count = 3 if log3 else 2
+stage_count = later[-1][0] if later else 2
+averaged = meta.get("averaged")
 none = evals[0]
 arch = cfg["architecture"]
 speed = bench.get(arch)
@@ -96,34 +103,53 @@ Every stage ran on this project's engine on the 2-core development machine.
 |---|---|---|---|---|
 | 1 | `models/emonet.config.json`: random init, cosine over {cfg1['epochs']} epochs from lr {cfg1['learningRate']}, seed {cfg1['seed']}, {cfg1['workers']} worker | {t1['epochs']} of {cfg1['epochs']} (its checkpoint was lost with its machine; the best model was kept) | {hours1:.1f} h | {t1['validationAccuracy']*100:.2f}% |
 | 2 | `models/emonet.stage2.config.json`: weights of stage 1's model, fresh cosine over {cfg['epochs']} epochs from lr {cfg['learningRate']}, seed {cfg['seed']}, {cfg['workers']} workers | {len(log)} of {cfg['epochs']} | {hours2:.1f} h | {best['validationAccuracy']*100:.2f}% (epoch {best['epoch']}) |""")
-if log3:
-    print(f"""| 3 | `models/emonet.stage3.config.json`: weights of stage 2's model, fresh cosine over {cfg3['epochs']} epochs from lr {cfg3['learningRate']}, random erasing p {cfg3['augmentation']['erasing']} (was {aug['erasing']}), seed {cfg3['seed']}, {cfg3['workers']} workers | {len(log3)} of {cfg3['epochs']} | {hours3:.1f} h | {best3['validationAccuracy']*100:.2f}% (epoch {best3['epoch']}) |""")
+erasing_before = aug["erasing"]
+for n, c, lg in later:
+    b = max(lg, key=lambda r: r["validationAccuracy"])
+    erasing = c["augmentation"]["erasing"]
+    change = f", random erasing p {erasing} (was {erasing_before})" if erasing != erasing_before else ""
+    erasing_before = erasing
+    print(f"""| {n} | `models/emonet.stage{n}.config.json`: weights of stage {n - 1}'s model, fresh cosine over {c['epochs']} epochs from lr {c['learningRate']}{change}, seed {c['seed']}, {c['workers']} workers | {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) |""")
+if averaged:
+    epochs = [src["epoch"] for src in averaged]
+    span = f"epochs {epochs[0]}–{epochs[-1]}" if epochs == list(range(epochs[0], epochs[-1] + 1)) else "epochs " + ", ".join(map(str, epochs))
+    seconds = float(meta.get("averaging_seconds", "nan"))
+    print(f"""| SWA | `emonet average`: the mean of stage {stage_count}'s weights after {span} ({len(averaged)} snapshots), batch-norm statistics recounted over {meta['batchnorm_recount']} | — | {seconds/60:.1f} min | **{evals[0]['accuracy']*100:.2f}%** |""")
 print(f"""
 Wall times count every second of each epoch, including time the run shared the two cores with builds and
 benchmarks or was paused for them; the fastest stage-{stage_count} epoch took {min(r['seconds'] for r in last_log)/60:.1f} min ({max(r['imagesPerSecond'] for r in last_log):.0f} training images/s).
 
 Common to all stages: SGD with Nesterov momentum {cfg['momentum']}, weight decay {cfg['weightDecay']} on conv/dense weights, batch {cfg['batchSize']},
 label smoothing {cfg['labelSmoothing']}, minimum lr {cfg['minimumLearningRate']}. Augmentation on the fly: horizontal flip, shift ±{aug['shift']} px,
-rotation ±{aug['rotationDegrees']}°, zoom ±{aug['scale']*100:.0f}%, brightness ±{aug['brightness']}, contrast ±{aug['contrast']*100:.0f}%, random erasing (p {aug['erasing']}{", 0.25 in stage 3" if log3 else ""}).
+rotation ±{aug['rotationDegrees']}°, zoom ±{aug['scale']*100:.0f}%, brightness ±{aug['brightness']}, contrast ±{aug['contrast']*100:.0f}%, random erasing (p {aug['erasing']}{", 0.25 from stage 3 on" if later else ""}).
 
-Reproduce (about {hours1 + hours2 + hours3:.0f} h here; `--resume` continues any stage bit for bit after an interruption):
+Reproduce (about {hours1 + hours2 + hours_later:.0f} h here; `--resume` continues any stage bit for bit after an interruption):
 ```sh
 emonet train --data fer2013.csv.gz --config models/emonet.config.json --out run1/emonet.safetensors
 #   stop it after epoch {t1['epochs']} (Ctrl-C): run1/emonet.safetensors is then that epoch's model
 mkdir -p runs/stage2 && cp run1/emonet.safetensors runs/stage2/stage1-epoch13.safetensors  # the path the stage-2 config names
 emonet train --data fer2013.csv.gz --config models/emonet.stage2.config.json --out runs/stage2/emonet.safetensors""")
-if log3:
-    print("""mkdir -p runs/stage3 && cp runs/stage2/emonet.safetensors runs/stage3/stage2-final.safetensors  # the path the stage-3 config names
-emonet train --data fer2013.csv.gz --config models/emonet.stage3.config.json --out runs/stage3/emonet.safetensors""")
+for n, c, _ in later:
+    start = c["initialWeights"]
+    print(f"""mkdir -p {start.rsplit('/', 1)[0]} && cp runs/stage{n - 1}/emonet.safetensors {start}  # the path the stage-{n} config names
+emonet train --data fer2013.csv.gz --config models/emonet.stage{n}.config.json --out runs/stage{n}/emonet.safetensors{" --keep-epochs" if averaged and n == stage_count else ""}""")
+if averaged:
+    names = " ".join(f"runs/stage{stage_count}/emonet.epoch{src['epoch']}.safetensors" for src in averaged)
+    plain = " --plain" if "unaugmented" in meta["batchnorm_recount"] else ""
+    print(f"""emonet average {names} \\
+    --data fer2013.csv.gz{plain} --out models/emonet.safetensors""")
 print(f"""```
 As run, stage 2 was planned over 28 epochs, then resumed with `--epochs 20` after epoch 4 and `--epochs 27` after
 epoch 5 (`--resume --epochs` replans the cosine) to fit the sittings; the config above plans 27 from the start, so
 its learning rates differ from the run's by under 0.4% in epochs 1–4 and 4.5% in epoch 5, and match after.""")
-if log3:
+if any(n == 3 for n, _, _ in later):
     print("""Stage 3 was planned over 26 epochs, then resumed with `--epochs 22` after epoch 2 and `--epochs 20` after epoch 5
 (the sitting's time); its config plans 20, so the run's learning rates differ from it by 0.3–1.8% in epochs 2–5
-and match after. Stage 3 started
-from stage 2's best model (its `--out`, epoch 26), the model shipped before it.""")
+and match after. Each later stage starts from the previous stage's best model (its `--out`), the model shipped
+before it (stage 3 from stage 2's epoch 26).""")
+if averaged:
+    print(f"""Stage {stage_count} ran without `--keep-epochs`; its snapshots were copied from its per-epoch checkpoint as each epoch
+finished (`{averaged[0]['file']}` …), which holds the same weights that `--keep-epochs` writes.""")
 print(f"""
 ![training curves, stage {stage_count}](emonet.curves.png)
 
@@ -172,8 +198,12 @@ accuracy (no TTA) after the same number of epochs, and the recipes after them:
         note = "" if at else f" (only {len(c_log)} epochs run so far: not yet comparable)"
         print(f"| `{c_arch}` | {c_macs} M | {c_params:,} | stage 1 | {row['epoch']} of {cfg1['epochs']} | {row['validationAccuracy']*100:.2f}%{note} |")
     print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | stage 1, then stage 2 (warm start, fresh cosine) | {e1} + {len(log)} | {best['validationAccuracy']*100:.2f}% |""")
-    if log3:
-        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then stage 3 (second cosine cycle, lighter erasing) | {e1} + {len(log)} + {len(log3)} | {best3['validationAccuracy']*100:.2f}% |""")
+    done = f"{e1} + {len(log)}"
+    for n, c, lg in later:
+        done += f" + {len(lg)}"
+        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then stage {n} (cosine cycle {n - 1}{", lighter erasing" if n == 3 else ""}) | {done} | {max(r['validationAccuracy'] for r in lg)*100:.2f}% |""")
+    if averaged:
+        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then the average of {len(averaged)} stage-{stage_count} snapshots (SWA) | {done} | {evals[0]['accuracy']*100:.2f}% |""")
     print(f"""
 Larger presets (`vgg4` at 119 M, `vgg4-wide` at 186 M multiply-adds, over the live budget) are not yet measured.""")
 print(f"""

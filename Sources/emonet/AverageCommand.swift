@@ -43,6 +43,7 @@ struct Average: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
+            let started = Date()
             let loaded = try sources.map { try ModelAveraging.readSource(path: $0) }
             let averaged = try ModelAveraging.average(loaded)
             let network = averaged.network
@@ -72,6 +73,7 @@ struct Average: ParsableCommand {
 
             var file = ModelFile(model: network, metadata: averaged.file.metadata)
             file.metadata["batchnorm_recount"] = "\(used) Training images, \(plain ? "unaugmented" : "augmented as trained")"
+            file.metadata["averaging_seconds"] = String(format: "%.1f", Date().timeIntervalSince(started))
             if var facts = averaged.trainingFacts {
                 facts.validationAccuracy = report.accuracy
                 facts.bestEpoch = facts.epochs
