@@ -77,6 +77,9 @@ struct Average: ParsableCommand {
             if var facts = averaged.trainingFacts {
                 facts.validationAccuracy = report.accuracy
                 facts.bestEpoch = facts.epochs
+                // The sources' Training and PublicTest splits, as this command read them (a checkpoint does not say).
+                facts.trainImages = training.count
+                facts.validationImages = validation.count
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 file.metadata["training"] = String(decoding: try encoder.encode(facts), as: UTF8.self)

@@ -156,6 +156,7 @@ final class EmoNetCommandTests: XCTestCase {
         let info = try emonet(["model-info", "avg.safetensors"])
         XCTAssertTrue(info.stdout.contains("averaged: [{\"epoch\":2,\"file\":\"run\\/m.epoch2.safetensors\""), info.stdout)
         XCTAssertTrue(info.stdout.contains("batchnorm_recount: 64 Training images"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("\"trainImages\":112"), "the training facts should count the Training split: \(info.stdout)")
         let eval = try emonet(["eval", "--data", data, "--model", "avg.safetensors"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
 
