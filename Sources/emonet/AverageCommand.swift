@@ -88,7 +88,7 @@ struct Average: ParsableCommand {
             for (_, source) in loaded {
                 print(String(format: "  %@: epoch %d, validation %.2f%% (as recorded)", source.file, source.epoch, source.validationAccuracy * 100))
             }
-            print(String(format: "averaged %d models → %@: PublicTest %.2f%% (%d images), statistics recounted over %d Training images",
+            print(String(format: "averaged %d model(s) → %@: PublicTest %.2f%% (%d images), statistics recounted over %d Training images",
                          loaded.count, out, report.accuracy * 100, validation.count, used))
         }
     }

@@ -150,7 +150,7 @@ final class EmoNetCommandTests: XCTestCase {
         let average = try emonet(["average", "run/m.epoch2.safetensors", "run/m.epoch3.safetensors", "--data", data,
                                   "--out", "avg.safetensors", "--recount-images", "64"])
         XCTAssertEqual(average.status, 0, average.stderr)
-        XCTAssertTrue(average.stdout.contains("averaged 2 models → avg.safetensors: PublicTest"), average.stdout)
+        XCTAssertTrue(average.stdout.contains("averaged 2 model(s) → avg.safetensors: PublicTest"), average.stdout)
         XCTAssertTrue(average.stdout.contains("run/m.epoch2.safetensors: epoch 2"), average.stdout)
         XCTAssertTrue(average.stdout.contains("recounted over 64 Training images"), average.stdout)
         let info = try emonet(["model-info", "avg.safetensors"])
