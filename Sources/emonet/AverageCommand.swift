@@ -80,9 +80,7 @@ struct Average: ParsableCommand {
                 // The sources' Training and PublicTest splits, as this command read them (a checkpoint does not say).
                 facts.trainImages = training.count
                 facts.validationImages = validation.count
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                file.metadata["training"] = String(decoding: try encoder.encode(facts), as: UTF8.self)
+                file.metadata["training"] = Train.json(facts)
             }
             try file.write(path: out)
             for (_, source) in loaded {
