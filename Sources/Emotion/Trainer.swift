@@ -47,6 +47,13 @@ public final class Trainer {
     private let train: FERDataset
     private let validation: FERDataset
     private let loss = SoftmaxCrossEntropy()
+    private var teachers: [Teacher] = []
+
+    /// A model whose predictions are blended into the targets, and the normalisation it expects.
+    private struct Teacher {
+        let network: Sequential
+        let normalization: Normalization
+    }
 
     public var epochsDone: Int { history.count }
 
@@ -77,10 +84,48 @@ public final class Trainer {
         try file.load(into: model)
     }
 
+    /// Attaches the models named by the config's `teachers` (read by the caller, in that order): from
+    /// now on each target is blended with their mean prediction on the same augmented image.
+    /// A teacher may be of any architecture; its own input normalisation is honoured.
+    public func distill(from models: [EmotionModel]) throws {
+        let paths = config.teachers ?? []
+        guard models.map(\.file.path) == paths else {
+            throw TrainingError.badConfig(file: models.first?.file.path ?? "teachers",
+                                          reason: "the teacher models given are not the config's teachers \(paths)")
+        }
+        teachers = models.map { m in
+            m.network.workers = config.workers
+            return Teacher(network: m.network, normalization: m.normalization)
+        }
+    }
+
+    /// The teachers' mean prediction, softmax(logits / temperature), for a normalised batch, into `out` [N, K].
+    func teacherProbabilities(_ input: Tensor, into out: Tensor, scratch: Tensor, probabilities: Tensor) {
+        let count = input.count, temperature = config.teacherTemperature ?? TrainingConfig.defaultTeacherTemperature
+        out.zero()
+        for teacher in teachers {
+            var view = input
+            if teacher.normalization != normalization {
+                // Undo this run's normalisation and apply the teacher's: one affine map per value.
+                let scale = normalization.std / teacher.normalization.std
+                let shift = (normalization.mean - teacher.normalization.mean) / teacher.normalization.std
+                for i in 0..<count { scratch[i] = input[i] * scale + shift }
+                view = scratch
+            }
+            let logits = teacher.network.forward(view, training: false)
+            probabilities.reshape(logits.shape[0], logits.shape[1])
+            for i in 0..<logits.count { probabilities[i] = logits[i] / temperature }
+            SoftmaxCrossEntropy.softmax(probabilities, into: probabilities)
+            let share = 1 / Float(teachers.count)
+            for i in 0..<out.count { out[i] += share * probabilities[i] }
+        }
+    }
+
     /// Trains one epoch, evaluates on the validation split and steps the schedule.
     /// Returns the record and whether validation accuracy is the best so far.
     @discardableResult
     public func runEpoch(progress: ((BatchProgress) -> Void)? = nil) -> (record: EpochRecord, improved: Bool) {
+        precondition(teachers.count == (config.teachers ?? []).count, "attach the config's teachers with distill(from:) first")
         let epoch = epochsDone
         let started = Date()
         let rate = schedule.rate(epoch: epoch)
@@ -95,6 +140,8 @@ public final class Trainer {
         let input = Tensor(shape: [batch, 1, side, side])
         let targets = Tensor(shape: [batch, k])
         var labels = [Int](repeating: 0, count: batch)
+        let taught = Tensor(shape: [batch, k]), scratch = Tensor(shape: input.shape), teacherOut = Tensor(shape: [batch, k])
+        let teacherWeight = config.teacherWeight ?? TrainingConfig.defaultTeacherWeight
         var lossSum = 0.0, correct = 0, seen = 0
         train.pixels.withUnsafeBufferPointer { all in
             for b in 0..<batches {
@@ -109,7 +156,17 @@ public final class Trainer {
                         normalization.apply(input.data + slot * pixels, count: pixels)
                     }
                 }
-                if let soft = train.softTargets {
+                if !teachers.isEmpty {
+                    // Smoothing goes on last: (1 − s)·((1 − w)·label + w·teachers) + s/K.
+                    teacherProbabilities(input, into: taught, scratch: scratch, probabilities: teacherOut)
+                    let s = config.labelSmoothing, w = teacherWeight
+                    for (slot, position) in positions.enumerated() {
+                        for c in 0..<k {
+                            let label = train.softTargets.map { $0[order[position] * k + c] } ?? (c == labels[slot] ? 1 : 0)
+                            targets[slot * k + c] = (1 - s) * ((1 - w) * label + w * taught[slot * k + c]) + s / Float(k)
+                        }
+                    }
+                } else if let soft = train.softTargets {
                     for (slot, position) in positions.enumerated() {
                         let s = config.labelSmoothing
                         for c in 0..<k { targets[slot * k + c] = (1 - s) * soft[order[position] * k + c] + s / Float(k) }

@@ -37,8 +37,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// The FER+ share of each target (default 0.5); the rest is the FER-2013 label. Label smoothing
     /// applies on top. Optional so that configs stored before it existed still read.
     public var ferPlusWeight: Float?
+    /// Emotion model files (any architecture) whose mean prediction on each augmented batch is blended
+    /// into the targets: knowledge distillation. Nil or empty trains on the labels alone.
+    public var teachers: [String]?
+    /// The teachers' share of each target (default 0.5); the rest is the label (or the FER+ blend).
+    public var teacherWeight: Float?
+    /// The teachers' logits are divided by this before their softmax (default 1; above 1 softens).
+    public var teacherTemperature: Float?
 
     public static let defaultFERPlusWeight: Float = 0.5
+    public static let defaultTeacherWeight: Float = 0.5
+    public static let defaultTeacherTemperature: Float = 1
 
     public init() {}
 
@@ -46,7 +55,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                                      "weightDecay", "schedule", "warmupEpochs", "minimumLearningRate", "stepSize",
                                      "stepGamma", "plateauFactor", "plateauPatience", "labelSmoothing",
                                      "augmentation", "seed", "workers", "initialWeights",
-                                     "ferPlusVotes", "ferPlusWeight"]
+                                     "ferPlusVotes", "ferPlusWeight", "teachers", "teacherWeight", "teacherTemperature"]
     static let augmentationKeys: Set<String> = ["flip", "shift", "rotationDegrees", "scale", "brightness", "contrast", "erasing"]
 
     /// Reads a JSON config (any subset of keys) on top of the defaults; `file` names it in errors.
@@ -101,6 +110,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if let ferPlusWeight {
             guard ferPlusWeight >= 0 && ferPlusWeight <= 1 else { throw bad("ferPlusWeight must be in [0, 1]") }
             guard ferPlusVotes != nil else { throw bad("ferPlusWeight is set but ferPlusVotes (the FER+ file) is not") }
+        }
+        let distilling = !(teachers ?? []).isEmpty
+        if let teacherWeight {
+            guard teacherWeight >= 0 && teacherWeight <= 1 else { throw bad("teacherWeight must be in [0, 1]") }
+            guard distilling else { throw bad("teacherWeight is set but teachers (model files) is not") }
+        }
+        if let teacherTemperature {
+            guard teacherTemperature > 0 && teacherTemperature.isFinite else { throw bad("teacherTemperature must be positive") }
+            guard distilling else { throw bad("teacherTemperature is set but teachers (model files) is not") }
         }
     }
 

@@ -44,6 +44,10 @@ struct Train: ParsableCommand {
             help: "FER+ vote CSV (fer2013new.csv, line-aligned with --data): blend its vote distributions into the targets (share: the config's ferPlusWeight, default 0.5).")
     var ferPlus: String?
 
+    @Option(name: .customLong("teacher"),
+            help: "Distil from this emotion model (repeat for several; any architecture): its mean prediction on each augmented image is blended into the targets (share: the config's teacherWeight, default 0.5).")
+    var teachers: [String] = []
+
     @Flag(help: "Also keep every epoch's weights as <out>.epoch<N>.safetensors (for `emonet average`).")
     var keepEpochs = false
 
@@ -66,7 +70,7 @@ struct Train: ParsableCommand {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
         if let limitPerClass, limitPerClass <= 0 { throw ValidationError("--limit-per-class must be positive") }
-        if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil || ferPlus != nil) {
+        if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil || ferPlus != nil || !teachers.isEmpty) {
             throw ValidationError("--resume takes its settings from the checkpoint; only --epochs, --workers and --keep-epochs may change")
         }
     }
@@ -85,6 +89,7 @@ struct Train: ParsableCommand {
         if let seed { c.seed = seed }
         if let initialWeights { c.initialWeights = initialWeights }
         if let ferPlus { c.ferPlusVotes = ferPlus }
+        if !teachers.isEmpty { c.teachers = teachers }
         try c.validate(file: config ?? "command line")
         return c
     }
@@ -144,6 +149,12 @@ struct Train: ParsableCommand {
             } else if let initial = cfg.initialWeights {
                 try trainer.initialize(from: ModelFile.read(path: initial))
                 note("starting from the weights in \(initial)")
+            }
+            if let paths = cfg.teachers, !paths.isEmpty {
+                try trainer.distill(from: paths.map { try EmotionModel.read(path: $0) })
+                let weight = cfg.teacherWeight ?? TrainingConfig.defaultTeacherWeight
+                let temperature = cfg.teacherTemperature ?? TrainingConfig.defaultTeacherTemperature
+                note("targets: \(String(format: "%.2f", weight)) mean prediction of \(paths.joined(separator: ", ")) at temperature \(temperature) + \(String(format: "%.2f", 1 - weight)) label")
             }
             let macs = (try? trainer.model.spec.multiplyAdds()) ?? 0
             note("""

@@ -1,6 +1,6 @@
 // Training end to end on small data: the loss falls and accuracy beats chance, a seeded run is
 // reproducible, resuming from a checkpoint continues bit for bit, configs reject typos.
-import Emotion
+@testable import Emotion
 import Foundation
 import NeuralNet
 import TestSupport
@@ -141,10 +141,73 @@ final class TrainingTests: XCTestCase {
         rejects("{\"optimizer\": \"rmsprop\"}", "rmsprop")
         rejects("{\"architecture\": \"resnet\"}", "resnet")
         rejects("[1, 2]", "not a JSON object")
+        rejects("{\"teacherWeight\": 0.5}", "teachers")
+        rejects("{\"teachers\": [\"t.safetensors\"], \"teacherWeight\": 1.5}", "teacherWeight")
+        rejects("{\"teachers\": [\"t.safetensors\"], \"teacherTemperature\": 0}", "teacherTemperature")
         let c = try? TrainingConfig.decode(json: Data("{\"epochs\": 3, \"augmentation\": {\"flip\": false}}".utf8), file: "c.json")
         XCTAssertEqual(c?.epochs, 3)
         XCTAssertEqual(c?.augmentation.flip, false)
         XCTAssertEqual(c?.augmentation.shift, AugmentationConfig().shift, "unset keys keep their defaults")
+    }
+
+    func testADistilledStudentLearnsTheTeachersAnswersRatherThanItsLabels() throws {
+        let train = Self.synthetic(count: 224, seed: 1, split: .training)
+        let validation = Self.synthetic(count: 70, seed: 2, split: .publicTest)
+        let teacherRun = try Trainer(config: config(epochs: 4), train: train, validation: validation)
+        for _ in 0..<4 { teacherRun.runEpoch() }
+        XCTAssertGreaterThan(teacherRun.history.last!.validationAccuracy, 0.8)
+        let teacher = try EmotionModel(file: ModelFile.decode(teacherRun.modelFile().encoded(), file: "teacher.safetensors"))
+        // Every label is wrong: each image is labelled as the next class.
+        var mislabelled = train
+        mislabelled.labels = train.labels.map { ($0 + 1) % 7 }
+        func student(weight: Float) throws -> Double {
+            var c = config(epochs: 4)
+            c.seed = 3
+            c.teachers = ["teacher.safetensors"]
+            c.teacherWeight = weight
+            let s = try Trainer(config: c, train: mislabelled, validation: validation)
+            try s.distill(from: [teacher])
+            for _ in 0..<4 { s.runEpoch() }
+            return s.history.last!.validationAccuracy
+        }
+        // All teacher: right answers, though no label is right.
+        XCTAssertGreaterThan(try student(weight: 1), 0.8)
+        // No teacher: the wrong labels are learnt.
+        XCTAssertLessThan(try student(weight: 0), 0.2)
+        var c = config(epochs: 1)
+        c.teachers = ["other.safetensors"]
+        XCTAssertThrowsError(try Trainer(config: c, train: train, validation: validation).distill(from: [teacher])) { error in
+            XCTAssertTrue(error.localizedDescription.contains("teacher"), error.localizedDescription)
+        }
+    }
+
+    func testTeachersSeeTheirOwnNormalisationAndTheTemperatureSoftens() throws {
+        let data = Self.synthetic(count: 64, seed: 8, split: .training)
+        let teacherRun = try Trainer(config: config(epochs: 1), train: data, validation: data)
+        teacherRun.runEpoch()
+        let teacher = try EmotionModel(file: ModelFile.decode(teacherRun.modelFile().encoded(), file: "teacher.safetensors"))
+        var c = config(epochs: 1)
+        c.teachers = ["teacher.safetensors"]
+        c.teacherTemperature = 2
+        let studentNormalization = Normalization(mean: 0.9, std: 0.05)  // far from the teacher's
+        let student = try Trainer(config: c, train: data, validation: data, normalization: studentNormalization)
+        try student.distill(from: [teacher])
+        let n = 16, pixels = FERDataset.pixelsPerImage
+        let studentInput = Tensor(shape: [n, 1, 48, 48]), teacherInput = Tensor(shape: [n, 1, 48, 48])
+        for i in 0..<(n * pixels) {
+            studentInput[i] = Float(data.pixels[i]) / 255
+            teacherInput[i] = studentInput[i]
+        }
+        studentNormalization.apply(studentInput.data, count: n * pixels)
+        teacher.normalization.apply(teacherInput.data, count: n * pixels)
+        let got = Tensor(shape: [n, 7])
+        student.teacherProbabilities(studentInput, into: got, scratch: Tensor(shape: studentInput.shape),
+                                     probabilities: Tensor(shape: [n, 7]))
+        let logits = teacher.network.forward(teacherInput, training: false).clone()
+        for i in 0..<logits.count { logits[i] /= 2 }
+        let expected = Tensor(shape: [n, 7])
+        SoftmaxCrossEntropy.softmax(logits, into: expected)
+        for i in 0..<expected.count { XCTAssertEqual(got[i], expected[i], accuracy: 1e-4, "probability \(i)") }
     }
 
     func testAugmentationOffIsTheIdentityAndFlipMirrors() {
