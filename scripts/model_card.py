@@ -4,13 +4,20 @@ metadata (`emonet model-info`), the metadata of the stage-1 model it was warm-st
 training log, `emonet eval --json` outputs (tta none, flip, crops) and the network benchmark's JSON.
 
 usage: model_card.py MODEL_INFO.txt STAGE1_INFO.txt LOG.json NETWORK_BENCH.json EVAL_NONE.json EVAL_FLIP.json EVAL_CROPS.json \
-           [stage3=LOG.json stage4=LOG.json ...] [compare=ARCH:MACS_M:PARAMS:LOG.json ...] [averages=TSV] > models/MODEL_CARD.md
+           [stage3=LOG.json stage4=LOG.json ...] [compare=ARCH:MACS_M:PARAMS:LOG.json ...] [averages=TSV] \
+           [experiment=N:TSV ...] [swa=N:INFO.txt:EVAL.json ...] > models/MODEL_CARD.md
 
 LOG.json is stage 2's epoch log. Each stageN= adds a later stage (a warm start from stage N-1's model) with its
 epoch log; its resolved config is read from models/checkpoints/emonet.stageN.checkpoint.safetensors, as stage 2's
 is. When the shipped model's metadata says it is an average of weights (`emonet average`: 'averaged',
 'batchnorm_recount'), the card describes that last step too; averages=TSV (first epoch, last epoch, snapshots,
 PublicTest %, one row per `emonet average` of the last stage's snapshots) adds the table of the ranges tried.
+
+Each experiment=N:TSV is a later recipe tried and not shipped (stage N, its config and log read from
+models/checkpoints/emonet.stageN.*); TSV holds its `emonet average` rows like averages=.
+
+Each swa=N:INFO.txt:EVAL.json is an averaged model (`emonet average` of stage N's snapshots; its model-info and
+its `emonet eval --json`) that the next stage in the chain started from, rather than stage N's best model.
 
 Each compare= argument is another network trained on stage 1's recipe (its epoch log), set beside stage 1's
 vgg4s in the accuracy/cost table at the same epoch.
@@ -42,6 +49,8 @@ evals = [json.load(open(p)) for p in sys.argv[5:] if "=" not in p]
 comparisons = []
 later = []  # (stage number, config, log) for stages 3, 4, ...
 tried = []  # rows of averages=TSV
+experiments = []  # (stage number, config, log, averages rows) of recipes tried and not shipped
+swa_steps = {}  # stage number -> (model info, eval) of an average that started the next stage
 
 
 def checkpoint_config(stage):
@@ -55,12 +64,71 @@ for a in sys.argv[5:]:
     if a.startswith("stage") and "=" in a:
         n, path = a[len("stage"):].split("=", 1)
         later.append((int(n), checkpoint_config(int(n)), json.load(open(path))))
+    if a.startswith("experiment="):
+        n, tsv = a[len("experiment="):].split(":", 1)
+        rows = [line.split("\t") for line in open(tsv).read().splitlines() if line.strip()]
+        experiments.append((int(n), checkpoint_config(int(n)),
+                            json.load(open(f"models/checkpoints/emonet.stage{n}.log.json")), rows))
+    if a.startswith("swa="):
+        n, info_path, eval_path = a[len("swa="):].split(":")
+        swa_steps[int(n)] = (info(info_path), json.load(open(eval_path)))
     if a.startswith("averages="):
         tried = [line.split("\t") for line in open(a[len("averages="):]).read().splitlines() if line.strip()]
     if a.startswith("compare="):
         c_arch, c_macs, c_params, c_log = a[len("compare="):].split(":")
         comparisons.append((c_arch, c_macs, int(c_params), json.load(open(c_log))))
 later.sort(key=lambda x: x[0])
+chain = [2] + [n for n, _, _ in later]
+
+
+def span_of(sources):
+    epochs = [src["epoch"] for src in sources]
+    if epochs == list(range(epochs[0], epochs[-1] + 1)):
+        return f"epochs {epochs[0]}–{epochs[-1]}"
+    return "epochs " + ", ".join(map(str, epochs))
+
+
+def origin(n):
+    """What stage n started from: the previous stage of the chain's best model, or its average."""
+    previous = max(p for p in chain if p < n)
+    if previous in swa_steps:
+        m, e = swa_steps[previous]
+        return f"the average of stage {previous}'s {span_of(m['averaged'])} ({e['accuracy']*100:.2f}%)"
+    if previous == stage_count and averaged:
+        return f"the shipped model (the average of stage {previous}'s {span_of(averaged)})"
+    return f"stage {previous}'s model"
+
+
+def start_accuracy(n):
+    """PublicTest accuracy of the model stage n started from."""
+    previous = max(p for p in chain if p < n)
+    if previous in swa_steps:
+        return swa_steps[previous][1]["accuracy"]
+    if previous == stage_count and averaged:
+        return evals[0]["accuracy"]
+    logs = {2: log, **{m: lg for m, _, lg in later}}
+    return max(r["validationAccuracy"] for r in logs[previous])
+
+
+def planned_rates(c, epochs):
+    """The learning rate of each epoch under the config's cosine plan (warmup 0), as LearningRateSchedule computes it."""
+    import math
+    base, low, total = c["learningRate"], c["minimumLearningRate"], c["epochs"]
+    return [low + (base - low) * 0.5 * (1 + math.cos(math.pi * min(1, e / max(total, 1)))) for e in range(epochs)]
+
+
+def teaching(c):
+    if not c.get("teachers"):
+        return ""
+    w = c.get("teacherWeight") or 0.5
+    return f", distilled from that same model ({w} of each target its prediction on the augmented image, `--teacher`)"
+
+
+def swa_row(n, m, accuracy, bold):
+    seconds = float(m.get("averaging_seconds", "nan"))
+    acc = f"**{accuracy*100:.2f}%**" if bold else f"{accuracy*100:.2f}%"
+    return (f"| SWA | `emonet average`: the mean of stage {n}'s weights after {span_of(m['averaged'])} ({len(m['averaged'])} snapshots), "
+            f"batch-norm statistics recounted over {m['batchnorm_recount']} | — | {seconds/60:.1f} min | {acc} |")
 t, t1 = meta["training"], stage1["training"]
 cfg1 = t1["config"]
 cfg = checkpoint_config(2) if later else t["config"]
@@ -114,12 +182,22 @@ for n, c, lg in later:
     erasing = c["augmentation"]["erasing"]
     change = f", random erasing p {erasing} (was {erasing_before})" if erasing != erasing_before else ""
     erasing_before = erasing
-    print(f"""| {n} | `models/emonet.stage{n}.config.json`: weights of stage {n - 1}'s model, fresh cosine over {c['epochs']} epochs from lr {c['learningRate']}{change}, seed {c['seed']}, {c['workers']} workers | {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) |""")
+    print(f"""| {n} | `models/emonet.stage{n}.config.json`: weights of {origin(n)}, fresh cosine over {c['epochs']} epochs from lr {c['learningRate']}{change}{teaching(c)}, seed {c['seed']}, {c['workers']} workers | {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) |""")
+    if n in swa_steps:
+        print(swa_row(n, swa_steps[n][0], swa_steps[n][1]["accuracy"], bold=False))
 if averaged:
-    epochs = [src["epoch"] for src in averaged]
-    span = f"epochs {epochs[0]}–{epochs[-1]}" if epochs == list(range(epochs[0], epochs[-1] + 1)) else "epochs " + ", ".join(map(str, epochs))
-    seconds = float(meta.get("averaging_seconds", "nan"))
-    print(f"""| SWA | `emonet average`: the mean of stage {stage_count}'s weights after {span} ({len(averaged)} snapshots), batch-norm statistics recounted over {meta['batchnorm_recount']} | — | {seconds/60:.1f} min | **{evals[0]['accuracy']*100:.2f}%** |""")
+    span = span_of(averaged)
+    print(swa_row(stage_count, meta, evals[0]["accuracy"], bold=True))
+plain_cycles = [(n, lg) for n, c, lg in later if not c.get("teachers") and not c.get("ferPlusVotes")]
+for n, c, lg in later:
+    if c.get("teachers") and plain_cycles:
+        pn, plg = plain_cycles[-1]
+        first = lambda g: f"{min(r['validationAccuracy'] for r in g[:5])*100:.2f}–{max(r['validationAccuracy'] for r in g[:5])*100:.2f}%"
+        print(f"""
+Stage {n} distils from the model it starts from: part of each target is that model's prediction on the same
+augmented image (`emonet train --teacher`, Hinton et al. 2015). Restarting a cosine cycle at a high learning rate
+costs accuracy at first; the teacher keeps the network near what it knew. Over their first five epochs stage {n}
+scored {first(lg)} on PublicTest from a {start_accuracy(n)*100:.2f}% start, stage {pn} (plain labels) {first(plg)} from {start_accuracy(pn)*100:.2f}%.""")
 print(f"""
 Wall times count every second of each epoch, including time the run shared the two cores with builds and
 benchmarks or was paused for them; the fastest stage-{stage_count} epoch took {min(r['seconds'] for r in last_log)/60:.1f} min ({max(r['imagesPerSecond'] for r in last_log):.0f} training images/s).
@@ -136,8 +214,17 @@ mkdir -p runs/stage2 && cp run1/emonet.safetensors runs/stage2/stage1-epoch13.sa
 emonet train --data fer2013.csv.gz --config models/emonet.stage2.config.json --out runs/stage2/emonet.safetensors""")
 for n, c, _ in later:
     start = c["initialWeights"]
-    print(f"""mkdir -p {start.rsplit('/', 1)[0]} && cp runs/stage{n - 1}/emonet.safetensors {start}  # the path the stage-{n} config names
-emonet train --data fer2013.csv.gz --config models/emonet.stage{n}.config.json --out runs/stage{n}/emonet.safetensors{" --keep-epochs" if averaged and n == stage_count else ""}""")
+    previous = max(p for p in chain if p < n)
+    if previous in swa_steps:
+        m = swa_steps[previous][0]
+        names = " ".join(f"runs/stage{previous}/emonet.epoch{src['epoch']}.safetensors" for src in m["averaged"])
+        plain = " --plain" if "unaugmented" in m["batchnorm_recount"] else ""
+        print(f"""mkdir -p {start.rsplit('/', 1)[0]} && emonet average {names} \\
+    --data fer2013.csv.gz{plain} --out {start}  # the path the stage-{n} config names""")
+    else:
+        print(f"""mkdir -p {start.rsplit('/', 1)[0]} && cp runs/stage{previous}/emonet.safetensors {start}  # the path the stage-{n} config names""")
+    keep = (averaged and n == stage_count) or n in swa_steps
+    print(f"""emonet train --data fer2013.csv.gz --config models/emonet.stage{n}.config.json --out runs/stage{n}/emonet.safetensors{" --keep-epochs" if keep else ""}""")
 if averaged:
     names = " ".join(f"runs/stage{stage_count}/emonet.epoch{src['epoch']}.safetensors" for src in averaged)
     plain = " --plain" if "unaugmented" in meta["batchnorm_recount"] else ""
@@ -152,9 +239,23 @@ if any(n == 3 for n, _, _ in later):
 (the sitting's time); its config plans 20, so the run's learning rates differ from it by 0.3–1.8% in epochs 2–5
 and match after. Each later stage starts from the previous stage's best model (its `--out`), the model shipped
 before it (stage 3 from stage 2's epoch 26).""")
-if averaged:
-    print(f"""Stage {stage_count} ran without `--keep-epochs`; its snapshots were copied from its per-epoch checkpoint as each epoch
-finished (`{averaged[0]['file']}` …), which holds the same weights that `--keep-epochs` writes.""")
+for n, c, lg in later:
+    if n == 3:
+        continue  # described above
+    plan = planned_rates(c, len(lg))
+    off = [(r["epoch"], abs(r["learningRate"] - p) / p) for r, p in zip(lg, plan) if abs(r["learningRate"] - p) / p > 1e-3]
+    if off:
+        print(f"""Stage {n} was resumed with other `--epochs` to fit the sittings; its config plans {c['epochs']}, so the run's learning
+rates differ from it by {min(d for _, d in off)*100:.1f}–{max(d for _, d in off)*100:.1f}% in epochs {off[0][0]}–{off[-1][0]} and match after.""")
+for n in swa_steps:
+    following = [m for m in chain if m > n]
+    if following:
+        print(f"""Stage {following[0]} starts instead from the average of stage {n}'s last snapshots (the model shipped before it),
+which the `emonet average` line above writes.""")
+for n, m in [(n, m) for n, (m, _) in swa_steps.items()] + ([(stage_count, meta)] if averaged else []):
+    if "checkpoint" in m["averaged"][0]["file"]:
+        print(f"""Stage {n} ran without `--keep-epochs`; its snapshots were copied from its per-epoch checkpoint as each epoch
+finished (`{m['averaged'][0]['file']}` …), which holds the same weights that `--keep-epochs` writes.""")
 if averaged:
     last_epoch = last_log[-1]
     print(f"""
@@ -219,10 +320,46 @@ human labellers about 65%, the best single published networks 72–73% (with far
 if none["accuracy"] < 0.70:
     gains = [max(r["validationAccuracy"] for r in lg) for _, _, lg in later]
     print(f"""
-The target is not reached yet ({(0.70 - none['accuracy'])*100:.1f} points short without TTA). Each further cosine cycle has
-still gained (best PublicTest per stage from stage 3 on: {", ".join(f"{g*100:.2f}%" for g in gains)}), so longer training remains the
-first lever; FER+ soft targets (`--ferplus`, built and tested, not yet measured at full scale) and the larger
-`vgg4` preset (119 M multiply-adds) are the next. Flip TTA doubles the cost per face, over the live budget.""")
+The target is not reached yet ({(0.70 - none['accuracy'])*100:.1f} points short without TTA). Best PublicTest per cosine cycle from
+stage 3 on: {", ".join(f"{g*100:.2f}%" for g in gains)}; the gains per cycle shrink. The larger `vgg4` preset (119 M multiply-adds)
+is untried; flip TTA doubles the cost per face, over the live budget.""")
+if experiments:
+    print("""
+### Recipes tried after it, not shipped
+Each is a fresh cosine cycle with `--keep-epochs`; "final, recounted" is its last snapshot with batch-norm statistics
+recounted on unaugmented Training images (`emonet average … --plain`, as for the shipped model), to compare like
+with like.
+
+| stage | recipe | epochs | wall time | PublicTest per epoch (no TTA) | best | final, recounted |
+|---|---|---|---|---|---|---|""")
+    for n, c, lg, rows in experiments:
+        if c.get("ferPlusVotes"):
+            w = c.get("ferPlusWeight") or 0.5
+            what = f"FER+ soft targets: {w} · FER+ vote distribution + {1 - w} · FER-2013 label (`--ferplus`)"
+        elif c.get("teachers"):
+            w = c.get("teacherWeight") or 0.5
+            what = f"distillation: {w} · the shipped model's prediction on the same augmented image + {1 - w} · label (`--teacher`)"
+        else:
+            what = "plain labels"
+        b = max(lg, key=lambda r: r["validationAccuracy"])
+        per_epoch = ", ".join(f"{r['validationAccuracy']*100:.1f}" for r in lg)
+        final = [float(acc) for a_, b_, k, acc in rows if a_ == b_ == str(lg[-1]["epoch"])]
+        averages = "; ".join(f"epochs {a_}–{b_} averaged {float(acc):.2f}%" for a_, b_, k, acc in rows if a_ != b_)
+        print(f"| {n} | `models/emonet.stage{n}.config.json`: weights of {origin(n)}; {what}; cosine over {c['epochs']} epochs from lr {c['learningRate']}, seed {c['seed']} "
+              f"| {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {per_epoch} | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) "
+              f"| {(f'{final[0]:.2f}%' if final else '—')}{' (' + averages + ')' if averages else ''} |")
+    notes = []
+    for n, c, lg, rows in experiments:
+        b = max(r["validationAccuracy"] for r in lg)
+        if c.get("ferPlusVotes"):
+            notes.append(f"Stage {n}'s FER+ blend pulls the network towards the FER+ annotators' answers, which disagree with "
+                         f"about a quarter of FER-2013's labels: even its best epoch ({b*100:.2f}%) stayed below the "
+                         f"{start_accuracy(n)*100:.2f}% of the model it started from.")
+        elif c.get("teachers"):
+            notes.append(f"Stage {n}'s distillation peaked at {b*100:.2f}%, against the {start_accuracy(n)*100:.2f}% of the "
+                         f"model it started from.")
+    print(f"""
+All are measured against FER-2013's own labels, as the held-out test is. {" ".join(notes)}""")
 print("""
 ## Accuracy / cost""")
 if not comparisons:
@@ -244,9 +381,11 @@ accuracy (no TTA) after the same number of epochs, and the recipes after them:
         print(f"| `{c_arch}` | {c_macs} M | {c_params:,} | stage 1 | {row['epoch']} of {cfg1['epochs']} | {row['validationAccuracy']*100:.2f}%{note} |")
     print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | stage 1, then stage 2 (warm start, fresh cosine) | {e1} + {len(log)} | {best['validationAccuracy']*100:.2f}% |""")
     done = f"{e1} + {len(log)}"
-    for n, c, lg in later:
+    for i, (n, c, lg) in enumerate(later):
         done += f" + {len(lg)}"
-        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then stage {n} (cosine cycle {n - 1}{", lighter erasing" if n == 3 else ""}) | {done} | {max(r['validationAccuracy'] for r in lg)*100:.2f}% |""")
+        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then stage {n} (cosine cycle {i + 2}{", lighter erasing" if n == 3 else ""}{", distilled" if c.get("teachers") else ""}) | {done} | {max(r['validationAccuracy'] for r in lg)*100:.2f}% |""")
+        if n in swa_steps:
+            print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then the average of {len(swa_steps[n][0]['averaged'])} stage-{n} snapshots (SWA) | {done} | {swa_steps[n][1]['accuracy']*100:.2f}% |""")
     if averaged:
         print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then the average of {len(averaged)} stage-{stage_count} snapshots (SWA) | {done} | {evals[0]['accuracy']*100:.2f}% |""")
     print(f"""
