@@ -23,6 +23,7 @@ Each compare= argument is another network trained on stage 1's recipe (its epoch
 vgg4s in the accuracy/cost table at the same epoch.
 """
 import json
+import math
 import sys
 
 
@@ -88,9 +89,14 @@ def span_of(sources):
     return "epochs " + ", ".join(map(str, epochs))
 
 
+def predecessor(n):
+    """The stage of the chain that stage n started from."""
+    return max(p for p in chain if p < n)
+
+
 def origin(n):
     """What stage n started from: the previous stage of the chain's best model, or its average."""
-    previous = max(p for p in chain if p < n)
+    previous = predecessor(n)
     if previous in swa_steps:
         m, e = swa_steps[previous]
         return f"the average of stage {previous}'s {span_of(m['averaged'])} ({e['accuracy']*100:.2f}%)"
@@ -101,7 +107,7 @@ def origin(n):
 
 def start_accuracy(n):
     """PublicTest accuracy of the model stage n started from."""
-    previous = max(p for p in chain if p < n)
+    previous = predecessor(n)
     if previous in swa_steps:
         return swa_steps[previous][1]["accuracy"]
     if previous == stage_count and averaged:
@@ -112,16 +118,20 @@ def start_accuracy(n):
 
 def planned_rates(c, epochs):
     """The learning rate of each epoch under the config's cosine plan (warmup 0), as LearningRateSchedule computes it."""
-    import math
     base, low, total = c["learningRate"], c["minimumLearningRate"], c["epochs"]
     return [low + (base - low) * 0.5 * (1 + math.cos(math.pi * min(1, e / max(total, 1)))) for e in range(epochs)]
+
+
+def teachers_of(c):
+    """Who a distilled stage learnt from: the model it started from, or its teacher files."""
+    return "that same model" if c["teachers"] == [c.get("initialWeights")] else ", ".join(f"`{t}`" for t in c["teachers"])
 
 
 def teaching(c):
     if not c.get("teachers"):
         return ""
     w = c.get("teacherWeight") or 0.5
-    return f", distilled from that same model ({w} of each target its prediction on the augmented image, `--teacher`)"
+    return f", distilled from {teachers_of(c)} ({w} of each target its prediction on the augmented image, `--teacher`)"
 
 
 def swa_row(n, m, accuracy, bold):
@@ -214,7 +224,7 @@ mkdir -p runs/stage2 && cp run1/emonet.safetensors runs/stage2/stage1-epoch13.sa
 emonet train --data fer2013.csv.gz --config models/emonet.stage2.config.json --out runs/stage2/emonet.safetensors""")
 for n, c, _ in later:
     start = c["initialWeights"]
-    previous = max(p for p in chain if p < n)
+    previous = predecessor(n)
     if previous in swa_steps:
         m = swa_steps[previous][0]
         names = " ".join(f"runs/stage{previous}/emonet.epoch{src['epoch']}.safetensors" for src in m["averaged"])
@@ -343,7 +353,7 @@ with like.
             what = f"FER+ soft targets: {w} · FER+ vote distribution + {1 - w} · FER-2013 label (`--ferplus`)"
         elif c.get("teachers"):
             w = c.get("teacherWeight") or 0.5
-            what = f"distillation: {w} · the shipped model's prediction on the same augmented image + {1 - w} · label (`--teacher`)"
+            what = f"distillation from {teachers_of(c)}: {w} · its prediction on the same augmented image + {1 - w} · label (`--teacher`)"
         else:
             what = "plain labels"
         b = max(lg, key=lambda r: r["validationAccuracy"])

@@ -102,6 +102,7 @@ public final class Trainer {
     /// The teachers' mean prediction, softmax(logits / temperature), for a normalised batch, into `out` [N, K].
     func teacherProbabilities(_ input: Tensor, into out: Tensor, scratch: Tensor, probabilities: Tensor) {
         let count = input.count, temperature = config.teacherTemperature ?? TrainingConfig.defaultTeacherTemperature
+        let share = 1 / Float(teachers.count)
         out.zero()
         for teacher in teachers {
             var view = input
@@ -116,7 +117,6 @@ public final class Trainer {
             probabilities.reshape(logits.shape[0], logits.shape[1])
             for i in 0..<logits.count { probabilities[i] = logits[i] / temperature }
             SoftmaxCrossEntropy.softmax(probabilities, into: probabilities)
-            let share = 1 / Float(teachers.count)
             for i in 0..<out.count { out[i] += share * probabilities[i] }
         }
     }
@@ -156,23 +156,20 @@ public final class Trainer {
                         normalization.apply(input.data + slot * pixels, count: pixels)
                     }
                 }
-                if !teachers.isEmpty {
-                    // Smoothing goes on last: (1 − s)·((1 − w)·label + w·teachers) + s/K.
-                    teacherProbabilities(input, into: taught, scratch: scratch, probabilities: teacherOut)
-                    let s = config.labelSmoothing, w = teacherWeight
-                    for (slot, position) in positions.enumerated() {
-                        for c in 0..<k {
-                            let label = train.softTargets.map { $0[order[position] * k + c] } ?? (c == labels[slot] ? 1 : 0)
-                            targets[slot * k + c] = (1 - s) * ((1 - w) * label + w * taught[slot * k + c]) + s / Float(k)
-                        }
-                    }
-                } else if let soft = train.softTargets {
+                if let soft = train.softTargets {
                     for (slot, position) in positions.enumerated() {
                         let s = config.labelSmoothing
                         for c in 0..<k { targets[slot * k + c] = (1 - s) * soft[order[position] * k + c] + s / Float(k) }
                     }
                 } else {
                     SoftmaxCrossEntropy.targets(labels: labels, classes: k, smoothing: config.labelSmoothing, into: targets)
+                }
+                if !teachers.isEmpty {
+                    // Blend the smoothed targets with the smoothed teachers:
+                    // (1 − w)·((1 − s)·label + s/K) + w·((1 − s)·teachers + s/K) = (1 − s)·((1 − w)·label + w·teachers) + s/K.
+                    teacherProbabilities(input, into: taught, scratch: scratch, probabilities: teacherOut)
+                    let s = config.labelSmoothing, w = teacherWeight
+                    for i in 0..<targets.count { targets[i] = (1 - w) * targets[i] + w * ((1 - s) * taught[i] + s / Float(k)) }
                 }
                 model.zeroGradients()
                 let logits = model.forward(input, training: true)
