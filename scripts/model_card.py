@@ -11,7 +11,9 @@ LOG.json is stage 2's epoch log. Each stageN= adds a later stage (a warm start f
 epoch log; its resolved config is read from models/checkpoints/emonet.stageN.checkpoint.safetensors, as stage 2's
 is. When the shipped model's metadata says it is an average of weights (`emonet average`: 'averaged',
 'batchnorm_recount'), the card describes that last step too; averages=TSV (first epoch, last epoch, snapshots,
-PublicTest %, one row per `emonet average` of the last stage's snapshots) adds the table of the ranges tried.
+PublicTest %, and optionally how the statistics were recounted: unaugmented (the default, `--plain`) or
+augmented; one row per `emonet average` of the last stage's snapshots) adds the table of the ranges tried.
+recount=N:TSV holds rows of the same form for an earlier stage N's snapshots, averaged and recounted both ways.
 
 Each experiment=N:TSV is a later recipe tried and not shipped (stage N, its config and log read from
 models/checkpoints/emonet.stageN.*); TSV holds its `emonet average` rows like averages=.
@@ -52,6 +54,7 @@ later = []  # (stage number, config, log) for stages 3, 4, ...
 tried = []  # rows of averages=TSV
 experiments = []  # (stage number, config, log, averages rows) of recipes tried and not shipped
 swa_steps = {}  # stage number -> (model info, eval) of an average that started the next stage
+recount_rows = {}  # earlier stage number -> rows like averages=, both recounts of the same snapshots
 
 
 def checkpoint_config(stage):
@@ -73,6 +76,9 @@ for a in sys.argv[5:]:
     if a.startswith("swa="):
         n, info_path, eval_path = a[len("swa="):].split(":")
         swa_steps[int(n)] = (info(info_path), json.load(open(eval_path)))
+    if a.startswith("recount="):
+        n, tsv = a[len("recount="):].split(":", 1)
+        recount_rows[int(n)] = [line.split("\t") for line in open(tsv).read().splitlines() if line.strip()]
     if a.startswith("averages="):
         tried = [line.split("\t") for line in open(a[len("averages="):]).read().splitlines() if line.strip()]
     if a.startswith("compare="):
@@ -199,15 +205,18 @@ if averaged:
     span = span_of(averaged)
     print(swa_row(stage_count, meta, evals[0]["accuracy"], bold=True))
 plain_cycles = [(n, lg) for n, c, lg in later if not c.get("teachers") and not c.get("ferPlusVotes")]
-for n, c, lg in later:
-    if c.get("teachers") and plain_cycles:
-        pn, plg = plain_cycles[-1]
-        first = lambda g: f"{min(r['validationAccuracy'] for r in g[:5])*100:.2f}–{max(r['validationAccuracy'] for r in g[:5])*100:.2f}%"
-        print(f"""
+distilled = [(n, lg) for n, c, lg in later if c.get("teachers")]
+if distilled and plain_cycles:
+    pn, plg = plain_cycles[-1]
+    first = lambda g: f"{min(r['validationAccuracy'] for r in g[:5])*100:.2f}–{max(r['validationAccuracy'] for r in g[:5])*100:.2f}%"
+    (n, lg), more = distilled[0], distilled[1:]
+    print(f"""
 Stage {n} distils from the model it starts from: part of each target is that model's prediction on the same
 augmented image (`emonet train --teacher`, Hinton et al. 2015). Restarting a cosine cycle at a high learning rate
 costs accuracy at first; the teacher keeps the network near what it knew. Over their first five epochs stage {n}
 scored {first(lg)} on PublicTest from a {start_accuracy(n)*100:.2f}% start, stage {pn} (plain labels) {first(plg)} from {start_accuracy(pn)*100:.2f}%.""")
+    for n, lg in more:
+        print(f"""Stage {n} repeats it from {origin(n)}, that model its teacher: first five epochs {first(lg)}.""")
 print(f"""
 Wall times count every second of each epoch, including time the run shared the two cores with builds and
 benchmarks or was paused for them; the fastest stage-{stage_count} epoch took {min(r['seconds'] for r in last_log)/60:.1f} min ({max(r['imagesPerSecond'] for r in last_log):.0f} training images/s).
@@ -268,26 +277,48 @@ for n, m in [(n, m) for n, (m, _) in swa_steps.items()] + ([(stage_count, meta)]
 finished (`{m['averaged'][0]['file']}` …), which holds the same weights that `--keep-epochs` writes.""")
 if averaged:
     last_epoch = last_log[-1]
+    shipped_plain = "unaugmented" in meta["batchnorm_recount"]
+    tried = [(r + ["unaugmented"])[:5] for r in tried]
+    modes = {r[4] for r in tried}
     print(f"""
 ### The last step: batch-norm statistics recounted, weights averaged
-Batch norm's running statistics are gathered during training on augmented images (erasing, jitter, shifts), but
-the network classifies unaugmented faces. `emonet average` recounts them, after averaging the weights of several
-snapshots of one run (stochastic weight averaging, SWA, Izmailov et al. 2018), as the plain mean over Training
-images (no PublicTest image is used; PublicTest only compares the variants). On stage {stage_count}'s last epoch
+`emonet average` averages the weights of several snapshots of one run (stochastic weight averaging, SWA, Izmailov
+et al. 2018) and then recounts batch norm's statistics over Training images (no PublicTest image is used;
+PublicTest only compares the variants): the running statistics gathered during training no longer match the
+averaged weights. The recount runs either over the images as training augmented them (erasing, jitter, shifts) or
+over the plain, unaugmented images the network classifies (`--plain`). On stage {stage_count}'s last epoch
 (PublicTest {last_epoch['validationAccuracy']*100:.2f}% with its running statistics):
 
 | stage-{stage_count} snapshots averaged | count | recount over | PublicTest (no TTA) |
 |---|---|---|---|""")
-    for a, b, n, acc in tried:
-        print(f"| epochs {a}–{b} | {n} | 12800 Training images, unaugmented | {float(acc):.2f}% |" if a != b else
-              f"| epoch {a} alone (recount only) | 1 | 12800 Training images, unaugmented | {float(acc):.2f}% |")
-    alone = [float(acc) for a, b, n, acc in tried if a == b == str(last_epoch["epoch"])]
-    early = [(a, b, float(acc)) for a, b, n, acc in tried if int(b) < last_epoch["epoch"]]
+    for a, b, n, acc, mode in tried:
+        print(f"| epochs {a}–{b} | {n} | 12800 Training images, {mode} | {float(acc):.2f}% |" if a != b else
+              f"| epoch {a} alone (recount only) | 1 | 12800 Training images, {mode} | {float(acc):.2f}% |")
+    alone = [(float(acc), mode) for a, b, n, acc, mode in tried if a == b == str(last_epoch["epoch"])]
+    early = [(a, b, float(acc)) for a, b, n, acc, mode in tried if int(b) < last_epoch["epoch"]]
     conclusion = ""
-    if alone:
-        same = abs(alone[0] - evals[0]["accuracy"] * 100) < 0.05
+    def both_ways(rows):
+        """(first, last, augmented %, plain %) for each range recounted both ways."""
+        pairs = [(x[0], x[1], float(x[3]), float(y[3])) for x in rows for y in rows
+                 if (x[0], x[1]) == (y[0], y[1]) and x[4] == "augmented" and y[4] == "unaugmented"]
+        return list(dict.fromkeys(pairs))
+
+    def listing(pairs):
+        return ", ".join(f"{'epoch ' + a if a == b else f'epochs {a}–{b}'} {aug:.2f}% against {plain:.2f}%" for a, b, aug, plain in pairs)
+    if len(modes) > 1:
+        pairs = both_ways(tried)
+        higher = "augmented" if all(aug > plain for _, _, aug, plain in pairs) else None
+        conclusion += (f"Recounted over augmented images against plain ones, stage {stage_count}'s snapshots scored {listing(pairs)}; "
+                       f"the shipped model is recounted over {'plain' if shipped_plain else 'augmented'} images. ")
+        for n, rows in sorted(recount_rows.items()):
+            earlier = both_ways([(r + ["unaugmented"])[:5] for r in rows])
+            flipped = higher and all(aug < plain for _, _, aug, plain in earlier)
+            conclusion += (f"{'It went the other way for' if flipped else 'For'} stage {n}'s {listing(earlier)}: "
+                           f"which recount suits a set of weights is an empirical pick made on PublicTest, a few tenths of a point either way. ")
+    elif alone:
+        same = abs(alone[0][0] - evals[0]["accuracy"] * 100) < 0.05
         conclusion += (f"Recounting the statistics on clean images is what helps at the end of a cosine cycle: "
-                       f"epoch {last_epoch['epoch']} recounted alone scores {alone[0]:.2f}%, "
+                       f"epoch {last_epoch['epoch']} recounted alone scores {alone[0][0]:.2f}%, "
                        f"{'the same as' if same else 'against'} the shipped average's {evals[0]['accuracy']*100:.2f}%. ")
     for a, b, acc in early[:1]:
         members = ", ".join(f"{r['validationAccuracy']*100:.2f}" for r in last_log if int(a) <= r["epoch"] <= int(b))
