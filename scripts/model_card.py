@@ -57,6 +57,11 @@ swa_steps = {}  # stage number -> (model info, eval) of an average that started 
 recount_rows = {}  # earlier stage number -> rows like averages=, both recounts of the same snapshots
 
 
+def tsv_rows(path):
+    """Rows of an `emonet average` table (first, last, snapshots, PublicTest %[, recount]); recount defaults to unaugmented."""
+    return [(line.split("\t") + ["unaugmented"])[:5] for line in open(path).read().splitlines() if line.strip()]
+
+
 def checkpoint_config(stage):
     """A stage's resolved config, as its checkpoint stored it (safetensors: 8-byte header length, JSON header)."""
     with open(f"models/checkpoints/emonet.stage{stage}.checkpoint.safetensors", "rb") as f:
@@ -78,9 +83,9 @@ for a in sys.argv[5:]:
         swa_steps[int(n)] = (info(info_path), json.load(open(eval_path)))
     if a.startswith("recount="):
         n, tsv = a[len("recount="):].split(":", 1)
-        recount_rows[int(n)] = [line.split("\t") for line in open(tsv).read().splitlines() if line.strip()]
+        recount_rows[int(n)] = tsv_rows(tsv)
     if a.startswith("averages="):
-        tried = [line.split("\t") for line in open(a[len("averages="):]).read().splitlines() if line.strip()]
+        tried = tsv_rows(a[len("averages="):])
     if a.startswith("compare="):
         c_arch, c_macs, c_params, c_log = a[len("compare="):].split(":")
         comparisons.append((c_arch, c_macs, int(c_params), json.load(open(c_log))))
@@ -278,7 +283,6 @@ finished (`{m['averaged'][0]['file']}` …), which holds the same weights that `
 if averaged:
     last_epoch = last_log[-1]
     shipped_plain = "unaugmented" in meta["batchnorm_recount"]
-    tried = [(r + ["unaugmented"])[:5] for r in tried]
     modes = {r[4] for r in tried}
     print(f"""
 ### The last step: batch-norm statistics recounted, weights averaged
@@ -294,31 +298,31 @@ over the plain, unaugmented images the network classifies (`--plain`). On stage 
     for a, b, n, acc, mode in tried:
         print(f"| epochs {a}–{b} | {n} | 12800 Training images, {mode} | {float(acc):.2f}% |" if a != b else
               f"| epoch {a} alone (recount only) | 1 | 12800 Training images, {mode} | {float(acc):.2f}% |")
-    alone = [(float(acc), mode) for a, b, n, acc, mode in tried if a == b == str(last_epoch["epoch"])]
+    alone = [float(acc) for a, b, n, acc, mode in tried if a == b == str(last_epoch["epoch"])]
     early = [(a, b, float(acc)) for a, b, n, acc, mode in tried if int(b) < last_epoch["epoch"]]
     conclusion = ""
     def both_ways(rows):
         """(first, last, augmented %, plain %) for each range recounted both ways."""
         pairs = [(x[0], x[1], float(x[3]), float(y[3])) for x in rows for y in rows
                  if (x[0], x[1]) == (y[0], y[1]) and x[4] == "augmented" and y[4] == "unaugmented"]
-        return list(dict.fromkeys(pairs))
+        return pairs
 
     def listing(pairs):
         return ", ".join(f"{'epoch ' + a if a == b else f'epochs {a}–{b}'} {aug:.2f}% against {plain:.2f}%" for a, b, aug, plain in pairs)
     if len(modes) > 1:
         pairs = both_ways(tried)
-        higher = "augmented" if all(aug > plain for _, _, aug, plain in pairs) else None
+        augmented_higher = all(aug > plain for _, _, aug, plain in pairs)
         conclusion += (f"Recounted over augmented images against plain ones, stage {stage_count}'s snapshots scored {listing(pairs)}; "
                        f"the shipped model is recounted over {'plain' if shipped_plain else 'augmented'} images. ")
         for n, rows in sorted(recount_rows.items()):
-            earlier = both_ways([(r + ["unaugmented"])[:5] for r in rows])
-            flipped = higher and all(aug < plain for _, _, aug, plain in earlier)
+            earlier = both_ways(rows)
+            flipped = augmented_higher and all(aug < plain for _, _, aug, plain in earlier)
             conclusion += (f"{'It went the other way for' if flipped else 'For'} stage {n}'s {listing(earlier)}: "
                            f"which recount suits a set of weights is an empirical pick made on PublicTest, a few tenths of a point either way. ")
     elif alone:
-        same = abs(alone[0][0] - evals[0]["accuracy"] * 100) < 0.05
+        same = abs(alone[0] - evals[0]["accuracy"] * 100) < 0.05
         conclusion += (f"Recounting the statistics on clean images is what helps at the end of a cosine cycle: "
-                       f"epoch {last_epoch['epoch']} recounted alone scores {alone[0][0]:.2f}%, "
+                       f"epoch {last_epoch['epoch']} recounted alone scores {alone[0]:.2f}%, "
                        f"{'the same as' if same else 'against'} the shipped average's {evals[0]['accuracy']*100:.2f}%. ")
     for a, b, acc in early[:1]:
         members = ", ".join(f"{r['validationAccuracy']*100:.2f}" for r in last_log if int(a) <= r["epoch"] <= int(b))
