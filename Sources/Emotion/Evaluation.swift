@@ -21,6 +21,21 @@ public enum TestTimeAugmentation: String, CaseIterable, Sendable, Codable {
             return [(0, 0), (-2, -2), (2, -2), (-2, 2), (2, 2)].flatMap { [($0.0, $0.1, false), ($0.0, $0.1, true)] }
         }
     }
+
+    /// Writes one view of a `side`×`side` image: shifted by (dx, dy) with edge pixels repeated, then
+    /// mirrored left to right if asked, each pixel passed through `convert`.
+    @inline(__always)
+    static func copyView<Pixel>(_ src: UnsafePointer<Pixel>, into dst: UnsafeMutablePointer<Float>, side: Int,
+                                dx: Int, dy: Int, mirror: Bool, convert: (Pixel) -> Float) {
+        for y in 0..<side {
+            let row = src + min(max(y + dy, 0), side - 1) * side
+            for x in 0..<side {
+                var sx = min(max(x + dx, 0), side - 1)
+                if mirror { sx = side - 1 - sx }
+                dst[y * side + x] = convert(row[sx])
+            }
+        }
+    }
 }
 
 public struct ClassMetrics: Codable, Equatable, Sendable {
@@ -108,15 +123,8 @@ public enum Evaluator {
                 input.reshape([n, 1, side, side])
                 for (dx, dy, mirror) in views {
                     for i in 0..<n {
-                        let src = all.baseAddress! + (start + i) * pixels, dst = input.data + i * pixels
-                        for y in 0..<side {
-                            let sy = min(max(y + dy, 0), side - 1)
-                            for x in 0..<side {
-                                var sx = min(max(x + dx, 0), side - 1)
-                                if mirror { sx = side - 1 - sx }
-                                dst[y * side + x] = Float(src[sy * side + sx]) / 255
-                            }
-                        }
+                        TestTimeAugmentation.copyView(all.baseAddress! + (start + i) * pixels, into: input.data + i * pixels,
+                                                      side: side, dx: dx, dy: dy, mirror: mirror) { Float($0) / 255 }
                     }
                     normalization.apply(input.data, count: input.count)
                     SoftmaxCrossEntropy.softmax(network.forward(input), into: probs)
@@ -133,8 +141,14 @@ public enum Evaluator {
     /// Evaluates `model` on every image of `dataset`.
     public static func evaluate(model: Sequential, dataset: FERDataset, normalization: Normalization,
                                 tta: TestTimeAugmentation = .none, progress: ((Int) -> Void)? = nil) -> EvaluationReport {
-        let k = EmotionLabel.allCases.count
         let probs = probabilities(model: model, dataset: dataset, normalization: normalization, tta: tta, progress: progress)
+        return report(probabilities: probs, dataset: dataset, tta: tta)
+    }
+
+    /// Scores class probabilities ([count * 7], e.g. the mean of several models') against `dataset`'s labels.
+    public static func report(probabilities probs: [Float], dataset: FERDataset, tta: TestTimeAugmentation) -> EvaluationReport {
+        let k = EmotionLabel.allCases.count
+        precondition(probs.count == dataset.count * k, "one row of probabilities per image")
         var predicted: [Int] = [], loss = 0.0
         for i in 0..<dataset.count {
             var best = 0

@@ -99,25 +99,38 @@ public final class Trainer {
         }
     }
 
-    /// The teachers' mean prediction, softmax(logits / temperature), for a normalised batch, into `out` [N, K].
-    func teacherProbabilities(_ input: Tensor, into out: Tensor, scratch: Tensor, probabilities: Tensor) {
+    /// The teachers' mean prediction, softmax(logits / temperature), for a normalised batch, into `out` [N, K]:
+    /// averaged over the teachers and over the `teacherTTA` views of each image.
+    func teacherProbabilities(_ input: Tensor, into out: Tensor, scratch: Tensor, viewed: Tensor, probabilities: Tensor) {
         let count = input.count, temperature = config.teacherTemperature ?? TrainingConfig.defaultTeacherTemperature
-        let share = 1 / Float(teachers.count)
+        let views = TestTimeAugmentation(rawValue: config.teacherTTA ?? "none")!.views
+        let share = 1 / Float(teachers.count * views.count)
+        let side = input.shape[3], pixels = side * side
         out.zero()
         for teacher in teachers {
-            var view = input
+            var teacherInput = input
             if teacher.normalization != normalization {
                 // Undo this run's normalisation and apply the teacher's: one affine map per value.
                 let scale = normalization.std / teacher.normalization.std
                 let shift = (normalization.mean - teacher.normalization.mean) / teacher.normalization.std
                 for i in 0..<count { scratch[i] = input[i] * scale + shift }
-                view = scratch
+                teacherInput = scratch
             }
-            let logits = teacher.network.forward(view, training: false)
-            probabilities.reshape(logits.shape[0], logits.shape[1])
-            for i in 0..<logits.count { probabilities[i] = logits[i] / temperature }
-            SoftmaxCrossEntropy.softmax(probabilities, into: probabilities)
-            for i in 0..<out.count { out[i] += share * probabilities[i] }
+            for (dx, dy, mirror) in views {
+                var view = teacherInput
+                if dx != 0 || dy != 0 || mirror {
+                    for i in 0..<input.shape[0] {
+                        TestTimeAugmentation.copyView(UnsafePointer(teacherInput.data + i * pixels), into: viewed.data + i * pixels,
+                                                      side: side, dx: dx, dy: dy, mirror: mirror) { $0 }
+                    }
+                    view = viewed
+                }
+                let logits = teacher.network.forward(view, training: false)
+                probabilities.reshape(logits.shape[0], logits.shape[1])
+                for i in 0..<logits.count { probabilities[i] = logits[i] / temperature }
+                SoftmaxCrossEntropy.softmax(probabilities, into: probabilities)
+                for i in 0..<out.count { out[i] += share * probabilities[i] }
+            }
         }
     }
 
@@ -140,7 +153,8 @@ public final class Trainer {
         let input = Tensor(shape: [batch, 1, side, side])
         let targets = Tensor(shape: [batch, k])
         var labels = [Int](repeating: 0, count: batch)
-        let taught = Tensor(shape: [batch, k]), scratch = Tensor(shape: input.shape), teacherOut = Tensor(shape: [batch, k])
+        let taught = Tensor(shape: [batch, k]), teacherOut = Tensor(shape: [batch, k])
+        let scratch = Tensor(shape: input.shape), viewed = Tensor(shape: input.shape)
         let teacherWeight = config.teacherWeight ?? TrainingConfig.defaultTeacherWeight
         var lossSum = 0.0, correct = 0, seen = 0
         train.pixels.withUnsafeBufferPointer { all in
@@ -167,7 +181,7 @@ public final class Trainer {
                 if !teachers.isEmpty {
                     // Blend the smoothed targets with the smoothed teachers:
                     // (1 − w)·((1 − s)·label + s/K) + w·((1 − s)·teachers + s/K) = (1 − s)·((1 − w)·label + w·teachers) + s/K.
-                    teacherProbabilities(input, into: taught, scratch: scratch, probabilities: teacherOut)
+                    teacherProbabilities(input, into: taught, scratch: scratch, viewed: viewed, probabilities: teacherOut)
                     let s = config.labelSmoothing, w = teacherWeight
                     for i in 0..<targets.count { targets[i] = (1 - w) * targets[i] + w * ((1 - s) * taught[i] + s / Float(k)) }
                 }

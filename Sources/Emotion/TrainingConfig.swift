@@ -44,6 +44,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var teacherWeight: Float?
     /// The teachers' logits are divided by this before their softmax (default 1; above 1 softens).
     public var teacherTemperature: Float?
+    /// Views each teacher's prediction is averaged over, as in `emonet eval --tta`: "none" (default),
+    /// "flip" (the augmented face and its mirror; two teacher passes) or "crops" (ten passes).
+    public var teacherTTA: String?
 
     public static let defaultFERPlusWeight: Float = 0.5
     public static let defaultTeacherWeight: Float = 0.5
@@ -55,7 +58,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                                      "weightDecay", "schedule", "warmupEpochs", "minimumLearningRate", "stepSize",
                                      "stepGamma", "plateauFactor", "plateauPatience", "labelSmoothing",
                                      "augmentation", "seed", "workers", "initialWeights",
-                                     "ferPlusVotes", "ferPlusWeight", "teachers", "teacherWeight", "teacherTemperature"]
+                                     "ferPlusVotes", "ferPlusWeight", "teachers", "teacherWeight", "teacherTemperature",
+                                     "teacherTTA"]
     static let augmentationKeys: Set<String> = ["flip", "shift", "rotationDegrees", "scale", "brightness", "contrast", "erasing"]
 
     /// Reads a JSON config (any subset of keys) on top of the defaults; `file` names it in errors.
@@ -119,6 +123,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if let teacherTemperature {
             guard teacherTemperature > 0 && teacherTemperature.isFinite else { throw bad("teacherTemperature must be positive") }
             guard distilling else { throw bad("teacherTemperature is set but teachers (model files) is not") }
+        }
+        if let teacherTTA {
+            guard TestTimeAugmentation(rawValue: teacherTTA) != nil else {
+                throw bad("teacherTTA '\(teacherTTA)' is not none, flip or crops")
+            }
+            guard distilling else { throw bad("teacherTTA is set but teachers (model files) is not") }
         }
     }
 

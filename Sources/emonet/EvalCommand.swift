@@ -15,8 +15,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Split to evaluate: PublicTest, PrivateTest or Training.")
     var split: String = "PublicTest"
 
-    @Option(help: "Model file.")
-    var model: String = ModelPaths.defaultModel
+    @Option(help: "Model file (default: the shipped model). Repeat to score an ensemble: the mean of the models' probabilities.")
+    var model: [String] = []
 
     @Option(help: "Test-time augmentation: none, flip (face + mirror), crops (5 shifts x mirror).")
     var tta: String = "none"
@@ -38,27 +38,38 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
-            let emotionModel = try EmotionModel.read(path: model)
-            emotionModel.network.workers = ProcessInfo.processInfo.activeProcessorCount
+            let paths = model.isEmpty ? [ModelPaths.defaultModel] : model
+            let models = try paths.map { path in
+                let m = try EmotionModel.read(path: path)
+                m.network.workers = ProcessInfo.processInfo.activeProcessorCount
+                return m
+            }
             let which = FERSplit(rawValue: split)!
             let bar = ProgressBar(plainInterval: 10)
             let dataset = try FERDataset.read(path: data, splits: [which]) { lines in
                 bar.update("reading", fraction: Double(lines) / 36_000, detail: "\(lines) rows")
             }
             bar.finish()
-            let report = Evaluator.evaluate(model: emotionModel.network, dataset: dataset,
-                                            normalization: emotionModel.normalization,
-                                            tta: TestTimeAugmentation(rawValue: tta)!) { done in
-                bar.update("evaluating", fraction: Double(done) / Double(dataset.count), detail: "\(done)/\(dataset.count)")
+            let views = TestTimeAugmentation(rawValue: tta)!
+            var mean = [Float](repeating: 0, count: dataset.count * EmotionLabel.allCases.count)
+            for (index, m) in models.enumerated() {
+                let probs = Evaluator.probabilities(model: m.network, dataset: dataset, normalization: m.normalization,
+                                                    tta: views) { done in
+                    let label = models.count > 1 ? "evaluating \(index + 1)/\(models.count)" : "evaluating"
+                    bar.update(label, fraction: Double(done) / Double(dataset.count), detail: "\(done)/\(dataset.count)")
+                }
+                for i in mean.indices { mean[i] += probs[i] / Float(models.count) }
             }
             bar.finish()
-            if let plot { try ChartFiles.writeConfusion(report, title: "\(split) — \(model)", path: plot) }
+            let report = Evaluator.report(probabilities: mean, dataset: dataset, tta: views)
+            let name = paths.joined(separator: " + ")
+            if let plot { try ChartFiles.writeConfusion(report, title: "\(split) — \(name)", path: plot) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print("\(model) on \(split) of \(data)")
+                print("\(name) on \(split) of \(data)")
                 print(report.table())
                 if let plot { print("confusion matrix: \(plot)") }
             }

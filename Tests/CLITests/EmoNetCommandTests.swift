@@ -160,6 +160,23 @@ final class EmoNetCommandTests: XCTestCase {
         let eval = try emonet(["eval", "--data", data, "--model", "avg.safetensors"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
 
+        // `eval` with several --model scores the mean of their probabilities: a model twice is that model,
+        // and by convexity two different models' mean has a log loss at most their mean loss (and equal to neither).
+        func loss(_ models: [String]) throws -> Double {
+            let run = try emonet(["eval", "--data", data, "--json"] + models.flatMap { ["--model", $0] })
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return try XCTUnwrap(report?["loss"] as? Double)
+        }
+        let (two, three) = ("run/m.epoch2.safetensors", "run/m.epoch3.safetensors")
+        let (l2, l3, both) = (try loss([two]), try loss([three]), try loss([two, three]))
+        XCTAssertEqual(try loss([two, two]), l2, accuracy: 1e-6)
+        XCTAssertLessThanOrEqual(both, (l2 + l3) / 2 + 1e-9)
+        XCTAssertNotEqual(both, l2, accuracy: 1e-6)
+        XCTAssertNotEqual(both, l3, accuracy: 1e-6)
+        let ensemble = try emonet(["eval", "--data", data, "--model", two, "--model", three])
+        XCTAssertTrue(ensemble.stdout.contains("\(two) + \(three) on PublicTest"), ensemble.stdout)
+
         let other = write("""
             {"architecture": "vgg3", "epochs": 1, "batchSize": 16, "workers": 1}
             """, "other.json")

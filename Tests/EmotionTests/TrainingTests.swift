@@ -144,6 +144,8 @@ final class TrainingTests: XCTestCase {
         rejects("{\"teacherWeight\": 0.5}", "teachers")
         rejects("{\"teachers\": [\"t.safetensors\"], \"teacherWeight\": 1.5}", "teacherWeight")
         rejects("{\"teachers\": [\"t.safetensors\"], \"teacherTemperature\": 0}", "teacherTemperature")
+        rejects("{\"teachers\": [\"t.safetensors\"], \"teacherTTA\": \"mirror\"}", "teacherTTA 'mirror'")
+        rejects("{\"teacherTTA\": \"flip\"}", "teachers")
         let c = try? TrainingConfig.decode(json: Data("{\"epochs\": 3, \"augmentation\": {\"flip\": false}}".utf8), file: "c.json")
         XCTAssertEqual(c?.epochs, 3)
         XCTAssertEqual(c?.augmentation.flip, false)
@@ -181,7 +183,7 @@ final class TrainingTests: XCTestCase {
         }
     }
 
-    func testTeachersSeeTheirOwnNormalisationAndTheTemperatureSoftens() throws {
+    func testTeachersSeeTheirOwnNormalisationTheTemperatureSoftensAndFlipAverages() throws {
         let data = Self.synthetic(count: 64, seed: 8, split: .training)
         let teacherRun = try Trainer(config: config(epochs: 1), train: data, validation: data)
         teacherRun.runEpoch()
@@ -200,14 +202,35 @@ final class TrainingTests: XCTestCase {
         }
         studentNormalization.apply(studentInput.data, count: n * pixels)
         teacher.normalization.apply(teacherInput.data, count: n * pixels)
-        let got = Tensor(shape: [n, 7])
-        student.teacherProbabilities(studentInput, into: got, scratch: Tensor(shape: studentInput.shape),
-                                     probabilities: Tensor(shape: [n, 7]))
-        let logits = teacher.network.forward(teacherInput, training: false).clone()
-        for i in 0..<logits.count { logits[i] /= 2 }
-        let expected = Tensor(shape: [n, 7])
-        SoftmaxCrossEntropy.softmax(logits, into: expected)
-        for i in 0..<expected.count { XCTAssertEqual(got[i], expected[i], accuracy: 1e-4, "probability \(i)") }
+        func taught(by student: Trainer) -> Tensor {
+            let got = Tensor(shape: [n, 7])
+            student.teacherProbabilities(studentInput, into: got, scratch: Tensor(shape: studentInput.shape),
+                                         viewed: Tensor(shape: studentInput.shape), probabilities: Tensor(shape: [n, 7]))
+            return got
+        }
+        func softened(_ input: Tensor) -> Tensor {
+            let logits = teacher.network.forward(input, training: false).clone()
+            for i in 0..<logits.count { logits[i] /= 2 }
+            let expected = Tensor(shape: [n, 7])
+            SoftmaxCrossEntropy.softmax(logits, into: expected)
+            return expected
+        }
+        let got = taught(by: student), plain = softened(teacherInput)
+        for i in 0..<plain.count { XCTAssertEqual(got[i], plain[i], accuracy: 1e-4, "probability \(i)") }
+
+        // With teacherTTA "flip" the teacher's answer is the mean over the face and its mirror.
+        c.teacherTTA = "flip"
+        let flipStudent = try Trainer(config: c, train: data, validation: data, normalization: studentNormalization)
+        try flipStudent.distill(from: [teacher])
+        let mirroredInput = Tensor(shape: [n, 1, 48, 48])
+        for i in 0..<(n * pixels) { mirroredInput[i] = teacherInput[i - i % 48 + 47 - i % 48] }
+        let mirrored = softened(mirroredInput), flipped = taught(by: flipStudent)
+        var moved = 0.0
+        for i in 0..<plain.count {
+            XCTAssertEqual(flipped[i], (plain[i] + mirrored[i]) / 2, accuracy: 1e-4, "flip probability \(i)")
+            moved += Double(abs(flipped[i] - plain[i]))
+        }
+        XCTAssertGreaterThan(moved, 1e-3, "the mirror changed nothing, so this test shows nothing")
     }
 
     func testAugmentationOffIsTheIdentityAndFlipMirrors() {
