@@ -142,7 +142,13 @@ def teaching(c):
     if not c.get("teachers"):
         return ""
     w = c.get("teacherWeight") or 0.5
-    return f", distilled from {teachers_of(c)} ({w} of each target its prediction on the augmented image, `--teacher`)"
+    return f", distilled from {teachers_of(c)} ({w} of each target its {viewed(c)} on the augmented image, `--teacher`)"
+
+
+def viewed(c):
+    """How a distilled stage's teacher looked at each image (config teacherTTA)."""
+    return {"flip": "prediction averaged over the image and its mirror (`teacherTTA` flip)",
+            "crops": "prediction averaged over ten shifted and mirrored views (`teacherTTA` crops)"}.get(c.get("teacherTTA"), "prediction")
 
 
 def swa_row(n, m, accuracy, bold):
@@ -211,6 +217,7 @@ if averaged:
     print(swa_row(stage_count, meta, evals[0]["accuracy"], bold=True))
 plain_cycles = [(n, lg) for n, c, lg in later if not c.get("teachers") and not c.get("ferPlusVotes")]
 distilled = [(n, lg) for n, c, lg in later if c.get("teachers")]
+configs = {n: c for n, c, _ in later}
 if distilled and plain_cycles:
     pn, plg = plain_cycles[-1]
     first = lambda g: f"{min(r['validationAccuracy'] for r in g[:5])*100:.2f}–{max(r['validationAccuracy'] for r in g[:5])*100:.2f}%"
@@ -221,7 +228,8 @@ augmented image (`emonet train --teacher`, Hinton et al. 2015). Restarting a cos
 costs accuracy at first; the teacher keeps the network near what it knew. Over their first five epochs stage {n}
 scored {first(lg)} on PublicTest from a {start_accuracy(n)*100:.2f}% start, stage {pn} (plain labels) {first(plg)} from {start_accuracy(pn)*100:.2f}%.""")
     for n, lg in more:
-        print(f"""Stage {n} repeats it from {origin(n)}, that model its teacher: first five epochs {first(lg)}.""")
+        how = "" if not configs[n].get("teacherTTA") else f" (its {viewed(configs[n])})"
+        print(f"""Stage {n} repeats it from {origin(n)}, that model its teacher{how}: first five epochs {first(lg)}.""")
 print(f"""
 Wall times count every second of each epoch, including time the run shared the two cores with builds and
 benchmarks or was paused for them; the fastest stage-{stage_count} epoch took {min(r['seconds'] for r in last_log)/60:.1f} min ({max(r['imagesPerSecond'] for r in last_log):.0f} training images/s).
@@ -314,11 +322,15 @@ over the plain, unaugmented images the network classifies (`--plain`). On stage 
         augmented_higher = all(aug > plain for _, _, aug, plain in pairs)
         conclusion += (f"Recounted over augmented images against plain ones, stage {stage_count}'s snapshots scored {listing(pairs)}; "
                        f"the shipped model is recounted over {'plain' if shipped_plain else 'augmented'} images. ")
+        clauses = []
         for n, rows in sorted(recount_rows.items()):
             earlier = both_ways(rows)
             flipped = augmented_higher and all(aug < plain for _, _, aug, plain in earlier)
-            conclusion += (f"{'It went the other way for' if flipped else 'For'} stage {n}'s {listing(earlier)}: "
-                           f"which recount suits a set of weights is an empirical pick made on PublicTest, a few tenths of a point either way. ")
+            clauses.append(f"{'it went the other way for' if flipped else 'for'} stage {n}'s {listing(earlier)}")
+        if clauses:
+            text = "; ".join(clauses)
+            conclusion += (f"{text[0].upper()}{text[1:]}: which recount suits a set of weights is an empirical pick "
+                           f"made on PublicTest, a few tenths of a point either way. ")
     elif alone:
         same = abs(alone[0] - evals[0]["accuracy"] * 100) < 0.05
         conclusion += (f"Recounting the statistics on clean images is what helps at the end of a cosine cycle: "
@@ -388,7 +400,7 @@ with like.
             what = f"FER+ soft targets: {w} · FER+ vote distribution + {1 - w} · FER-2013 label (`--ferplus`)"
         elif c.get("teachers"):
             w = c.get("teacherWeight") or 0.5
-            what = f"distillation from {teachers_of(c)}: {w} · its prediction on the same augmented image + {1 - w} · label (`--teacher`)"
+            what = f"distillation from {teachers_of(c)}: {w} · its {viewed(c)} on the same augmented image + {1 - w} · label (`--teacher`)"
         else:
             what = "plain labels"
         b = max(lg, key=lambda r: r["validationAccuracy"])
@@ -408,6 +420,15 @@ with like.
         elif c.get("teachers"):
             notes.append(f"Stage {n}'s distillation peaked at {b*100:.2f}%, against the {start_accuracy(n)*100:.2f}% of the "
                          f"model it started from.")
+        if len(lg) < c["epochs"]:
+            p = predecessor(n)
+            logs = {m: l for m, _, l in later}
+            mean = lambda g: sum(r["validationAccuracy"] for r in g) / len(g) * 100
+            behind = (f" Over them it averaged {mean(lg):.2f}% on PublicTest, stage {p} {mean(logs[p][:len(lg)]):.2f}% "
+                      f"over the same epochs of its cycle." if p in logs and len(logs[p]) >= len(lg) else "")
+            notes.append(f"Stage {n} was stopped after {len(lg)} of its {c['epochs']} epochs to give the cores to a "
+                         f"later stage; its checkpoint is committed (`emonet train --resume "
+                         f"models/checkpoints/emonet.stage{n}.checkpoint.safetensors` continues it).{behind}")
     print(f"""
 All are measured against FER-2013's own labels, as the held-out test is. {" ".join(notes)}""")
 print("""

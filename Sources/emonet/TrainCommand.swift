@@ -154,7 +154,8 @@ struct Train: ParsableCommand {
                 try trainer.distill(from: paths.map { try EmotionModel.read(path: $0) })
                 let weight = cfg.teacherWeight ?? TrainingConfig.defaultTeacherWeight
                 let temperature = cfg.teacherTemperature ?? TrainingConfig.defaultTeacherTemperature
-                note("targets: \(String(format: "%.2f", weight)) mean prediction of \(paths.joined(separator: ", ")) at temperature \(temperature) + \(String(format: "%.2f", 1 - weight)) label")
+                let views = cfg.teacherTTA.map { $0 == "none" ? "" : " (\($0) TTA)" } ?? ""
+                note("targets: \(String(format: "%.2f", weight)) mean prediction\(views) of \(paths.joined(separator: ", ")) at temperature \(temperature) + \(String(format: "%.2f", 1 - weight)) label")
             }
             let macs = (try? trainer.model.spec.multiplyAdds()) ?? 0
             note("""
