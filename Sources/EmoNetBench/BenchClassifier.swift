@@ -9,7 +9,7 @@ import Pipeline
 enum BenchClassifier {
     /// Uniform probabilities and no work: stands for "no classifier" and is labelled as such in the report.
     final class NotMeasured: FaceClassifying, @unchecked Sendable {
-        func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+        func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]] {
             faces.map { _ in [Float](repeating: 1.0 / 7, count: 7) }
         }
     }

@@ -26,6 +26,12 @@ public final class EmotionClassifier {
 
     /// Seven probabilities (EmotionLabel order) for each face box of `image`.
     public func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+        try classify(image, faces: faces, mirrored: [Bool](repeating: false, count: faces.count))
+    }
+
+    /// As `classify(_:faces:)`, the crop of face i mirrored left to right first when `mirror[i]`.
+    public func classify(_ image: GrayImage, faces: [Rect], mirrored mirror: [Bool]) throws -> [[Float]] {
+        precondition(mirror.count == faces.count, "one mirror flag per face")
         guard !faces.isEmpty else { return [] }
         let side = FERDataset.side, pixels = side * side, k = EmotionLabel.allCases.count
         let mirrored = testTimeAugmentation == .flip
@@ -33,6 +39,10 @@ public final class EmotionClassifier {
         input.reshape([n, 1, side, side])
         for (i, box) in faces.enumerated() {
             FaceCrop.extract(image, box: box, normalization: model.normalization, into: input.data + i * pixels)
+            if mirror[i] {
+                let row = input.data + i * pixels
+                for y in 0..<side { for x in 0..<(side / 2) { swap(&row[y * side + x], &row[y * side + side - 1 - x]) } }
+            }
             if mirrored {
                 let src = input.data + i * pixels, dst = input.data + (faces.count + i) * pixels
                 for y in 0..<side { for x in 0..<side { dst[y * side + x] = src[y * side + side - 1 - x] } }

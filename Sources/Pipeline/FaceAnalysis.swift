@@ -12,6 +12,14 @@ public protocol FaceFinding: AnyObject {
 
 /// Classifies faces into the seven emotions.
 public protocol FaceClassifying: AnyObject {
-    /// Seven probabilities (in `EmotionLabel` order) per face box, all faces in one batch.
-    func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]]
+    /// Seven probabilities (in `EmotionLabel` order) per face box, all faces in one batch; the crop of
+    /// face i is mirrored left to right first when `mirrored[i]` (one flag per face).
+    func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]]
+}
+
+extension FaceClassifying {
+    /// Every face as seen.
+    public func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+        try classify(image, faces: faces, mirrored: [Bool](repeating: false, count: faces.count))
+    }
 }

@@ -1,6 +1,6 @@
 // The work done on one frame, in stage order: gray → detect (full frame every `detectEvery` frames,
 // a search around the tracked faces in between, and a full one right after that search lost a face)
-// → track → classify all faces in one batch → smooth.
+// → track → classify all faces in one batch (with their mirror images per `FaceViews`) → smooth.
 // Two halves that may run on two queues, so frame n+1 is located while frame n is classified:
 // `locate` (gray, detect, track; owns the tracker) and `classify` (classify, smooth; owns the smoother).
 // Each half is called from one queue at a time and sees frames in order; `process` runs both.
@@ -18,12 +18,16 @@ public struct PipelineConfiguration: Sendable {
     public var matchThreshold: Double = 0.3
     /// Processed frames a track survives without being seen.
     public var maxMissedFrames: Int = 5
+    /// Which views of each face are classified (the mean of a face and its mirror is more accurate).
+    public var views: FaceViews = .alternate
 
-    public init(detectEvery: Int = 5, smoothing: Float = 0.4, matchThreshold: Double = 0.3, maxMissedFrames: Int = 5) {
+    public init(detectEvery: Int = 5, smoothing: Float = 0.4, matchThreshold: Double = 0.3, maxMissedFrames: Int = 5,
+                views: FaceViews = .alternate) {
         self.detectEvery = detectEvery
         self.smoothing = smoothing
         self.matchThreshold = matchThreshold
         self.maxMissedFrames = maxMissedFrames
+        self.views = views
     }
 }
 
@@ -53,6 +57,7 @@ public final class FrameProcessor {
     private let classifier: FaceClassifying
     private var tracker: FaceTracker
     private var smoother: ProbabilitySmoother
+    private var alternator = ViewAlternator()
     private var framesSinceFullDetection = Int.max / 2  // the first frame gets a full detection
 
     public init(finder: FaceFinding, classifier: FaceClassifying, configuration: PipelineConfiguration = .init()) {
@@ -106,11 +111,10 @@ public final class FrameProcessor {
     public func classify(_ located: LocatedFrame) throws -> FrameResult {
         let t0 = MonotonicClock.now()
         smoother.forget(located.expired)
-        let boxes = located.boxes
-        let raw = boxes.isEmpty ? [] : try classifier.classify(located.gray, faces: boxes)
-        precondition(raw.count == boxes.count, "classifier returned \(raw.count) results for \(boxes.count) faces")
+        alternator.forget(located.expired)
+        let raw = try probabilities(located)
         var faces: [FaceResult] = []
-        faces.reserveCapacity(boxes.count)
+        faces.reserveCapacity(raw.count)
         for (track, probabilities) in zip(located.tracks, raw) {
             faces.append(FaceResult(track: track.id, box: track.box,
                                     probabilities: smoother.smooth(track: track.id, probabilities)))
@@ -123,10 +127,30 @@ public final class FrameProcessor {
                            latency: t1 - frame.captureTime)
     }
 
+    /// Each face's probabilities from the views `configuration.views` names, before smoothing.
+    private func probabilities(_ located: LocatedFrame) throws -> [[Float]] {
+        let boxes = located.boxes, n = boxes.count
+        guard n > 0 else { return [] }
+        let flags: [Bool]
+        switch configuration.views {
+        case .single: flags = [Bool](repeating: false, count: n)
+        case .both: flags = [Bool](repeating: false, count: n) + [Bool](repeating: true, count: n)
+        case .alternate: flags = located.tracks.map { alternator.mirrored(track: $0.id) }
+        }
+        let raw = try classifier.classify(located.gray, faces: configuration.views == .both ? boxes + boxes : boxes, mirrored: flags)
+        precondition(raw.count == flags.count, "classifier returned \(raw.count) results for \(flags.count) faces")
+        switch configuration.views {
+        case .single: return raw
+        case .both: return (0..<n).map { i in zip(raw[i], raw[n + i]).map { ($0 + $1) / 2 } }
+        case .alternate: return zip(located.tracks, raw).map { alternator.combine(track: $0.id, $1) }
+        }
+    }
+
     /// Forgets all tracks (e.g. after a seek or a source change).
     public func reset() {
         tracker.reset()
         smoother = ProbabilitySmoother(alpha: configuration.smoothing)
+        alternator = ViewAlternator()
         framesSinceFullDetection = Int.max / 2
     }
 }

@@ -26,18 +26,31 @@ public struct SessionSettings: Codable, Equatable, Sendable {
     public var maxMissedFrames: Int
     /// Full-frame detection parameters of CascadeFaceFinder, e.g. "scale 1.2, neighbours 4, min 24, width 320".
     public var detector: String
+    /// Which views of each face were classified (`FaceViews`: single, both, alternate). Sessions recorded
+    /// before the setting existed classified each face as seen: "single".
+    public var views: String
 
-    public init(detectEvery: Int, smoothing: Double, matchThreshold: Double, maxMissedFrames: Int, detector: String) {
+    public init(detectEvery: Int, smoothing: Double, matchThreshold: Double, maxMissedFrames: Int, detector: String,
+                views: String = "single") {
         self.detectEvery = detectEvery
         self.smoothing = smoothing
         self.matchThreshold = matchThreshold
         self.maxMissedFrames = maxMissedFrames
         self.detector = detector
+        self.views = views
     }
 
     enum CodingKeys: String, CodingKey {
         case detectEvery = "detect_every", smoothing, matchThreshold = "match_threshold"
-        case maxMissedFrames = "max_missed_frames", detector
+        case maxMissedFrames = "max_missed_frames", detector, views
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(detectEvery: try c.decode(Int.self, forKey: .detectEvery), smoothing: try c.decode(Double.self, forKey: .smoothing),
+                  matchThreshold: try c.decode(Double.self, forKey: .matchThreshold),
+                  maxMissedFrames: try c.decode(Int.self, forKey: .maxMissedFrames), detector: try c.decode(String.self, forKey: .detector),
+                  views: try c.decodeIfPresent(String.self, forKey: .views) ?? "single")
     }
 }
 

@@ -45,6 +45,9 @@ struct Live: ParsableCommand {
     @Option(help: "Weight of the newest frame in the per-face moving average, in (0, 1]; 1 or 'off' = raw.")
     var smoothing: String = "0.4"
 
+    @Option(help: "Views of each face classified: alternate (the face and its mirror on alternate frames, each answer the mean of both: flip TTA at no extra cost), both (both every frame, twice the work) or single.")
+    var views: String = FaceViews.alternate.rawValue
+
     @Option(help: "Cascade XML (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
     var cascade: String?
 
@@ -59,6 +62,7 @@ struct Live: ParsableCommand {
         guard fps > 0 && fps <= 240 else { throw ValidationError("--fps must be in (0, 240]") }
         guard detectEvery >= 1 else { throw ValidationError("--detect-every must be 1 or more") }
         guard smoothingAlpha != nil else { throw ValidationError("--smoothing must be a number in (0, 1] or 'off'") }
+        guard FaceViews(rawValue: views) != nil else { throw ValidationError("--views must be alternate, both or single (got '\(views)')") }
     }
 
     var smoothingAlpha: Float? {
@@ -73,7 +77,8 @@ struct Live: ParsableCommand {
             let classifier = try LiveModel.loadClassifier(path: model)
             let finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)))
             let source = try openSource()
-            let configuration = PipelineConfiguration(detectEvery: detectEvery, smoothing: smoothingAlpha ?? 0.4)
+            let configuration = PipelineConfiguration(detectEvery: detectEvery, smoothing: smoothingAlpha ?? 0.4,
+                                                      views: FaceViews(rawValue: views)!)
             let processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
             // Session feature hook: records with --record and on the `r` key (LiveRecording.swift).
             let recording: LiveRecording
@@ -100,7 +105,7 @@ struct Live: ParsableCommand {
             }
             let pipeline = LivePipeline(source: recording.source, processor: processor, sinks: sinks + [recording])
             statsProvider = { pipeline.stats.snapshot() }
-            LiveMessages.say("reading \(source.description); detect every \(detectEvery) frames, smoothing \(smoothing)")
+            LiveMessages.say("reading \(source.description); detect every \(detectEvery) frames, smoothing \(smoothing), \(views) face views")
             if !windowed {
                 LiveMessages.say(quiet ? "headless: a summary every 5 s on stderr" : "headless: one JSON line per frame on stdout")
             }

@@ -21,7 +21,7 @@ struct Replay: ParsableCommand {
             INPUT is a session directory (from `emonet live --record DIR`), a .y4m file (read natively) or any \
             video FFmpeg can decode. Every frame is processed (none are dropped), as fast as the machine allows \
             unless --realtime. With --out DIR: results.jsonl, results.csv, summary.json and timeline.png. \
-            A session is replayed with its recorded settings unless --detect-every/--smoothing say otherwise, \
+            A session is replayed with its recorded settings unless --detect-every/--smoothing/--views say otherwise, \
             and the replay is checked against the recorded results.
             """)
 
@@ -55,6 +55,9 @@ struct Replay: ParsableCommand {
     @Option(help: "Weight of the newest frame in the per-face moving average, (0, 1] or 'off' (default: the session's, else 0.4).")
     var smoothing: String?
 
+    @Option(help: "Views of each face classified: alternate (face and mirror on alternate frames, each answer the mean of both), both or single (default: the session's, else alternate).")
+    var views: String?
+
     @Option(help: "Also write an MP4 with the overlay burned in (drawn by the window's renderer; needs FFmpeg).")
     var annotatedVideo: String?
 
@@ -64,6 +67,7 @@ struct Replay: ParsableCommand {
     func validate() throws {
         if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be 1 or more") }
         if let smoothing, Self.alpha(smoothing) == nil { throw ValidationError("--smoothing must be a number in (0, 1] or 'off'") }
+        if let views, FaceViews(rawValue: views) == nil { throw ValidationError("--views must be alternate, both or single (got '\(views)')") }
         if window && ProcessInfo.processInfo.environment["DISPLAY"] == nil && ProcessInfo.processInfo.environment["WAYLAND_DISPLAY"] == nil {
             throw ValidationError("--window needs a display (DISPLAY or WAYLAND_DISPLAY)")
         }

@@ -55,7 +55,8 @@ final class ReplayRun {
         let alpha = command.smoothing.flatMap(Replay.alpha) ?? recorded.map { Float($0.smoothing) } ?? 0.4
         configuration = PipelineConfiguration(detectEvery: command.detectEvery ?? recorded?.detectEvery ?? 5, smoothing: alpha,
                                               matchThreshold: recorded?.matchThreshold ?? 0.3,
-                                              maxMissedFrames: recorded?.maxMissedFrames ?? 5)
+                                              maxMissedFrames: recorded?.maxMissedFrames ?? 5,
+                                              views: FaceViews(rawValue: command.views ?? recorded?.views ?? "alternate") ?? .single)
         processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
 
         if let out = command.out {
@@ -116,7 +117,7 @@ final class ReplayRun {
         let display = DisplaySink()
         if command.window { sinks.append(display) }
         let pipeline = LivePipeline(source: source, processor: processor, sinks: sinks, dropPolicy: .waitForProcessing)
-        note("emonet: replaying \(source.description); detect every \(configuration.detectEvery) frames, smoothing \(configuration.smoothing)")
+        note("emonet: replaying \(source.description); detect every \(configuration.detectEvery) frames, smoothing \(configuration.smoothing), \(configuration.views.rawValue) face views")
 
         var liveWindow: LiveWindow?
         if command.window {

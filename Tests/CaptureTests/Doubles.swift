@@ -34,7 +34,7 @@ final class BrightBlobFinder: FaceFinding, @unchecked Sendable {
 }
 
 final class HappyClassifier: FaceClassifying, @unchecked Sendable {
-    func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+    func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]] {
         faces.map { _ in [0.02, 0.01, 0.02, 0.9, 0.02, 0.01, 0.02] }
     }
 }

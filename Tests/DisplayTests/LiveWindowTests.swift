@@ -127,7 +127,7 @@ final class LiveWindowTests: XCTestCase {
             func findFaces(in image: GrayImage, around regions: [Rect]) -> [Rect] { findFaces(in: image) }
         }
         final class Classifier: FaceClassifying, @unchecked Sendable {
-            func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+            func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]] {
                 faces.map { _ in OverlayFixtures.probabilities(.happy, 0.9) }
             }
         }

@@ -76,18 +76,22 @@ final class ScriptedFinder: FaceFinding, @unchecked Sendable {
     }
 }
 
-/// Gives every face `probabilities`, or `perFace(k)` for the k-th face of a batch; counts batches.
+/// Gives every face `probabilities`, or `perFace(k)` for the k-th face of a batch (`whenMirrored`, if set,
+/// for a face asked for mirrored); counts batches and records the mirror flags of each.
 final class FixedClassifier: FaceClassifying, @unchecked Sendable {
     var perFace: (Int) -> [Float]
+    var whenMirrored: [Float]?
     private(set) var batchSizes: [Int] = []
+    private(set) var mirrorFlags: [[Bool]] = []
 
     init(perFace: @escaping (Int) -> [Float] = { _ in [0.1, 0.0, 0.0, 0.7, 0.1, 0.0, 0.1] }) {
         self.perFace = perFace
     }
 
-    func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+    func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]] {
         batchSizes.append(faces.count)
-        return faces.indices.map(perFace)
+        mirrorFlags.append(mirrored)
+        return faces.indices.map { k in mirrored[k] ? whenMirrored ?? perFace(k) : perFace(k) }
     }
 }
 

@@ -58,7 +58,7 @@ final class FrameProcessorTests: XCTestCase {
         }
         let face = Rect(x: 0, y: 0, width: 10, height: 10)
         let processor = FrameProcessor(finder: ScriptedFinder { _ in [face] }, classifier: classifier,
-                                       configuration: PipelineConfiguration(detectEvery: 1, smoothing: 0.4))
+                                       configuration: PipelineConfiguration(detectEvery: 1, smoothing: 0.4, views: .single))
         let first = try processor.process(frame(0))
         call = 1
         let second = try processor.process(frame(1))
@@ -66,6 +66,39 @@ final class FrameProcessorTests: XCTestCase {
         XCTAssertEqual(second.faces[0].probabilities[EmotionLabel.happy.rawValue], 0.4, accuracy: 1e-6)
         XCTAssertEqual(second.faces[0].probabilities[EmotionLabel.sad.rawValue], 0.6, accuracy: 1e-6)
         XCTAssertEqual(second.faces[0].label, .sad, "one happy frame does not flip a smoothed sad face")
+    }
+
+    /// `alternate` classifies each track's face as seen, then mirrored, by turns (a new track starts as seen)
+    /// and answers the mean of the latest of each view; `both` classifies both every frame; `single` never mirrors.
+    func testMirroredViewsAlternatePerTrackOrComeInPairs() throws {
+        func onehot(_ label: EmotionLabel) -> [Float] { (0..<7).map { $0 == label.rawValue ? 1 : 0 } }
+        let a = Rect(x: 0, y: 0, width: 8, height: 8), b = Rect(x: 100, y: 0, width: 8, height: 8)
+        func run(_ views: FaceViews) throws -> (FixedClassifier, [FrameResult]) {
+            let classifier = FixedClassifier { _ in onehot(.sad) }
+            classifier.whenMirrored = onehot(.happy)  // this "network" sees the mirror image as happy
+            let processor = FrameProcessor(finder: ScriptedFinder { call in call == 0 ? [a] : [a, b] }, classifier: classifier,
+                                           configuration: PipelineConfiguration(detectEvery: 1, smoothing: 1, views: views))
+            return (classifier, try (0..<3).map { try processor.process(frame($0)) })
+        }
+        let happy = EmotionLabel.happy.rawValue, sad = EmotionLabel.sad.rawValue
+
+        let (alternating, results) = try run(.alternate)
+        XCTAssertEqual(alternating.mirrorFlags, [[false], [true, false], [false, true]])
+        XCTAssertEqual(results[0].faces[0].probabilities, onehot(.sad), "a track's first frame is its one view")
+        XCTAssertEqual(results[1].faces[0].probabilities[happy], 0.5)
+        XCTAssertEqual(results[1].faces[0].probabilities[sad], 0.5)
+        XCTAssertEqual(results[1].faces[1].probabilities, onehot(.sad), "the new track starts as seen")
+        XCTAssertEqual(results[2].faces.map { $0.probabilities[happy] }, [0.5, 0.5])
+
+        let (pairs, both) = try run(.both)
+        XCTAssertEqual(pairs.batchSizes, [2, 4, 4], "each face and its mirror in one batch")
+        XCTAssertEqual(pairs.mirrorFlags[1], [false, false, true, true])
+        XCTAssertEqual(both[0].faces[0].probabilities[happy], 0.5)
+        XCTAssertEqual(both[1].faces.map { $0.probabilities[sad] }, [0.5, 0.5])
+
+        let (plain, single) = try run(.single)
+        XCTAssertEqual(plain.mirrorFlags, [[false], [false, false], [false, false]])
+        XCTAssertEqual(single[2].faces.map(\.label), [.sad, .sad])
     }
 
     func testNoFacesMeansNoClassifierCall() throws {

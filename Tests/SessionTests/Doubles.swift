@@ -92,7 +92,7 @@ final class BrightRegionFinder: FaceFinding, @unchecked Sendable {
 
 /// Seven probabilities from the exact pixel sum inside each box.
 final class PixelHashClassifier: FaceClassifying, @unchecked Sendable {
-    func classify(_ image: GrayImage, faces: [Rect]) throws -> [[Float]] {
+    func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]] {
         faces.map { box in
             var sum = 0
             for y in box.y..<(box.y + box.height) { for x in box.x..<(box.x + box.width) { sum += Int(image[x, y]) } }
