@@ -17,6 +17,8 @@ enum PipelineBench {
         var detectEvery = 5
         /// Threads of the classifier's forward pass (1, as `emonet live` uses).
         var workers = 1
+        /// Views of each face classified (`emonet live --views`; default alternate, as live).
+        var views = FaceViews.alternate
     }
 
     struct CaseResult: Codable {
@@ -55,8 +57,12 @@ enum PipelineBench {
             case "--cascade": options.cascade = try value()
             case "--detect-every": options.detectEvery = Int(try value()) ?? 5
             case "--workers": options.workers = Int(try value()) ?? 1
+            case "--views":
+                let text = try value()
+                guard let views = FaceViews(rawValue: text) else { throw PipelineBenchError("--views must be alternate, both or single (got '\(text)')") }
+                options.views = views
             case "--child-faces": childCase = Int(try value())
-            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every --workers)")
+            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every --workers --views)")
             }
             k += 1
         }
@@ -97,7 +103,7 @@ enum PipelineBench {
             }
             results.append(result)
         }
-        printTable(results)
+        printTable(results, views: options.views)
         try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -130,8 +136,8 @@ enum PipelineBench {
         guard size >= 640 * 480 * 2 * 30 else { throw PipelineBenchError("ffmpeg made no frames from \(image)") }
     }
 
-    private static func printTable(_ results: [CaseResult]) {
-        print("pipeline: 640x480 @ 30 fps from the emulated V4L2 camera (libv4l2 + libv4lconvert), real detector\(results.first?.classified == true ? " and classifier" : ", no classifier (no model given)")")
+    private static func printTable(_ results: [CaseResult], views: FaceViews) {
+        print("pipeline: 640x480 @ 30 fps from the emulated V4L2 camera (libv4l2 + libv4lconvert), real detector\(results.first?.classified == true ? " and classifier (\(views.rawValue) face views)" : ", no classifier (no model given)")")
         print("faces  found/frame  seconds  captured  processed  dropped  processed fps  latency p50  latency p95  stages (mean ms)")
         for r in results {
             let stages = PipelineStage.all.compactMap { s in r.stageMeansMs[s].map { "\(s) \(String(format: "%.1f", $0))" } }
@@ -147,7 +153,7 @@ enum PipelineBench {
         let classifier = try BenchClassifier.make(modelPath: options.model, workers: options.workers)
         let camera = try V4L2Camera(path: device, request: .init(width: 640, height: 480, framesPerSecond: 30))
         let processor = FrameProcessor(finder: finder, classifier: classifier.classifier,
-                                       configuration: PipelineConfiguration(detectEvery: options.detectEvery))
+                                       configuration: PipelineConfiguration(detectEvery: options.detectEvery, views: options.views))
         let counter = FaceCounter()
         let pipeline = LivePipeline(source: camera, processor: processor, sinks: [counter])
         pipeline.start()
