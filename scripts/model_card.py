@@ -362,8 +362,13 @@ Reproduce: `emonet eval --data fer2013.csv.gz --split PublicTest --tta none|flip
 views = {"none": 1, "flip": 2, "crops": 10}
 for e in evals:
     print(f"| {e['tta']} | {e['accuracy']*100:.2f}% | {e['macro_f1']:.4f} | {views[e['tta']]} |")
-print("""
-The live path classifies each face once (no TTA) by default: one network pass per face per frame.
+flip = next(e for e in evals if e["tta"] == "flip")
+print(f"""
+The live path (`emonet live`, `emonet replay`) classifies each tracked face once per frame, as seen and
+mirrored by turns, and reports the mean of its latest answer for either view (`--views alternate`, the
+default): for a still face that is the flip row, at one network pass ({meta['macs']} multiply-adds) per face per frame.
+On video it follows per-frame flip closely (docs/live.md: mean L1 distance 0.030 against 0.090 for a single
+view). `emonet classify` uses flip on still images; `emonet live --views single` gives the no-TTA row.
 
 Per class (no TTA):
 
@@ -379,12 +384,17 @@ The project's target is 70% on PublicTest at no more than about 150 M multiply-a
 {none['accuracy']*100:.2f}% (no TTA) and {max(e['accuracy'] for e in evals)*100:.2f}% (best TTA) with {meta['macs']}. References on FER-2013's
 test split (not directly comparable with these validation numbers): the `fer` package's mini-Xception 65.8%,
 human labellers about 65%, the best single published networks 72–73% (with far longer training).""")
-if none["accuracy"] < 0.70:
+if flip["accuracy"] >= 0.70:
+    print(f"""
+The target is met with the flip views the live path runs at one network pass per face per frame:
+{flip['accuracy']*100:.2f}% with flip, {none['accuracy']*100:.2f}% as seen alone ({(0.70 - none['accuracy'])*100:.1f} points short without TTA).""")
+else:
     gains = [max(r["validationAccuracy"] for r in lg) for _, _, lg in later]
     print(f"""
-The target is not reached yet ({(0.70 - none['accuracy'])*100:.1f} points short without TTA). Best PublicTest per cosine cycle from
+The target is not reached yet: {(0.70 - flip['accuracy'])*100:.1f} points short with the flip views the live path runs,
+{(0.70 - none['accuracy'])*100:.1f} without TTA. Best PublicTest per cosine cycle from
 stage 3 on: {", ".join(f"{g*100:.2f}%" for g in gains)}. The larger `vgg4` preset (119 M multiply-adds)
-is untried; flip TTA doubles the cost per face, over the live budget.""")
+is untried.""")
 if experiments:
     print("""
 ### Recipes tried, not shipped
