@@ -41,6 +41,10 @@ final class ShippedModelTests: XCTestCase {
         let card = try String(contentsOfFile: cardPath, encoding: .utf8)
         let claimed = try XCTUnwrap(Self.claimedAccuracy(card: card, tta: "none"), "MODEL_CARD.md has no '| none | NN.NN% |' row")
         XCTAssertEqual(report.accuracy * 100, claimed, accuracy: 1.0, "the card claims \(claimed)%")
+        // The flip row is what the live path's alternate views deliver for a still face.
+        let flip = Evaluator.evaluate(model: model.network, dataset: validation, normalization: model.normalization, tta: .flip)
+        let claimedFlip = try XCTUnwrap(Self.claimedAccuracy(card: card, tta: "flip"), "MODEL_CARD.md has no '| flip | NN.NN% |' row")
+        XCTAssertEqual(flip.accuracy * 100, claimedFlip, accuracy: 1.0, "the card claims \(claimedFlip)% with flip")
     }
 
     /// The accuracy in the card's table row for `tta` (`| none | 66.20% | …`).
