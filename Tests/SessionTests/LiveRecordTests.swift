@@ -82,5 +82,13 @@ final class LiveRecordTests: XCTestCase {
         XCTAssertEqual(replay.terminationStatus, 0, replayOutput)
         XCTAssertTrue(replayOutput.contains("replay reproduces the recorded results exactly"), replayOutput)
         XCTAssertFalse(replayOutput.contains("changed since recording"), replayOutput)
+
+        // The session recorded live's face views (alternate); replaying with others says so.
+        let singleLog = work.appendingPathComponent("replay-single.log")
+        let single = try start(["replay", session, "--model", model, "--cascade", cascade, "--quiet", "--views", "single"], log: singleLog)
+        XCTAssertTrue(ChildTest.wait(single, timeout: 120), "emonet replay hung")
+        let singleOutput = (try? String(contentsOf: singleLog, encoding: .utf8)) ?? ""
+        XCTAssertEqual(single.terminationStatus, 0, singleOutput)
+        XCTAssertTrue(singleOutput.contains("changed since recording: face views alternate → single"), singleOutput)
     }
 }
