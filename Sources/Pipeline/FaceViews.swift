@@ -43,7 +43,4 @@ struct ViewAlternator {
             latest.removeValue(forKey: id)
         }
     }
-
-    /// Tracks with state (for tests).
-    var trackedIDs: Set<Int> { Set(frames.keys) }
 }

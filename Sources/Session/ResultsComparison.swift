@@ -97,7 +97,7 @@ extension SessionManifest {
         if a.matchThreshold != b.matchThreshold { out.append("match threshold \(a.matchThreshold) → \(b.matchThreshold)") }
         if a.maxMissedFrames != b.maxMissedFrames { out.append("max missed frames \(a.maxMissedFrames) → \(b.maxMissedFrames)") }
         if a.detector != b.detector { out.append("detector \(a.detector) → \(b.detector)") }
-        if a.views != b.views { out.append("face views \(a.views) → \(b.views)") }
+        if a.views != b.views { out.append("face views \(a.views.rawValue) → \(b.views.rawValue)") }
         return out
     }
 }

@@ -4,6 +4,7 @@
 // either the old or the new manifest, never a torn one. A manifest still saying "recording" after the
 // process is gone means the recording was interrupted (crash, kill -9, power loss).
 import Foundation
+import Pipeline
 
 /// The files of a session directory.
 public enum SessionFiles {
@@ -26,12 +27,12 @@ public struct SessionSettings: Codable, Equatable, Sendable {
     public var maxMissedFrames: Int
     /// Full-frame detection parameters of CascadeFaceFinder, e.g. "scale 1.2, neighbours 4, min 24, width 320".
     public var detector: String
-    /// Which views of each face were classified (`FaceViews`: single, both, alternate). Sessions recorded
-    /// before the setting existed classified each face as seen: "single".
-    public var views: String
+    /// Which views of each face were classified. Sessions recorded before the setting existed classified
+    /// each face as seen: `single`.
+    public var views: FaceViews
 
     public init(detectEvery: Int, smoothing: Double, matchThreshold: Double, maxMissedFrames: Int, detector: String,
-                views: String = "single") {
+                views: FaceViews = .single) {
         self.detectEvery = detectEvery
         self.smoothing = smoothing
         self.matchThreshold = matchThreshold
@@ -50,7 +51,7 @@ public struct SessionSettings: Codable, Equatable, Sendable {
         self.init(detectEvery: try c.decode(Int.self, forKey: .detectEvery), smoothing: try c.decode(Double.self, forKey: .smoothing),
                   matchThreshold: try c.decode(Double.self, forKey: .matchThreshold),
                   maxMissedFrames: try c.decode(Int.self, forKey: .maxMissedFrames), detector: try c.decode(String.self, forKey: .detector),
-                  views: try c.decodeIfPresent(String.self, forKey: .views) ?? "single")
+                  views: try c.decodeIfPresent(FaceViews.self, forKey: .views) ?? .single)
     }
 }
 

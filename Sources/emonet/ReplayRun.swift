@@ -56,7 +56,7 @@ final class ReplayRun {
         configuration = PipelineConfiguration(detectEvery: command.detectEvery ?? recorded?.detectEvery ?? 5, smoothing: alpha,
                                               matchThreshold: recorded?.matchThreshold ?? 0.3,
                                               maxMissedFrames: recorded?.maxMissedFrames ?? 5,
-                                              views: FaceViews(rawValue: command.views ?? recorded?.views ?? "alternate") ?? .single)
+                                              views: command.views.flatMap(FaceViews.init) ?? recorded?.views ?? .alternate)
         processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
 
         if let out = command.out {

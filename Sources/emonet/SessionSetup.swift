@@ -18,7 +18,7 @@ enum SessionSetup {
     static func settings(_ configuration: PipelineConfiguration, finder: CascadeFaceFinder) -> SessionSettings {
         SessionSettings(detectEvery: configuration.detectEvery, smoothing: (Double(configuration.smoothing) * 1e6).rounded() / 1e6,
                         matchThreshold: configuration.matchThreshold, maxMissedFrames: configuration.maxMissedFrames,
-                        detector: detectorDescription(finder), views: configuration.views.rawValue)
+                        detector: detectorDescription(finder), views: configuration.views)
     }
 
     /// The manifest of a new recording from `source`.
