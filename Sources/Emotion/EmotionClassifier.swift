@@ -12,6 +12,7 @@ public final class EmotionClassifier {
     private let network: InferenceNetwork
     private let input = Tensor(shape: [0])
     private let probabilities = Tensor(shape: [0])
+    private let crop = Tensor(shape: [FERDataset.side * FERDataset.side])
 
     public init(model: EmotionModel, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1) {
         precondition(testTimeAugmentation != .crops, "crops TTA is for evaluation; live classification uses none or flip")
@@ -38,14 +39,13 @@ public final class EmotionClassifier {
         let n = faces.count * (mirrored ? 2 : 1)
         input.reshape([n, 1, side, side])
         for (i, box) in faces.enumerated() {
-            FaceCrop.extract(image, box: box, normalization: model.normalization, into: input.data + i * pixels)
-            if mirror[i] {
-                let row = input.data + i * pixels
-                for y in 0..<side { for x in 0..<(side / 2) { swap(&row[y * side + x], &row[y * side + side - 1 - x]) } }
-            }
+            FaceCrop.extract(image, box: box, normalization: model.normalization, into: crop.data)
+            let face = UnsafePointer(crop.data)
+            TestTimeAugmentation.copyView(face, into: input.data + i * pixels, side: side, dx: 0, dy: 0,
+                                          mirror: mirror[i]) { $0 }
             if mirrored {
-                let src = input.data + i * pixels, dst = input.data + (faces.count + i) * pixels
-                for y in 0..<side { for x in 0..<side { dst[y * side + x] = src[y * side + side - 1 - x] } }
+                TestTimeAugmentation.copyView(face, into: input.data + (faces.count + i) * pixels, side: side,
+                                              dx: 0, dy: 0, mirror: !mirror[i]) { $0 }
             }
         }
         SoftmaxCrossEntropy.softmax(network.forward(input), into: probabilities)

@@ -29,7 +29,10 @@ final class EmotionClassifierTests: XCTestCase {
         XCTAssertEqual(mirrored[1], seen, "the unflagged face of the batch is as seen")
         XCTAssertGreaterThan(zip(seen, reference).map { abs($0 - $1) }.max()!, 1e-4, "the mirror changed nothing: the test shows nothing")
 
-        let flip = try EmotionClassifier(model: model, testTimeAugmentation: .flip).classify(image, faces: [box])[0]
+        let flipper = EmotionClassifier(model: model, testTimeAugmentation: .flip)
+        let flip = try flipper.classify(image, faces: [box])[0]
         for k in 0..<7 { XCTAssertEqual(flip[k], (seen[k] + reference[k]) / 2, accuracy: 1e-5, "flip class \(k)") }
+        let flipOfMirror = try flipper.classify(image, faces: [box], mirrored: [true])[0]
+        for k in 0..<7 { XCTAssertEqual(flipOfMirror[k], flip[k], accuracy: 1e-5, "flip of the mirrored face, class \(k)") }
     }
 }
