@@ -102,6 +102,13 @@ def span_of(sources):
     return "epochs " + ", ".join(map(str, epochs))
 
 
+def averaged_model(n, sources):
+    """An `emonet average` output of stage n's snapshots, named: an average, or one epoch recounted."""
+    if len(sources) == 1:
+        return f"stage {n}'s {span_of(sources)} with batch-norm statistics recounted"
+    return f"the average of stage {n}'s {span_of(sources)}"
+
+
 def predecessor(n):
     """The stage of the chain that stage n started from."""
     return max(p for p in chain if p < n)
@@ -112,9 +119,9 @@ def origin(n):
     previous = predecessor(n)
     if previous in swa_steps:
         m, e = swa_steps[previous]
-        return f"the average of stage {previous}'s {span_of(m['averaged'])} ({e['accuracy']*100:.2f}%)"
+        return f"{averaged_model(previous, m['averaged'])} ({e['accuracy']*100:.2f}%)"
     if previous == stage_count and averaged:
-        return f"the shipped model (the average of stage {previous}'s {span_of(averaged)})"
+        return f"the shipped model ({averaged_model(previous, averaged)})"
     return f"stage {previous}'s model"
 
 
@@ -287,7 +294,9 @@ rates differ from it by {min(d for _, d in off)*100:.1f}–{max(d for _, d in of
 for n in swa_steps:
     following = [m for m in chain if m > n]
     if following:
-        print(f"""Stage {following[0]} starts instead from the average of stage {n}'s last snapshots (the model shipped before it),
+        start = (f"the average of stage {n}'s last snapshots" if len(swa_steps[n][0]["averaged"]) > 1
+                 else f"stage {n}'s last epoch with its batch-norm statistics recounted")
+        print(f"""Stage {following[0]} starts instead from {start} (the model shipped before it),
 which the `emonet average` line above writes.""")
 for n, m in [(n, m) for n, (m, _) in swa_steps.items()] + ([(stage_count, meta)] if averaged else []):
     if "checkpoint" in m["averaged"][0]["file"]:
@@ -408,7 +417,7 @@ if experiments:
     print("""
 ### Recipes tried, not shipped
 Each is a fresh cosine cycle with `--keep-epochs`; "final, recounted" is its last snapshot with batch-norm statistics
-recounted on unaugmented Training images (`emonet average … --plain`, as for the shipped model), to compare like
+recounted on unaugmented Training images (`emonet average … --plain`), to compare like
 with like.
 
 | stage | recipe | epochs | wall time | PublicTest per epoch (no TTA) | best | final, recounted |
@@ -475,7 +484,7 @@ accuracy (no TTA) after the same number of epochs, and the recipes after them:
         done += f" + {len(lg)}"
         print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then stage {n} (cosine cycle {i + 2}{", lighter erasing" if n == 3 else ""}{", distilled" if c.get("teachers") else ""}) | {done} | {max(r['validationAccuracy'] for r in lg)*100:.2f}% |""")
         if n in swa_steps:
-            print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then the average of {len(swa_steps[n][0]['averaged'])} stage-{n} snapshots (SWA) | {done} | {swa_steps[n][1]['accuracy']*100:.2f}% |""")
+            print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then {f"the average of {len(swa_steps[n][0]['averaged'])} stage-{n} snapshots (SWA)" if len(swa_steps[n][0]['averaged']) > 1 else f"stage {n}'s last epoch, statistics recounted"} | {done} | {swa_steps[n][1]['accuracy']*100:.2f}% |""")
     if averaged:
         print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then {f"the average of {len(averaged)} stage-{stage_count} snapshots (SWA)" if len(averaged) > 1 else f"stage {stage_count}'s last epoch, statistics recounted"} | {done} | {evals[0]['accuracy']*100:.2f}% |""")
     print(f"""
