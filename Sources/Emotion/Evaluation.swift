@@ -91,7 +91,8 @@ public struct EvaluationReport: Codable, Sendable {
         lines.append("")
         lines.append("class      precision  recall     F1  support")
         for m in perClass {
-            lines.append(String(format: "%-9@  %9.3f  %6.3f  %5.3f  %7d", m.label as NSString, m.precision, m.recall, m.f1, m.support))
+            lines.append(m.label.padding(toLength: 9, withPad: " ", startingAt: 0)
+                         + String(format: "  %9.3f  %6.3f  %5.3f  %7d", m.precision, m.recall, m.f1, m.support))
         }
         lines.append("")
         lines.append("confusion (rows: truth, columns: predicted)")

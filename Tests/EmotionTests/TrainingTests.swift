@@ -268,5 +268,12 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(report.perClass[1].recall, 1, accuracy: 1e-12)
         XCTAssertEqual(report.perClass[0].f1, 0.5, accuracy: 1e-12)
         XCTAssertEqual(report.perClass[2].f1, 0)
+
+        // The text table's columns line up whatever the label's length: each row as wide as the header.
+        let lines = report.table().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = lines.firstIndex { $0.hasPrefix("class") }!
+        let rows = lines[(header + 1)...].prefix(7)
+        XCTAssertEqual(rows.map(\.count), [Int](repeating: lines[header].count, count: 7), rows.joined(separator: "\n"))
+        XCTAssertTrue(rows.last!.hasPrefix("neutral   "))
     }
 }
