@@ -122,9 +122,12 @@ func runNetworkBench(_ arguments: [String]) throws {
         func row(_ label: String, _ mine: Double, _ key: String, higherIsBetter: Bool, unit: String) {
             let theirs = torch?[key]
             let ratio = theirs.map { higherIsBetter ? $0 / mine : mine / $0 }
-            print(String(format: "  %-30@ %8.2f %@  %8@ %@  %@", label as NSString, mine, unit as NSString,
-                         theirs.map { String(format: "%.2f", $0) } ?? "—", unit as NSString,
-                         ratio.map { String(format: "%.2fx", $0) } ?? "—"))
+            // String(format:) does not pad %@ on Linux: pad the strings themselves.
+            let reference: String = theirs.map { String(format: "%.2f", $0) } ?? "—"
+            let name: String = label.padding(toLength: 30, withPad: " ", startingAt: 0)
+            let padded: String = String(repeating: " ", count: max(0, 8 - reference.count)) + reference
+            let times: String = ratio.map { String(format: "%.2fx", $0) } ?? "—"
+            print("  \(name) \(String(format: "%8.2f", mine)) \(unit)  \(padded) \(unit)  \(times)")
         }
         row("inference, batch 1, 1 thread", ours.inferenceMsPerFaceBatch1, "inference_ms_per_face_batch1", higherIsBetter: false, unit: "ms/face")
         row("inference, batch 8, 1 thread", ours.inferenceMsPerFaceBatch8, "inference_ms_per_face_batch8", higherIsBetter: false, unit: "ms/face")

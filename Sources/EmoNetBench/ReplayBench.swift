@@ -195,8 +195,10 @@ enum ReplayBench {
     static func printRow(_ r: Row) {
         let detail = r.implementation == "fer" ? "fer (detect every frame)" : "emonet (detect every \(r.detectEvery ?? 5))"
         let pipeline = r.pipelineFramesPerSecond.map { String(format: " (pipeline %.1f fps)", $0) } ?? " (analyze() only)"
-        print(String(format: "  %-34@ %-26@ %d core%@ %5d frames %7.2f s %7.1f fps%@  faces %d", r.clip, detail, r.cores,
-                     r.cores == 1 ? " " : "s", r.frames, r.seconds, r.framesPerSecond, pipeline, r.facesFound ?? -1))
+        print("  " + r.clip.padding(toLength: 34, withPad: " ", startingAt: 0) + " " + detail.padding(toLength: 26, withPad: " ", startingAt: 0)
+              + " \(r.cores) core" + (r.cores == 1 ? " " : "s")
+              + String(format: " %5d frames %7.2f s %7.1f fps", r.frames, r.seconds, r.framesPerSecond)
+              + pipeline + "  faces \(r.facesFound ?? -1)")
     }
 
     static func printRatio(_ r: PairedRatio) {

@@ -123,7 +123,9 @@ public struct ModelFile {
         let shapes = (try? spec.validate()) ?? []
         lines.append("input \(spec.inputShape)")
         for (layer, shape) in zip(spec.layers, shapes) {
-            lines.append(String(format: "  %-14@ %-13@ → %@", layer.name as NSString, layer.type as NSString, "\(shape)" as NSString))
+            // String(format:) does not pad %@ on Linux: pad the names themselves.
+            lines.append("  " + layer.name.padding(toLength: 14, withPad: " ", startingAt: 0) + " "
+                         + layer.type.padding(toLength: 13, withPad: " ", startingAt: 0) + " → \(shape)")
         }
         let params = tensors.filter { !$0.key.hasSuffix("running_mean") && !$0.key.hasSuffix("running_var") }
             .reduce(0) { $0 + $1.value.count }
