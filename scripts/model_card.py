@@ -109,6 +109,13 @@ def averaged_model(n, sources):
     return f"the average of stage {n}'s {span_of(sources)}"
 
 
+def last_step_row(n, sources):
+    """The accuracy/cost table's name for the `emonet average` step after stage n."""
+    if len(sources) == 1:
+        return f"stage {n}'s last epoch, statistics recounted"
+    return f"the average of {len(sources)} stage-{n} snapshots (SWA)"
+
+
 def predecessor(n):
     """The stage of the chain that stage n started from."""
     return max(p for p in chain if p < n)
@@ -484,9 +491,9 @@ accuracy (no TTA) after the same number of epochs, and the recipes after them:
         done += f" + {len(lg)}"
         print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then stage {n} (cosine cycle {i + 2}{", lighter erasing" if n == 3 else ""}{", distilled" if c.get("teachers") else ""}) | {done} | {max(r['validationAccuracy'] for r in lg)*100:.2f}% |""")
         if n in swa_steps:
-            print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then {f"the average of {len(swa_steps[n][0]['averaged'])} stage-{n} snapshots (SWA)" if len(swa_steps[n][0]['averaged']) > 1 else f"stage {n}'s last epoch, statistics recounted"} | {done} | {swa_steps[n][1]['accuracy']*100:.2f}% |""")
+            print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then {last_step_row(n, swa_steps[n][0]['averaged'])} | {done} | {swa_steps[n][1]['accuracy']*100:.2f}% |""")
     if averaged:
-        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then {f"the average of {len(averaged)} stage-{stage_count} snapshots (SWA)" if len(averaged) > 1 else f"stage {stage_count}'s last epoch, statistics recounted"} | {done} | {evals[0]['accuracy']*100:.2f}% |""")
+        print(f"""| `{arch}` | {meta['macs']} | {meta['parameters']:,} | then {last_step_row(stage_count, averaged)} | {done} | {evals[0]['accuracy']*100:.2f}% |""")
     print(f"""
 Larger presets (`vgg4` at 119 M, `vgg4-wide` at 186 M multiply-adds, over the live budget) are not yet measured.""")
 print(f"""
