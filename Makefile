@@ -46,25 +46,29 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product emonet
 
-# The suite is XCTest only (no Swift Testing pass, whose empty run would print "0 tests"); the last line
-# is a plain "N passed, N failed, N skipped" summed from the xUnit report.
+# The suite is XCTest only (no Swift Testing pass, whose empty run would print "0 tests"). The last line
+# is a plain "N passed, N failed, N skipped" (CI reads it): XCTest's xUnit report on Linux counts skipped
+# tests as passed, so the run is verbose (-v prints every test's own output, skips included) into
+# $(TEST_LOG); the console shows the progress lines, then scripts/test_summary.sh prints the output of
+# the tests that failed and the counts (failures from the xUnit report, skips from the log).
 TEST_BUILD := .build-test
 XUNIT := $(TEST_BUILD)/test-results.xml
+TEST_LOG := $(TEST_BUILD)/test-output.log
 
 # Tests run against an optimised build (training tests need the speed); -enable-testing lets them
 # use @testable imports there. That flag changes every module's build, so tests get their own build
 # folder: alternating `make test` and `make build`/`make demo` no longer rebuilds everything each time.
 TEST_FLAGS := $(BUILD_FLAGS) --scratch-path $(TEST_BUILD) -Xswiftc -enable-testing
+# TESTS=Filter narrows a run (make test, test-asan, test-tsan), e.g. TESTS='PipelineTests|SessionTests'.
+TEST_FILTER := $(if $(TESTS),--filter '$(TESTS)')
 
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	@rm -f $(XUNIT); status=0; \
-	$(SWIFT) test $(TEST_FLAGS) --skip-build --parallel --num-workers 2 --disable-swift-testing --xunit-output $(XUNIT) || status=$$?; \
-	if [ -f $(XUNIT) ]; then \
-		total=$$(grep -o '<testcase ' $(XUNIT) | wc -l); failed=$$(grep -o '<failure' $(XUNIT) | wc -l); \
-		skipped=$$(grep -o '<skipped' $(XUNIT) | wc -l); \
-		echo "$$((total - failed - skipped)) passed, $$failed failed, $$skipped skipped"; \
-	fi; exit $$status
+	@rm -f $(XUNIT) $(TEST_LOG); \
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --parallel --num-workers 2 --disable-swift-testing $(TEST_FILTER) -v \
+		--xunit-output $(XUNIT) 2>&1 | tee $(TEST_LOG) | grep --line-buffered -E '^\[[0-9]+/[0-9]+\] Testing |^error:'; \
+	status=$${PIPESTATUS[0]}; \
+	if [ -f $(XUNIT) ]; then scripts/test_summary.sh $(XUNIT) $(TEST_LOG) || status=1; fi; exit $$status
 
 ## test-asan / test-tsan: the suite under AddressSanitizer / ThreadSanitizer (optimised builds, as the
 ## product ships, in their own build folders; TESTS=Filter narrows it, e.g. TESTS='PipelineTests|SessionTests').
@@ -73,18 +77,17 @@ test: deps
 ## overflows and use-after-free still stop the run. Leaks of ours would show in `make soak`'s resident memory.
 ## Under TSan a child emonet's SIGINT/SIGTERM handlers (libdispatch signal sources) never fire, so the few
 ## tests that stop a child with a signal skip themselves there (EMONET_TSAN=1).
-SANITIZER_TESTS := $(if $(TESTS),--filter '$(TESTS)')
 SANITIZER_FLAGS := -c release -Xswiftc -enable-testing
 .PHONY: test-asan test-tsan
 test-asan: deps
 	$(SWIFT) build $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --build-tests
 	ASAN_OPTIONS=detect_leaks=0 \
-		$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --skip-build --disable-swift-testing $(SANITIZER_TESTS)
+		$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-asan --sanitize=address --skip-build --disable-swift-testing $(TEST_FILTER)
 
 test-tsan: deps
 	$(SWIFT) build $(SANITIZER_FLAGS) --scratch-path .build-tsan --sanitize=thread --build-tests
 	EMONET_TSAN=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-		$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-tsan --sanitize=thread --skip-build --disable-swift-testing $(SANITIZER_TESTS)
+		$(SWIFT) test $(SANITIZER_FLAGS) --scratch-path .build-tsan --sanitize=thread --skip-build --disable-swift-testing $(TEST_FILTER)
 
 ## fuzz: each reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 180) each, FUZZ_JOBS at a time; corpora grow in
 ## fuzz/corpus/TARGET (kept between runs, not committed), findings land in fuzz/findings/TARGET.
