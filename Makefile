@@ -29,7 +29,7 @@ help:
 	@echo "make test    set up and run the tests"
 	@echo "make build   build emonet (release)"
 	@echo "make bench   benchmarks against PyTorch / OpenCV (installs a Python venv)"
-	@echo "make train   train the emotion model on FER-2013 (DATA=path/to/fer2013.csv[.gz])"
+	@echo "make train   replay stage STAGE of the model's recipe into runs/ (DATA=path/to/fer2013.csv[.gz])"
 	@echo "make eval    evaluate the shipped model on PublicTest (DATA=...)"
 	@echo "make test-asan / make test-tsan   the tests under AddressSanitizer / ThreadSanitizer"
 	@echo "make fuzz    every file reader under libFuzzer (FUZZ_SECONDS each, default 180)"
@@ -134,28 +134,26 @@ clean:
 	rm -rf .build .build-test .build-asan .build-tsan .build-fuzz
 
 # ---------------------------------------------------------------------------------------------------------
-## train: train the emotion model with the shipped model's recipe (models/emonet.config.json) into
-## $(RUN)/; interrupt at will: running it again resumes from the last finished epoch.
+## train: replay stage STAGE (default 1) of the shipped model's recipe (models/emonet.recipe.json) into
+## runs/stageSTAGE/ (config.json, model, checkpoint, log, curves, epoch snapshots, average); each stage's
+## inputs are earlier stages' outputs there. Interrupt at will: running it again resumes. FERPLUS= for stage 5.
 DATA ?= $(SHARED)/data/fer2013/fer2013-train-publictest.csv.gz
-RUN ?= runs/train
-TRAIN_CONFIG ?= models/emonet.config.json
+STAGE ?= 1
 
 train: build
 	@test -f "$(DATA)" || { echo "make train: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
-	@mkdir -p $(RUN)
-	@if [ -f $(RUN)/emonet.checkpoint.safetensors ]; then \
-		echo "Resuming $(RUN) (log: $(RUN)/train.log)"; \
-		$(BIN) train --data "$(DATA)" --out $(RUN)/emonet.safetensors --resume $(RUN)/emonet.checkpoint.safetensors 2>&1 | tee -a $(RUN)/train.log; \
-	else \
-		$(BIN) train --data "$(DATA)" --out $(RUN)/emonet.safetensors --config $(TRAIN_CONFIG) 2>&1 | tee -a $(RUN)/train.log; \
-	fi
+	@mkdir -p runs/stage$(STAGE)
+	python3 scripts/train_stage.py "$(STAGE)" --emonet $(BIN) --data "$(DATA)" $(if $(FERPLUS),--ferplus "$(FERPLUS)") \
+		2>&1 | tee -a runs/stage$(STAGE)/train.log; exit $${PIPESTATUS[0]}
 
 ## eval: the shipped model on PublicTest (the validation split), without and with test-time augmentation.
 MODEL ?= models/emonet.safetensors
+EVAL_DIR ?= runs/eval
 
 eval: build
 	@test -f "$(DATA)" || { echo "make eval: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
-	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(RUN)/confusion.png
+	@mkdir -p $(EVAL_DIR)
+	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(EVAL_DIR)/confusion.png
 	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta flip
 	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta crops
 

@@ -1,22 +1,23 @@
 #!/usr/bin/env python3
 """Writes models/MODEL_CARD.md from measured files only (no number typed by hand): the shipped model's
 metadata (`emonet model-info`), the metadata of the stage-1 model it was warm-started from, the stage-2
-training log, `emonet eval --json` outputs (tta none, flip, crops) and the network benchmark's JSON.
+training log, `emonet eval --json` outputs (tta none, flip, crops), the network benchmark's JSON and the recipe.
 
 usage: model_card.py MODEL_INFO.txt STAGE1_INFO.txt LOG.json NETWORK_BENCH.json EVAL_NONE.json EVAL_FLIP.json EVAL_CROPS.json \
-           [stage3=LOG.json stage4=LOG.json ...] [compare=ARCH:MACS_M:PARAMS:LOG.json ...] [averages=TSV] \
+           recipe=RECIPE.json [stage3=LOG.json stage4=LOG.json ...] [compare=ARCH:MACS_M:PARAMS:LOG.json ...] [averages=TSV] \
            [experiment=N:TSV ...] [swa=N:INFO.txt:EVAL.json ...] > models/MODEL_CARD.md
 
-LOG.json is stage 2's epoch log. Each stageN= adds a later stage (a warm start from stage N-1's model) with its
-epoch log; its resolved config is read from models/checkpoints/emonet.stageN.checkpoint.safetensors, as stage 2's
-is. When the shipped model's metadata says it is an average of weights (`emonet average`: 'averaged',
+Epoch logs (LOG.json, models/card/stageN.epochs.json) hold the fields of `emonet train`'s <out>.log.json that the card
+reads. LOG.json is stage 2's. Each stageN= adds a later stage (a warm start from stage N-1's model) with its
+epoch log; its resolved config is the recipe's (models/emonet.recipe.json: each stage's config as its checkpoint
+recorded it), as stage 2's is. When the shipped model's metadata says it is an average of weights (`emonet average`: 'averaged',
 'batchnorm_recount'), the card describes that last step too; averages=TSV (first epoch, last epoch, snapshots,
 PublicTest %, and optionally how the statistics were recounted: unaugmented (the default, `--plain`) or
 augmented; one row per `emonet average` of the last stage's snapshots) adds the table of the ranges tried.
 recount=N:TSV holds rows of the same form for an earlier stage N's snapshots, averaged and recounted both ways.
 
-Each experiment=N:TSV is a later recipe tried and not shipped (stage N, its config and log read from
-models/checkpoints/emonet.stageN.*); TSV holds its `emonet average` rows like averages=.
+Each experiment=N:TSV is a later recipe tried and not shipped (stage N, its config read from the recipe and its
+log from models/card/stageN.epochs.json); TSV holds its `emonet average` rows like averages=.
 
 Each swa=N:INFO.txt:EVAL.json is an averaged model (`emonet average` of stage N's snapshots; its model-info and
 its `emonet eval --json`) that the next stage in the chain started from, rather than stage N's best model.
@@ -27,6 +28,12 @@ vgg4s in the accuracy/cost table at the same epoch.
 import json
 import math
 import sys
+
+recipe_path = next((a[len("recipe="):] for a in sys.argv[1:] if a.startswith("recipe=")), "models/emonet.recipe.json")
+recipe = json.load(open(recipe_path))
+if recipe.get("format") != "emonet-recipe" or recipe.get("version") != 1:
+    sys.exit(f"{recipe_path}: not an emonet-recipe version 1 file")
+recipe_stages = {s["stage"]: s for s in recipe["stages"]}
 
 
 def info(path):
@@ -63,10 +70,10 @@ def tsv_rows(path):
 
 
 def checkpoint_config(stage):
-    """A stage's resolved config, as its checkpoint stored it (safetensors: 8-byte header length, JSON header)."""
-    with open(f"models/checkpoints/emonet.stage{stage}.checkpoint.safetensors", "rb") as f:
-        size = int.from_bytes(f.read(8), "little")
-        return json.loads(json.loads(f.read(size))["__metadata__"]["config"])
+    """A stage's resolved config, as its checkpoint stored it and the recipe holds it."""
+    if str(stage) not in recipe_stages:
+        sys.exit(f"{recipe_path}: no stage '{stage}' (stages: {', '.join(recipe_stages)})")
+    return recipe_stages[str(stage)]["config"]
 
 
 for a in sys.argv[5:]:
@@ -77,7 +84,7 @@ for a in sys.argv[5:]:
         n, tsv = a[len("experiment="):].split(":", 1)
         rows = [line.split("\t") for line in open(tsv).read().splitlines() if line.strip()]
         experiments.append((int(n), checkpoint_config(int(n)),
-                            json.load(open(f"models/checkpoints/emonet.stage{n}.log.json")), rows))
+                            json.load(open(f"models/card/stage{n}.epochs.json")), rows))
     if a.startswith("swa="):
         n, info_path, eval_path = a[len("swa="):].split(":")
         swa_steps[int(n)] = (info(info_path), json.load(open(eval_path)))
@@ -194,7 +201,7 @@ speed = bench.get(arch)
 status = (f"**Status: final for this recipe.** Its training stages ({', '.join(map(str, [1] + chain))}) ran to the end of their schedules."
           if finished else
           f"**Status: interim.** Stage {stage_count} has run {len(last_log)} of its {last_cfg['epochs']} epochs; it continues from its committed "
-          f"checkpoint (`emonet train --resume models/checkpoints/emonet.stage{stage_count}.checkpoint.safetensors`), and this card "
+          f"checkpoint (`make train STAGE={stage_count}` resumes it from `runs/stage{stage_count}/`), and this card "
           f"is regenerated by `scripts/model_card.py` when it moves on.")
 
 print(f"""# EmoNet emotion model — `models/emonet.safetensors`
@@ -216,19 +223,20 @@ print(f"""- Input: 48x48 gray face, value/255, normalised with mean {meta['input
 ## How it was trained
 Data: FER-2013 `Training` split ({t['trainImages']:,} faces) only; `PublicTest` ({t['validationImages']:,}) is the validation set
 used to pick the best epoch. `PrivateTest` was never read: it is held out for independent evaluation.
-Every stage ran on this project's engine on the 2-core development machine.
+Every stage ran on this project's engine on the 2-core development machine. Each stage's full settings are
+stage k of `models/emonet.recipe.json`; `make train STAGE=k` replays it (see Reproduce below).
 
 | stage | recipe | epochs | wall time | best PublicTest (no TTA) |
 |---|---|---|---|---|
-| 1 | `models/emonet.config.json`: random init, cosine over {cfg1['epochs']} epochs from lr {cfg1['learningRate']}, seed {cfg1['seed']}, {cfg1['workers']} worker | {t1['epochs']} of {cfg1['epochs']} (its checkpoint was lost with its machine; the best model was kept) | {hours1:.1f} h | {t1['validationAccuracy']*100:.2f}% |
-| 2 | `models/emonet.stage2.config.json`: weights of stage 1's model, fresh cosine over {cfg['epochs']} epochs from lr {cfg['learningRate']}, seed {cfg['seed']}, {cfg['workers']} workers | {len(log)} of {cfg['epochs']} | {hours2:.1f} h | {best['validationAccuracy']*100:.2f}% (epoch {best['epoch']}) |""")
+| 1 | random init, cosine over {cfg1['epochs']} epochs from lr {cfg1['learningRate']}, seed {cfg1['seed']}, {cfg1['workers']} worker | {t1['epochs']} of {cfg1['epochs']} (its checkpoint was lost with its machine; the best model was kept) | {hours1:.1f} h | {t1['validationAccuracy']*100:.2f}% |
+| 2 | weights of stage 1's model, fresh cosine over {cfg['epochs']} epochs from lr {cfg['learningRate']}, seed {cfg['seed']}, {cfg['workers']} workers | {len(log)} of {cfg['epochs']} | {hours2:.1f} h | {best['validationAccuracy']*100:.2f}% (epoch {best['epoch']}) |""")
 erasing_before = aug["erasing"]
 for n, c, lg in later:
     b = max(lg, key=lambda r: r["validationAccuracy"])
     erasing = c["augmentation"]["erasing"]
     change = f", random erasing p {erasing} (was {erasing_before})" if erasing != erasing_before else ""
     erasing_before = erasing
-    print(f"""| {n} | `models/emonet.stage{n}.config.json`: weights of {origin(n)}, fresh cosine over {c['epochs']} epochs from lr {c['learningRate']}{change}{teaching(c)}, seed {c['seed']}, {c['workers']} workers | {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) |""")
+    print(f"""| {n} | weights of {origin(n)}, fresh cosine over {c['epochs']} epochs from lr {c['learningRate']}{change}{teaching(c)}, seed {c['seed']}, {c['workers']} workers | {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) |""")
     if n in swa_steps:
         print(swa_row(n, swa_steps[n][0], swa_steps[n][1]["accuracy"], bold=False))
 if averaged:
@@ -249,6 +257,9 @@ scored {first(lg)} on PublicTest from a {start_accuracy(n)*100:.2f}% start, stag
     for n, lg in more:
         how = "" if not configs[n].get("teacherTTA") else f" (its {viewed(configs[n])})"
         print(f"""Stage {n} repeats it from {origin(n)}, that model its teacher{how}: first five epochs {first(lg)}.""")
+experiment_stages = ", ".join(
+    f"`STAGE={st['stage']}`" + (" with `FERPLUS=fer2013new.csv`" if st["config"].get("ferPlusVotes") else "")
+    for st in recipe["stages"] if st.get("shipped") is False)
 print(f"""
 Wall times count every second of each epoch, including time the run shared the two cores with builds and
 benchmarks or was paused for them; the fastest stage-{stage_count} epoch took {min(r['seconds'] for r in last_log)/60:.1f} min ({max(r['imagesPerSecond'] for r in last_log):.0f} training images/s).
@@ -257,33 +268,27 @@ Common to all stages: SGD with Nesterov momentum {cfg['momentum']}, weight decay
 label smoothing {cfg['labelSmoothing']}, minimum lr {cfg['minimumLearningRate']}. Augmentation on the fly: horizontal flip, shift ±{aug['shift']} px,
 rotation ±{aug['rotationDegrees']}°, zoom ±{aug['scale']*100:.0f}%, brightness ±{aug['brightness']}, contrast ±{aug['contrast']*100:.0f}%, random erasing (p {aug['erasing']}{", 0.25 from stage 3 on" if later else ""}).
 
-Reproduce (about {hours1 + hours2 + hours_later:.0f} h here; `--resume` continues any stage bit for bit after an interruption):
-```sh
-emonet train --data fer2013.csv.gz --config models/emonet.config.json --out run1/emonet.safetensors
-#   stop it after epoch {t1['epochs']} (Ctrl-C): run1/emonet.safetensors is then that epoch's model
-mkdir -p runs/stage2 && cp run1/emonet.safetensors runs/stage2/stage1-epoch13.safetensors  # the path the stage-2 config names
-emonet train --data fer2013.csv.gz --config models/emonet.stage2.config.json --out runs/stage2/emonet.safetensors""")
-for n, c, _ in later:
-    start = c["initialWeights"]
-    previous = predecessor(n)
-    if previous in swa_steps:
-        m = swa_steps[previous][0]
-        names = " ".join(f"runs/stage{previous}/emonet.epoch{src['epoch']}.safetensors" for src in m["averaged"])
-        plain = " --plain" if "unaugmented" in m["batchnorm_recount"] else ""
-        print(f"""mkdir -p {start.rsplit('/', 1)[0]} && emonet average {names} \\
-    --data fer2013.csv.gz{plain} --out {start}  # the path the stage-{n} config names""")
-    else:
-        print(f"""mkdir -p {start.rsplit('/', 1)[0]} && cp runs/stage{previous}/emonet.safetensors {start}  # the path the stage-{n} config names""")
-    keep = (averaged and n == stage_count) or n in swa_steps
-    print(f"""emonet train --data fer2013.csv.gz --config models/emonet.stage{n}.config.json --out runs/stage{n}/emonet.safetensors{" --keep-epochs" if keep else ""}""")
-if averaged:
-    names = " ".join(f"runs/stage{stage_count}/emonet.epoch{src['epoch']}.safetensors" for src in averaged)
-    plain = " --plain" if "unaugmented" in meta["batchnorm_recount"] else ""
-    print(f"""emonet average {names} \\
-    --data fer2013.csv.gz{plain} --out models/emonet.safetensors""")
+Reproduce (about {hours1 + hours2 + hours_later:.0f} h here) from a clone with `make train STAGE=k DATA=fer2013.csv.gz`, one stage after
+the other: it writes stage k's config to `runs/stagek/config.json`, runs `emonet train` into `runs/stagek/` (again,
+it resumes bit for bit after an interruption) and the stage's `emonet average`; each stage's initial weights and
+teachers are an earlier stage's outputs there. Checkpoints, epoch logs and curves are regenerated in `runs/`,
+not committed. The experiments beside them replay the same way ({experiment_stages}).
+```sh""")
+for n in [1] + chain:
+    step = recipe_stages[str(n)]
+    notes = []
+    if step.get("stopAfterEpoch"):
+        notes.append(f"stopped after epoch {step['stopAfterEpoch']} of {step['config']['epochs']}, as it was")
+    if step.get("average"):
+        avg = step["average"]
+        span = f"epoch {avg['epochs'][0]}" if len(avg["epochs"]) == 1 else f"epochs {avg['epochs'][0]}–{avg['epochs'][-1]}"
+        notes.append(f"then `emonet average` of {span}{' --plain' if avg.get('plain') else ''} → {avg['out']}")
+    comment = f"  # {'; '.join(notes)}" if notes else ""
+    print(f"make train STAGE={n}{comment}")
+print(f"cp {recipe['shipped']} models/emonet.safetensors  # the shipped model")
 print(f"""```
 As run, stage 2 was planned over 28 epochs, then resumed with `--epochs 20` after epoch 4 and `--epochs 27` after
-epoch 5 (`--resume --epochs` replans the cosine) to fit the sittings; the config above plans 27 from the start, so
+epoch 5 (`--resume --epochs` replans the cosine) to fit the sittings; the recipe plans 27 from the start, so
 its learning rates differ from the run's by under 0.4% in epochs 1–4 and 4.5% in epoch 5, and match after.""")
 if any(n == 3 for n, _, _ in later):
     print("""Stage 3 was planned over 26 epochs, then resumed with `--epochs 22` after epoch 2 and `--epochs 20` after epoch 5
@@ -442,7 +447,7 @@ with like.
         per_epoch = ", ".join(f"{r['validationAccuracy']*100:.1f}" for r in lg)
         final = [float(acc) for a_, b_, k, acc in rows if a_ == b_ == str(lg[-1]["epoch"])]
         averages = "; ".join(f"epochs {a_}–{b_} averaged {float(acc):.2f}%" for a_, b_, k, acc in rows if a_ != b_)
-        print(f"| {n} | `models/emonet.stage{n}.config.json`: weights of {origin(n)}; {what}; cosine over {c['epochs']} epochs from lr {c['learningRate']}, seed {c['seed']} "
+        print(f"| {n} | weights of {origin(n)}; {what}; cosine over {c['epochs']} epochs from lr {c['learningRate']}, seed {c['seed']} "
               f"| {len(lg)} of {c['epochs']} | {sum(r['seconds'] for r in lg)/3600:.1f} h | {per_epoch} | {b['validationAccuracy']*100:.2f}% (epoch {b['epoch']}) "
               f"| {(f'{final[0]:.2f}%' if final else '—')}{' (' + averages + ')' if averages else ''} |")
     notes = []
@@ -462,8 +467,8 @@ with like.
             behind = (f" Over them it averaged {mean(lg):.2f}% on PublicTest, stage {p} {mean(logs[p][:len(lg)]):.2f}% "
                       f"over the same epochs of its cycle." if p in logs and len(logs[p]) >= len(lg) else "")
             notes.append(f"Stage {n} was stopped after {len(lg)} of its {c['epochs']} epochs to give the cores to a "
-                         f"later stage; its checkpoint is committed (`emonet train --resume "
-                         f"models/checkpoints/emonet.stage{n}.checkpoint.safetensors` continues it).{behind}")
+                         f"later stage; `make train STAGE={n}` replays those epochs, and `emonet train --resume "
+                         f"runs/stage{n}/emonet.checkpoint.safetensors --keep-epochs` then continues it.{behind}")
     print(f"""
 All are measured against FER-2013's own labels, as the held-out test is. {" ".join(notes)}""")
 print("""

@@ -124,9 +124,13 @@ enum ReplayBench {
     static func resolveModel(_ given: String?) throws -> (String, String) {
         if let given { return (given, given) }
         if FileManager.default.fileExists(atPath: "models/emonet.safetensors") { return ("models/emonet.safetensors", "models/emonet.safetensors") }
+        // Stage 1 of the shipped model's recipe: its architecture and settings.
         var config = TrainingConfig()
-        if let data = FileManager.default.contents(atPath: "models/emonet.config.json") {
-            config = try TrainingConfig.decode(json: data, file: "models/emonet.config.json")
+        let recipe = "models/emonet.recipe.json"
+        if let data = FileManager.default.contents(atPath: recipe),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let first = (object["stages"] as? [[String: Any]])?.first, let stage = first["config"] {
+            config = try TrainingConfig.decode(json: try JSONSerialization.data(withJSONObject: stage), file: "\(recipe) stage 1")
         }
         var data = FERDataset()
         for i in 0..<14 {
