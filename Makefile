@@ -13,14 +13,15 @@ VENV ?= .venv
 
 # Debian packages, one per line of need:
 #   OpenBLAS (the GEMM under the network), libjpeg-turbo + libpng (image files),
-#   libv4l (cameras), SDL2 + SDL2_ttf + DejaVu (the window), OpenCV's cascade files (face detector),
+#   libv4l (cameras), SDL2 + SDL2_ttf + DejaVu (the window), OpenCV's cascade files (the reference the
+#   detector's parity tests, fuzz seeds and benchmarks read; emonet itself uses its copies in assets/cascades/),
 #   Xvfb (window tests without a display), FFmpeg (video files in and out; optional at run time).
 DEB_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libv4l-dev \
 	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core opencv-data xvfb xauth ffmpeg pkg-config
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench train eval clean help
+.PHONY: all deps build install test demo bench train eval clean help
 
 all: build
 
@@ -28,6 +29,7 @@ help:
 	@echo "make demo    set up and run the live detector"
 	@echo "make test    set up and run the tests"
 	@echo "make build   build emonet (release)"
+	@echo "make install install emonet, its model and assets under PREFIX (default /usr/local)"
 	@echo "make bench   benchmarks against PyTorch / OpenCV (installs a Python venv)"
 	@echo "make train   replay stage STAGE of the model's recipe into runs/ (DATA=path/to/fer2013.csv[.gz])"
 	@echo "make eval    evaluate the shipped model on PublicTest (DATA=...)"
@@ -45,6 +47,17 @@ deps:
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product emonet
+
+## install: the binary as $(PREFIX)/bin/emonet and what it finds beside itself, $(PREFIX)/share/emonet/
+## {models/emonet.safetensors, assets/} (Sources/Assets/DataRoot.swift knows both this layout and a checkout's).
+PREFIX ?= /usr/local
+DATADIR = $(DESTDIR)$(PREFIX)/share/emonet
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/models $(DATADIR)/assets/cascades $(DATADIR)/assets/icons
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/emonet
+	install -m 644 models/emonet.safetensors $(DATADIR)/models/
+	install -m 644 assets/cascades/* $(DATADIR)/assets/cascades/
+	install -m 644 assets/icons/* $(DATADIR)/assets/icons/
 
 # The suite is XCTest only (no Swift Testing pass, whose empty run would print "0 tests"). The last line
 # is a plain "N passed, N failed, N skipped" (CI reads it): XCTest's xUnit report on Linux counts skipped

@@ -31,15 +31,17 @@ let package = Package(
 
         // MARK: - Pure libraries: values in, values out
         .target(name: "Imaging", swiftSettings: fastMath),
+        // Where the shipped model and assets/ are found, installed or in a checkout (no dependencies).
+        .target(name: "Assets"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        .target(name: "FaceDetection", dependencies: ["Imaging"], swiftSettings: fastMath),
+        .target(name: "FaceDetection", dependencies: ["Imaging", "Assets"], swiftSettings: fastMath),
         .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "CZlib"], swiftSettings: fastMath),
 
         // MARK: - The live path and the edges
         .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),
         .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs"]),
         .target(name: "Capture", dependencies: ["CV4L2", "Pipeline", "Imaging"]),
-        .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging"]),
+        .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging", "Assets"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
         .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
         .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display"]),
@@ -47,7 +49,7 @@ let package = Package(
             name: "emonet",
             dependencies: [
                 "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
-                "Pipeline", "Capture", "Display", "Session", "Plot",
+                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -70,12 +72,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CBLAS", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageIO", "TestSupport"]),
-        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "TestSupport"],
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "Assets", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EmotionTests", dependencies: ["Emotion", "Imaging", "NeuralNet", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
-        .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "TestSupport"]),
+        .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "Assets", "TestSupport"]),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),

@@ -4,6 +4,7 @@
 // f fullscreen. The window is resizable; the video is scaled to fit.
 // Invariants: every SDL call on the window happens on the thread that created it (the main thread);
 // the pipeline is only read through DisplaySink and PipelineStats, both thread-safe.
+import Assets
 import CSDL2
 import Foundation
 import Imaging
@@ -52,6 +53,23 @@ public final class LiveWindow {
         self.window = window
         self.options = options
         overlay = OverlayRenderer(renderer: renderer, fonts: fonts)
+        iconPath = Self.setIcon(of: window)
+    }
+
+    /// The window icon, assets/icons/emonet.bmp in the executable's data root (scripts/make_icon.py).
+    public static let iconRelativePath = "assets/icons/emonet.bmp"
+
+    /// The icon file the window shows; nil when none was found or SDL could not read it (the window
+    /// then has the desktop's default icon: cosmetic, not an error).
+    public private(set) var iconPath: String?
+
+    /// Sets the window's icon from the data root (BMP: SDL reads it without SDL_image); the path it used.
+    private static func setIcon(of window: OpaquePointer) -> String? {
+        guard let path = DataRoot.find(iconRelativePath), let stream = SDL_RWFromFile(path, "rb"),
+              let icon = SDL_LoadBMP_RW(stream, 1) else { return nil }
+        SDL_SetWindowIcon(window, icon)
+        SDL_FreeSurface(icon)
+        return path
     }
 
     deinit {

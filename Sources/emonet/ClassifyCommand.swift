@@ -17,7 +17,7 @@ struct Classify: ParsableCommand {
     @Option(help: "Model file.")
     var model: String = ModelPaths.defaultModel
 
-    @Option(help: "Cascade XML file (default: OpenCV's frontal-face cascade from Debian's opencv-data).")
+    @Option(help: "Cascade XML file (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
     var cascade: String?
 
     @Option(help: "Detector scale step (> 1).")

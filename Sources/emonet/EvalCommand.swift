@@ -1,6 +1,7 @@
 // `emonet eval`: accuracy, per-class precision/recall/F1, macro F1 and the confusion matrix of a
 // model on a FER-2013 split, with optional test-time augmentation.
 import ArgumentParser
+import Assets
 import Emotion
 import Foundation
 import NeuralNet
@@ -82,18 +83,12 @@ enum ModelPaths {
     static let relativeModel = "models/emonet.safetensors"
 
     /// The shipped model: `$EMONET_MODEL`; else `models/emonet.safetensors` under the working directory
-    /// (the repository root for `make` targets); else the repository's copy above the built executable
-    /// (`.build/x86_64-unknown-linux-gnu/release/emonet`, three folders down), so `emonet` works from any
-    /// directory after `make build`, however it was invoked.
+    /// (the repository root for `make` targets); else the copy in the executable's data root (DataRoot:
+    /// `<prefix>/share/emonet/models/` when installed, the checkout's `models/` above its `.build*` folder),
+    /// so `emonet` works from any directory, however it was invoked.
     static var defaultModel: String {
         if let path = ProcessInfo.processInfo.environment["EMONET_MODEL"] { return path }
         if FileManager.default.fileExists(atPath: relativeModel) { return relativeModel }
-        var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            folder.deleteLastPathComponent()
-            let candidate = folder.appendingPathComponent(relativeModel)
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
-        }
-        return relativeModel
+        return DataRoot.find(relativeModel) ?? relativeModel
     }
 }

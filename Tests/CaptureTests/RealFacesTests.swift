@@ -18,7 +18,7 @@ final class RealFacesTests: XCTestCase {
         guard EmulatedCamera.isChild else {
             let photo = try TestPaths.sharedFile("media/fr_two_people.jpg")
             guard FileManager.default.fileExists(atPath: CascadeLocator.defaultFrontalFacePath) else {
-                throw XCTSkip("needs \(CascadeLocator.defaultFrontalFacePath) (Debian's opencv-data)")
+                throw XCTSkip("needs \(CascadeLocator.defaultFrontalFacePath) (assets/cascades/ or Debian's opencv-data)")
             }
             let frames = TestPaths.temporaryDirectory("emonet-real").appendingPathComponent("two.yuyv").path
             let status = EmulatedCamera.run("/usr/bin/env", [

@@ -77,6 +77,15 @@ final class LiveWindowTests: XCTestCase {
                        "h hides the HUD")
     }
 
+    func testTheWindowShowsTheIconFromAssets() throws {
+        guard try needsDisplay(#function) else { return }
+        let window = try LiveWindow(title: "EmoNet test", width: 160, height: 120)
+        // The test bundle sits in the checkout's .build* folder, so its data root is the checkout.
+        let path = try XCTUnwrap(window.iconPath, "no icon was set")
+        XCTAssertTrue(path.hasSuffix("/" + LiveWindow.iconRelativePath), path)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+    }
+
     func testKeysScreenshotRecordAndQuit() throws {
         guard try needsDisplay(#function) else { return }
         let window = try LiveWindow(title: "EmoNet test", width: 400, height: 300)

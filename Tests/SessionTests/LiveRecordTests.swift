@@ -52,8 +52,7 @@ final class LiveRecordTests: XCTestCase {
 
     func testALiveRecordingFromTheEmulatedCameraReplaysExactly() throws {
         try Sanitizers.skipIfSignalsAreNotDelivered()
-        let cascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
-        guard FileManager.default.fileExists(atPath: cascade) else { throw XCTSkip("needs Debian's opencv-data") }
+        let cascade = TestPaths.frontalFaceCascade
         let work = TestPaths.temporaryDirectory("live-record")
         let session = work.appendingPathComponent("session").path
         let model = try TestModel.path()

@@ -16,11 +16,7 @@ final class ReplayCommandTests: XCTestCase {
         throw XCTSkip("the emonet executable is not built next to the tests")
     }
 
-    private func cascade() throws -> String {
-        let path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("needs Debian's opencv-data (\(path))") }
-        return path
-    }
+    private func cascade() throws -> String { TestPaths.frontalFaceCascade }
 
     /// Runs emonet with `arguments`; returns (status, stdout, stderr).
     private func run(_ arguments: [String], timeout: Double = 240) throws -> (Int32, String, String) {

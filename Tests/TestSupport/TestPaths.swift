@@ -31,6 +31,12 @@ public enum TestPaths {
         return url
     }
 
+    /// The frontal face cascade emonet ships (assets/cascades/, OpenCV's file byte for byte): tests need no
+    /// opencv-data for it.
+    public static var frontalFaceCascade: String {
+        repositoryRoot.appendingPathComponent("assets/cascades/haarcascade_frontalface_default.xml").path
+    }
+
     /// A fresh empty temporary directory, removed by the caller's tearDown if it wants.
     public static func temporaryDirectory(_ name: String = "emonet-test") -> URL {
         let url = FileManager.default.temporaryDirectory
