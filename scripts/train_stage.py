@@ -95,12 +95,12 @@ def write_atomically(path, text):
 
 
 def run(command, stop_when=None):
-    """Runs a command, echoing it; with stop_when, polls it every few seconds and stops the run (SIGINT) once true."""
+    """Runs a command, echoing it; with stop_when, polls it every second and stops the run (SIGINT) once true."""
     print("+ " + " ".join(command), flush=True)
     process = subprocess.Popen(command)
     while True:
         try:
-            status = process.wait(timeout=5)
+            status = process.wait(timeout=1)
             break
         except subprocess.TimeoutExpired:
             if stop_when and stop_when():
