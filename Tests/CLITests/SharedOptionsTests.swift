@@ -1,0 +1,76 @@
+// Options shared by several commands mean the same in each, end to end: `classify` finds the faces
+// `live` finds in the same picture (both use the live path's detector defaults), and out-of-range values
+// are refused with their allowed range by every command that takes them.
+import Foundation
+import TestSupport
+import XCTest
+
+final class SharedOptionsTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func emonet(_ arguments: [String]) throws -> Run {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
+        let process = Process(), out = Pipe(), err = Pipe()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DISPLAY")
+        env.removeValue(forKey: "WAYLAND_DISPLAY")
+        process.environment = env
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var stdout = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// [x, y, width, height] of each face in a JSON object's "faces".
+    func boxes(_ object: [String: Any]) -> [[Int]] {
+        ((object["faces"] as? [[String: Any]]) ?? []).map { face in ["x", "y", "width", "height"].map { face[$0] as? Int ?? -1 } }
+    }
+
+    func testClassifyFindsTheFacesLiveFindsInTheSamePicture() throws {
+        // A PNG, so that libpng (classify) and FFmpeg (live --input) decode the same pixels.
+        let picture = try TestPaths.sharedFile("media/skimage_astronaut.png").path
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else { throw XCTSkip("needs ffmpeg") }
+        let classify = try emonet(["classify", "--json", picture])
+        XCTAssertEqual(classify.status, 0, classify.stderr)
+        let report = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(classify.stdout.utf8)) as? [[String: Any]])?.first)
+        let size = "\(report["width"] as? Int ?? 0)x\(report["height"] as? Int ?? 0)"
+        let live = try emonet(["live", "--input", picture, "--size", size, "--no-window"])
+        XCTAssertEqual(live.status, 0, live.stderr)
+        let firstFrame = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(try XCTUnwrap(live.stdout.split(separator: "\n").first).utf8)) as? [String: Any])
+        XCTAssertFalse(boxes(report).isEmpty, "the astronaut's face is found")
+        XCTAssertEqual(boxes(report), boxes(firstFrame), "classify and live (first frame, a full scan) agree")
+    }
+
+    func testOutOfRangeDetectorAndPipelineValuesNameTheirRange() throws {
+        let cases: [([String], String)] = [
+            (["detect", "--scale-factor", "1.0001", "x.png"], "--scale-factor must be between 1.01 and 4 (got 1.0001)"),
+            (["classify", "--scale-factor", "9", "x.png"], "--scale-factor must be between 1.01 and 4 (got 9.0)"),
+            (["classify", "--min-neighbors=-1", "x.png"], "--min-neighbors must be between 0 and 100 (got -1)"),
+            (["detect", "--min-size", "100000", "x.png"], "--min-size must be between 0 and 8192 (got 100000)"),
+            (["live", "--detect-every", "0"], "--detect-every must be between 1 and 1000 (got 0)"),
+            (["replay", "clip.mp4", "--smoothing", "5"], "--smoothing must be a number in (0, 1] or 'off' (got '5')"),
+            (["replay", "clip.mp4", "--min-neighbors", "1000"], "--min-neighbors must be between 0 and 100 (got 1000)"),
+        ]
+        for (arguments, message) in cases {
+            let run = try emonet(arguments)
+            XCTAssertNotEqual(run.status, 0, "\(arguments)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+    }
+}

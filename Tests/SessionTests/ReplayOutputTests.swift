@@ -1,0 +1,107 @@
+// `emonet replay`'s outputs never destroy data, end to end: results over an earlier run's need --force,
+// an output that is the input is refused even so, and a write that fails during the run (the file size
+// limit, as on a full disk) keeps the earlier results whole and leaves no temporary file.
+import Foundation
+import TestSupport
+import XCTest
+
+final class ReplayOutputTests: XCTestCase {
+    var directory: URL!
+    override func setUp() { directory = TestPaths.temporaryDirectory("replay-outputs") }
+    override func tearDown() { try? FileManager.default.removeItem(at: directory) }
+
+    private func emonet() throws -> String {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [bin, bin.deletingLastPathComponent()] where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("emonet").path) {
+            return dir.appendingPathComponent("emonet").path
+        }
+        throw XCTSkip("the emonet executable is not built next to the tests")
+    }
+
+    private func cascade() throws -> String {
+        let path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("needs Debian's opencv-data (\(path))") }
+        return path
+    }
+
+    /// Runs `emonet replay CLIP arguments` (model and cascade given); with `fileSizeLimitKB` under `ulimit -f`
+    /// with SIGXFSZ ignored, so writes past the limit fail with EFBIG as they fail with ENOSPC on a full disk.
+    private func replay(_ arguments: [String], fileSizeLimitKB: Int? = nil) throws -> (status: Int32, stderr: String) {
+        let full = ["replay", try clip(), "--model", try TestModel.path(), "--cascade", try cascade(), "--quiet"] + arguments
+        let process = Process(), err = Pipe()
+        if let limit = fileSizeLimitKB {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(limit); exec \"$0\" \"$@\"", try emonet()] + full
+        } else {
+            process.executableURL = URL(fileURLWithPath: try emonet())
+            process.arguments = full
+        }
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        XCTAssertTrue(ChildTest.wait(process, timeout: 120), "emonet \(full) hung")
+        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// 400 frames of 64x48 gray levels: about 22 KB of JSON lines.
+    private func clip() throws -> String {
+        let path = directory.appendingPathComponent("clip.y4m").path
+        if FileManager.default.fileExists(atPath: path) { return path }
+        var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
+        for i in 0..<400 {
+            video.append(Data("FRAME\n".utf8))
+            video.append(Data(repeating: UInt8(i % 200 + 20), count: 64 * 48))
+            video.append(Data(repeating: 128, count: 2 * 32 * 24))
+        }
+        try video.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private func files(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path).sorted()
+    }
+
+    func testResultsOverAnEarlierReplayNeedForce() throws {
+        let first = try replay(["--out", "out"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let results = try Data(contentsOf: directory.appendingPathComponent("out/results.jsonl"))
+        try Data("my notes\n".utf8).write(to: directory.appendingPathComponent("out/results.csv"))
+
+        let again = try replay(["--out", "out", "--detect-every", "1"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.stderr, "emonet: out/results.jsonl already exists; pass --force to replace it\n")
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("out/results.jsonl")), results)
+        XCTAssertEqual(try String(contentsOfFile: directory.appendingPathComponent("out/results.csv").path, encoding: .utf8), "my notes\n")
+
+        let forced = try replay(["--out", "out", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(try String(contentsOfFile: directory.appendingPathComponent("out/results.csv").path, encoding: .utf8)
+            .hasPrefix("frame,time,track"))
+        XCTAssertEqual(try files("out"), ["results.csv", "results.jsonl", "summary.json", "timeline.png"])
+    }
+
+    func testAnOutputThatIsTheInputIsRefusedEvenWithForce() throws {
+        let before = try Data(contentsOf: URL(fileURLWithPath: try clip()))
+        let run = try replay(["--jsonl", "clip.y4m", "--force"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.hasPrefix("emonet: clip.y4m is one of this command's inputs"), run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: try clip())), before)
+    }
+
+    func testAResultsFileThatCannotBeWrittenKeepsTheEarlierOneWhole() throws {
+        let first = try replay(["--jsonl", "results.jsonl"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        // A shorter earlier file, so that the new one is over the limit and the old one under it.
+        let earlier = Data(try String(contentsOfFile: directory.appendingPathComponent("results.jsonl").path, encoding: .utf8)
+            .split(separator: "\n").prefix(5).joined(separator: "\n").utf8) + Data("\n".utf8)
+        try earlier.write(to: directory.appendingPathComponent("results.jsonl"))
+        let full = try replay(["--jsonl", "results.jsonl", "--force"], fileSizeLimitKB: 8)
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertTrue(full.stderr.contains("cannot write results.jsonl: file size limit reached"), full.stderr)
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("results.jsonl")), earlier, "the earlier results are whole")
+        XCTAssertEqual(try files("."), ["clip.y4m", "results.jsonl"], "no temporary file is left")
+    }
+}
