@@ -152,7 +152,7 @@ MODEL ?= models/emonet.safetensors
 
 eval: build
 	@test -f "$(DATA)" || { echo "make eval: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
-	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(RUN)/confusion.png
+	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(RUN)/confusion.png --force
 	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta flip
 	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta crops
 
