@@ -104,4 +104,41 @@ final class ReplayOutputTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("results.jsonl")), earlier, "the earlier results are whole")
         XCTAssertEqual(try files("."), ["clip.y4m", "results.jsonl"], "no temporary file is left")
     }
+
+    func testReplayingASessionIntoItsOwnDirectoryIsRefused() throws {
+        // A 20-frame session recorded by `emonet live` from a y4m file.
+        var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
+        for i in 0..<20 {
+            video.append(Data("FRAME\n".utf8))
+            video.append(Data(repeating: UInt8(i * 5 + 20), count: 64 * 48))
+            video.append(Data(repeating: 128, count: 2 * 32 * 24))
+        }
+        try video.write(to: directory.appendingPathComponent("short.y4m"))
+        let record = Process()
+        record.executableURL = URL(fileURLWithPath: try emonet())
+        record.arguments = ["live", "--input", "short.y4m", "--no-window", "--record", "session", "--model", try TestModel.path(),
+                            "--cascade", try cascade()]
+        record.environment = ProcessInfo.processInfo.environment.filter { $0.key != "DISPLAY" && $0.key != "WAYLAND_DISPLAY" }
+        record.currentDirectoryURL = directory
+        record.standardOutput = FileHandle.nullDevice
+        record.standardError = FileHandle.nullDevice
+        try record.run()
+        XCTAssertTrue(ChildTest.wait(record, timeout: 60))
+        XCTAssertEqual(record.terminationStatus, 0)
+        let recorded = try Data(contentsOf: directory.appendingPathComponent("session/results.jsonl"))
+
+        let process = Process(), err = Pipe()
+        process.executableURL = URL(fileURLWithPath: try emonet())
+        process.arguments = ["replay", "session", "--out", "session", "--force", "--model", try TestModel.path(), "--cascade", try cascade()]
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(ChildTest.wait(process, timeout: 60))
+        XCTAssertEqual(process.terminationStatus, 1)
+        XCTAssertEqual(stderr, "emonet: session/results.jsonl is one of this command's inputs; refusing to write over it (choose another output path)\n")
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("session/results.jsonl")), recorded, "the recording is untouched")
+        XCTAssertEqual(try files("session"), ["frames.index", "frames.mjpeg", "results.jsonl", "session.json"])
+    }
 }
