@@ -88,19 +88,20 @@ public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
         process.waitUntilExit()
         let log = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: errorLog)
-        if process.terminationStatus != 0 && failure == nil {
-            fail(log.split(separator: "\n").last.map(String.init) ?? "ffmpeg exit status \(process.terminationStatus)")
+        // ffmpeg exits 0 when it cannot write the file's trailer (a full disk: "Error writing trailer of
+        // x.mp4: No space left on device"); at -v error anything it says is an error, so that counts too.
+        let said = log.split(separator: "\n").last.map { $0.replacingOccurrences(of: staged.temporaryPath, with: path) }
+        if (process.terminationStatus != 0 || said != nil) && failure == nil {
+            fail(said ?? "ffmpeg exit status \(process.terminationStatus)")
         }
         lock.lock()
         let failed = failure
         lock.unlock()
         if let failed {
             staged.discard()
-            throw SessionError.unwritable(path, reason: failed)
+            throw OutputError.unwritable(path: path, reason: failed)
         }
-        do { try staged.commit() } catch let OutputError.unwritable(_, reason) {
-            throw SessionError.unwritable(path, reason: reason)
-        }
+        try staged.commit()
     }
 
     private func write(_ bytes: [UInt8]) throws {

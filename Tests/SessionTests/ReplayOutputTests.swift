@@ -105,6 +105,20 @@ final class ReplayOutputTests: XCTestCase {
         XCTAssertEqual(try files("."), ["clip.y4m", "results.jsonl"], "no temporary file is left")
     }
 
+    func testAnAnnotatedVideoThatCannotBeWrittenKeepsTheEarlierOneWhole() throws {
+        guard AnnotatedVideoProbe.ffmpegAvailable else { throw XCTSkip("needs ffmpeg") }
+        let earlier = Data((0..<3000).map { UInt8($0 % 256) })
+        try earlier.write(to: directory.appendingPathComponent("annotated.mp4"))
+        let run = try replay(["--annotated-video", "annotated.mp4", "--force"], fileSizeLimitKB: 8)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        // ffmpeg's own words, with the target's name (not the temporary file's); ffmpeg itself exits 0 here.
+        let message = try XCTUnwrap(run.stderr.split(separator: "\n").last.map(String.init))
+        XCTAssertTrue(message.hasPrefix("emonet: cannot write annotated.mp4: Error "), message)
+        XCTAssertTrue(message.hasSuffix("annotated.mp4: File too large"), message)
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("annotated.mp4")), earlier, "the earlier video is whole")
+        XCTAssertEqual(try files("."), ["annotated.mp4", "clip.y4m"], "no temporary file is left")
+    }
+
     func testReplayingASessionIntoItsOwnDirectoryIsRefused() throws {
         // A 20-frame session recorded by `emonet live` from a y4m file.
         var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
@@ -140,5 +154,12 @@ final class ReplayOutputTests: XCTestCase {
         XCTAssertEqual(stderr, "emonet: session/results.jsonl is one of this command's inputs; refusing to write over it (choose another output path)\n")
         XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("session/results.jsonl")), recorded, "the recording is untouched")
         XCTAssertEqual(try files("session"), ["frames.index", "frames.mjpeg", "results.jsonl", "session.json"])
+    }
+}
+
+enum AnnotatedVideoProbe {
+    static var ffmpegAvailable: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/ffmpeg") }
     }
 }
