@@ -57,6 +57,32 @@ final class SharedOptionsTests: XCTestCase {
         XCTAssertEqual(boxes(report), boxes(firstFrame), "classify and live (first frame, a full scan) agree")
     }
 
+    func testDetectWithoutOptionsIsOpenCVsDetectMultiScaleWithItsDefaults() throws {
+        // The fixture holds OpenCV 4.10's boxes (scripts/opencv_fixtures.py); its 1.1/3/no-min-size run is
+        // detectMultiScale's defaults, which `emonet detect` must keep whatever the product path uses.
+        let fixture = TestPaths.repositoryRoot.appendingPathComponent("Tests/FaceDetectionTests/Fixtures/opencv_boxes.json")
+        let root = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])
+        var compared = 0
+        for image in root["images"] as? [[String: Any]] ?? [] {
+            let name = try XCTUnwrap(image["image"] as? String)
+            guard let picture = try? TestPaths.sharedFile("media/\(name)") else { continue }
+            let runs = image["runs"] as? [[String: Any]] ?? []
+            let defaults = try XCTUnwrap(runs.first {
+                $0["cascade"] as? String == "haarcascade_frontalface_default.xml" && $0["scaleFactor"] as? Double == 1.1
+                    && $0["minNeighbors"] as? Int == 3 && $0["minSize"] as? Int == 0
+            })
+            let run = try emonet(["detect", "--json", picture.path])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let report = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])?.first)
+            let ours = ((report["faces"] as? [[String: Any]]) ?? []).map { face in
+                ["x", "y", "width", "height", "neighbors"].map { face[$0] as? Int ?? -1 }
+            }
+            XCTAssertEqual(ours, defaults["boxes"] as? [[Int]], name)
+            compared += 1
+        }
+        if compared == 0 { throw XCTSkip("needs the ../shared/media photos") }
+    }
+
     func testOutOfRangeDetectorAndPipelineValuesNameTheirRange() throws {
         let cases: [([String], String)] = [
             (["detect", "--scale-factor", "1.0001", "x.png"], "--scale-factor must be between 1.01 and 4 (got 1.0001)"),
