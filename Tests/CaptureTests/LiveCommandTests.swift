@@ -217,6 +217,7 @@ final class LiveCommandTests: XCTestCase {
             process.waitUntilExit()
         }
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        print(String(format: "live ended %.2f s after SIGTERM (limit 1 s)", seconds))
         XCTAssertLessThan(seconds, 1, "live took \(seconds) s to end after SIGTERM: \(stderr)")
         XCTAssertEqual(process.terminationStatus, 0, stderr)
         XCTAssertTrue(stderr.contains("emonet: stopped: "), stderr)
