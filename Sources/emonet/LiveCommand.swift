@@ -116,8 +116,9 @@ struct Live: ParsableCommand {
                 }
                 if userQuit { pipeline.stop() }
             }
-            // A source may not return (a stalled camera or pipe): after a signal the run waits for it at most
-            // `Self.stopGrace` seconds, then ends without it (its thread ends with the process).
+            // A source may not return (a stalled camera or pipe): after a stop request (a signal, the window
+            // closed, an error) the run waits for it at most `Self.stopGrace` seconds, then ends without it
+            // (the capture thread ends with the process).
             let finishedCleanly = Self.waitForPipeline(pipeline, signals: signals)
             if !finishedCleanly {
                 LiveMessages.say(String(format: "%@ did not stop within %.1f s; ending without it", source.description, Self.stopGrace))
@@ -141,8 +142,8 @@ struct Live: ParsableCommand {
     /// Seconds a stop request waits for the source to return before the run ends without it.
     static let stopGrace = 0.5
 
-    /// Waits for the pipeline to finish; false when a stop was requested (signal) and the pipeline had not
-    /// finished `stopGrace` seconds later.
+    /// Waits for the pipeline to finish; false when a stop was requested and the pipeline had not finished
+    /// `stopGrace` seconds later.
     static func waitForPipeline(_ pipeline: LivePipeline, signals: SignalStopper) -> Bool {
         var stopSeen: Double?
         while !pipeline.waitUntilFinished(timeout: 0.05) {
