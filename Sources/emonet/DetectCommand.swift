@@ -38,9 +38,9 @@ struct Detect: ParsableCommand {
     }
 
     func validate() throws {
-        guard (0...65536).contains(maxSize) else { throw ValidationError("--max-size must be between 0 and 65536 (got \(maxSize))") }
+        guard (0...65536).contains(maxSize) else { throw ValidationError("--max-size must be in 0...65536 (found \(maxSize))") }
         guard maxSize == 0 || maxSize >= (detector.minSize ?? 0) else { throw ValidationError("--max-size must be at least --min-size") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64 (got \(threads))") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64 (found \(threads))") }
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
     }
 

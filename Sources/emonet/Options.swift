@@ -21,14 +21,16 @@ struct ModelOptions: ParsableArguments {
 
 /// The cascade and the search parameters of the face detector.
 struct DetectorOptions: ParsableArguments {
-    static let scaleRange = 1.01...4.0
+    /// A factor just above 1 is millions of pyramid levels (work without end); the same range as
+    /// DetectionParameters.scaleFactorRange on the file-reader branch (wip-read), whose messages these match.
+    static let scaleRange = 1.01...10.0
     static let neighborsRange = 0...100
     static let sizeRange = 0...8192
 
     @Option(help: "Cascade XML file (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
     var cascade: String?
 
-    @Option(help: "Scale step between pyramid levels, 1.01 to 4 (default: 1.2, the live path's full scan; detect: 1.1, OpenCV's).")
+    @Option(help: "Scale step between pyramid levels, 1.01 to 10 (default: 1.2, the live path's full scan; detect: 1.1, OpenCV's).")
     var scaleFactor: Double?
 
     @Option(help: "A face needs more than this many raw hits grouped together, 0 to 100; 0 = raw windows (default: 4, the live path's; detect: 3, OpenCV's).")
@@ -39,13 +41,13 @@ struct DetectorOptions: ParsableArguments {
 
     func validate() throws {
         if let scaleFactor, !(scaleFactor.isFinite && Self.scaleRange.contains(scaleFactor)) {
-            throw ValidationError("--scale-factor must be between 1.01 and 4 (got \(scaleFactor))")
+            throw ValidationError("--scale-factor must be in \(Self.scaleRange) (found \(scaleFactor))")
         }
         if let minNeighbors, !Self.neighborsRange.contains(minNeighbors) {
-            throw ValidationError("--min-neighbors must be between 0 and 100 (got \(minNeighbors))")
+            throw ValidationError("--min-neighbors must be in \(Self.neighborsRange) (found \(minNeighbors))")
         }
         if let minSize, !Self.sizeRange.contains(minSize) {
-            throw ValidationError("--min-size must be between 0 and 8192 (got \(minSize))")
+            throw ValidationError("--min-size must be in \(Self.sizeRange) (found \(minSize))")
         }
     }
 
@@ -81,13 +83,13 @@ struct PipelineOptions: ParsableArguments {
 
     func validate() throws {
         if let detectEvery, !(1...1000).contains(detectEvery) {
-            throw ValidationError("--detect-every must be between 1 and 1000 (got \(detectEvery))")
+            throw ValidationError("--detect-every must be in 1...1000 (found \(detectEvery))")
         }
         if let smoothing, Self.alpha(smoothing) == nil {
-            throw ValidationError("--smoothing must be a number in (0, 1] or 'off' (got '\(smoothing)')")
+            throw ValidationError("--smoothing must be a number in (0, 1] or 'off' (found '\(smoothing)')")
         }
         if let views, FaceViews(rawValue: views) == nil {
-            throw ValidationError("--views must be alternate, both or single (got '\(views)')")
+            throw ValidationError("--views must be alternate, both or single (found '\(views)')")
         }
     }
 

@@ -85,13 +85,15 @@ final class SharedOptionsTests: XCTestCase {
 
     func testOutOfRangeDetectorAndPipelineValuesNameTheirRange() throws {
         let cases: [([String], String)] = [
-            (["detect", "--scale-factor", "1.0001", "x.png"], "--scale-factor must be between 1.01 and 4 (got 1.0001)"),
-            (["classify", "--scale-factor", "9", "x.png"], "--scale-factor must be between 1.01 and 4 (got 9.0)"),
-            (["classify", "--min-neighbors=-1", "x.png"], "--min-neighbors must be between 0 and 100 (got -1)"),
-            (["detect", "--min-size", "100000", "x.png"], "--min-size must be between 0 and 8192 (got 100000)"),
-            (["live", "--detect-every", "0"], "--detect-every must be between 1 and 1000 (got 0)"),
-            (["replay", "clip.mp4", "--smoothing", "5"], "--smoothing must be a number in (0, 1] or 'off' (got '5')"),
-            (["replay", "clip.mp4", "--min-neighbors", "1000"], "--min-neighbors must be between 0 and 100 (got 1000)"),
+            (["detect", "--scale-factor", "1.0001", "x.png"], "--scale-factor must be in 1.01...10.0 (found 1.0001)"),
+            (["classify", "--scale-factor", "11", "x.png"], "--scale-factor must be in 1.01...10.0 (found 11.0)"),
+            (["live", "--scale-factor", "inf"], "--scale-factor must be in 1.01...10.0 (found inf)"),
+            (["classify", "--min-neighbors=-1", "x.png"], "--min-neighbors must be in 0...100 (found -1)"),
+            (["detect", "--min-size", "100000", "x.png"], "--min-size must be in 0...8192 (found 100000)"),
+            (["detect", "--threads", "0", "x.png"], "--threads must be in 1...64 (found 0)"),
+            (["live", "--detect-every", "0"], "--detect-every must be in 1...1000 (found 0)"),
+            (["replay", "clip.mp4", "--smoothing", "5"], "--smoothing must be a number in (0, 1] or 'off' (found '5')"),
+            (["replay", "clip.mp4", "--min-neighbors", "1000"], "--min-neighbors must be in 0...100 (found 1000)"),
         ]
         for (arguments, message) in cases {
             let run = try emonet(arguments)
