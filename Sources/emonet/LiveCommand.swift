@@ -116,15 +116,13 @@ struct Live: ParsableCommand {
                 }
                 if userQuit { pipeline.stop() }
             }
-            // A source may not return (a stalled camera or pipe): after a stop request (a signal, the window
-            // closed, an error) the run waits for it at most `Self.stopGrace` seconds, then ends without it
-            // (the capture thread ends with the process).
-            let finishedCleanly = Self.waitForPipeline(pipeline, signals: signals)
-            if !finishedCleanly {
-                LiveMessages.say(String(format: "%@ did not stop within %.1f s; ending without it", source.description, Self.stopGrace))
-                recording.abandon()
+            // A source may not return (a stalled camera or pipe): after a stop request the run waits for it
+            // at most SignalStopper.stopGrace seconds, then ends without it.
+            if !signals.waitForStop(of: pipeline) {
+                LiveMessages.say(String(format: "%@ did not stop within %.1f s; ending without it", source.description, SignalStopper.stopGrace))
+                pipeline.finishWithoutSource()
             }
-            let error = finishedCleanly ? pipeline.waitUntilFinished() : nil
+            let error = pipeline.waitUntilFinished()
             let recordingFailure = recording.finish()  // Session feature hook
             signals.cancel()
             let summary = pipeline.stats.snapshot()
@@ -137,22 +135,6 @@ struct Live: ParsableCommand {
             // A recording that stopped early is a failed run, after what it kept was saved and named above.
             if let recordingFailure { throw recordingFailure }
         }
-    }
-
-    /// Seconds a stop request waits for the source to return before the run ends without it.
-    static let stopGrace = 0.5
-
-    /// Waits for the pipeline to finish; false when a stop was requested and the pipeline had not finished
-    /// `stopGrace` seconds later.
-    static func waitForPipeline(_ pipeline: LivePipeline, signals: SignalStopper) -> Bool {
-        var stopSeen: Double?
-        while !pipeline.waitUntilFinished(timeout: 0.05) {
-            guard signals.fired || pipeline.isStopRequested else { continue }
-            let now = MonotonicClock.now()
-            if stopSeen == nil { stopSeen = now }
-            if now - stopSeen! >= stopGrace { return false }
-        }
-        return true
     }
 
     private func makeWindow(title: String, source: FrameSource) throws -> LiveWindow {
@@ -203,7 +185,8 @@ struct FrameSize: ExpressibleByArgument {
     var defaultValueDescription: String { "\(width)x\(height)" }
 }
 
-/// Turns SIGINT and SIGTERM into one call of `stop` (a second Ctrl-C exits at once).
+/// Turns SIGINT and SIGTERM into one call of `stop` (a second Ctrl-C exits at once), and bounds how long a
+/// run then waits for its source.
 final class SignalStopper: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
@@ -234,6 +217,22 @@ final class SignalStopper: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return count > 0
+    }
+
+    /// Seconds a stop request waits for the source to return before the run ends without it.
+    static let stopGrace = 0.5
+
+    /// Waits for `pipeline` to finish; false when a stop was requested (a signal, the window closed, an
+    /// error) and it had not finished `stopGrace` seconds later (then `finishWithoutSource()` ends it).
+    func waitForStop(of pipeline: LivePipeline) -> Bool {
+        var stopSeen: Double?
+        while !pipeline.waitUntilFinished(timeout: 0.05) {
+            guard fired || pipeline.isStopRequested else { continue }
+            let now = MonotonicClock.now()
+            if stopSeen == nil { stopSeen = now }
+            if now - stopSeen! >= Self.stopGrace { return false }
+        }
+        return true
     }
 
     func cancel() {

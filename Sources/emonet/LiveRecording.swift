@@ -85,19 +85,6 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
         remember(recorder)
     }
 
-    /// When the pipeline could not be waited for (a source that does not return): ends the running
-    /// recording here, with what it has, as the end of the run would.
-    func abandon() {
-        lock.lock()
-        let recorder = recorder
-        self.recorder = nil
-        lock.unlock()
-        guard let recorder else { return }
-        source.isActive = false
-        recorder.stop()
-        remember(recorder)
-    }
-
     /// After the run: waits for the recorders to finish writing and says where each session is.
     /// Returns the error of the first recording that stopped early (disk full, size limit, too slow).
     func finish() -> Error? {

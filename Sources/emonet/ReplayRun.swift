@@ -137,6 +137,10 @@ final class ReplayRun {
         if let liveWindow {
             if (try? liveWindow.run(sink: display, stats: pipeline.stats)) ?? true { pipeline.stop() }
         }
+        if !signals.waitForStop(of: pipeline) {
+            note(String(format: "emonet: %@ did not stop within %.1f s; ending without it", source.description, SignalStopper.stopGrace))
+            pipeline.finishWithoutSource()
+        }
         let runError = pipeline.waitUntilFinished()
         signals.cancel()
         let stats = pipeline.stats.snapshot()

@@ -119,6 +119,56 @@ final class ReplayOutputTests: XCTestCase {
         XCTAssertEqual(try files("."), ["annotated.mp4", "clip.y4m"], "no temporary file is left")
     }
 
+    func testTheFirstSIGTERMEndsAReplayWithinASecondWhileTheSourceSendsNothingAndKeepsItsResults() throws {
+        try Sanitizers.skipIfSignalsAreNotDelivered()
+        // A y4m stream on a FIFO that sends its header and one frame, then nothing.
+        let fifo = directory.appendingPathComponent("stalled.y4m").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let testDone = DispatchSemaphore(value: 0)
+        defer { testDone.signal() }
+        Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            let stream = Array("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\nFRAME\n".utf8)
+                + [UInt8](repeating: 90, count: 64 * 48) + [UInt8](repeating: 128, count: 2 * 32 * 24)
+            _ = stream.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            _ = testDone.wait(timeout: .now() + 60)
+            close(fd)
+        }.start()
+        let log = directory.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try emonet())
+        process.arguments = ["replay", fifo, "--out", "out", "--quiet", "--model", try TestModel.path(), "--cascade", try cascade()]
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        var deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning,
+              !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("emonet: replaying") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.5)  // the signal handlers are installed; the capture thread waits for a frame
+        let signalled = Date()
+        kill(process.processIdentifier, SIGTERM)
+        deadline = signalled.addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let seconds = Date().timeIntervalSince(signalled)
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        print(String(format: "replay ended %.2f s after SIGTERM (limit 1 s)", seconds))
+        XCTAssertLessThan(seconds, 1, stderr)
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("did not stop within 0.5 s; ending without it"), stderr)
+        XCTAssertEqual(try String(contentsOfFile: directory.appendingPathComponent("out/results.jsonl").path, encoding: .utf8)
+            .split(separator: "\n").count, 1, "the frame read before the stall is in the results")
+        XCTAssertEqual(try files("out"), ["results.csv", "results.jsonl", "summary.json", "timeline.png"])
+    }
+
     func testReplayingASessionIntoItsOwnDirectoryIsRefused() throws {
         // A 20-frame session recorded by `emonet live` from a y4m file.
         var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
