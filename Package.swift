@@ -29,27 +29,30 @@ let package = Package(
         .systemLibrary(name: "CSDL2", pkgConfig: "sdl2",
                        providers: [.apt(["libsdl2-dev", "libsdl2-ttf-dev"])]),
 
+        // Every output file is staged beside its target, flushed and renamed into place (AtomicFile, StagedFile).
+        .target(name: "SafeOutput"),
+
         // MARK: - Pure libraries: values in, values out
         .target(name: "Imaging", swiftSettings: fastMath),
         // Where the shipped model and assets/ are found, installed or in a checkout (no dependencies).
         .target(name: "Assets"),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "SafeOutput"], swiftSettings: fastMath),
         .target(name: "FaceDetection", dependencies: ["Imaging", "Assets"], swiftSettings: fastMath),
         .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "CZlib"], swiftSettings: fastMath),
 
         // MARK: - The live path and the edges
         .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),
-        .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs"]),
+        .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs", "SafeOutput"]),
         .target(name: "Capture", dependencies: ["CV4L2", "Pipeline", "Imaging"]),
         .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging", "Assets"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
         .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
-        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display"]),
+        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display", "SafeOutput"]),
         .executableTarget(
             name: "emonet",
             dependencies: [
                 "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
-                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets",
+                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets", "SafeOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -80,7 +83,8 @@ let package = Package(
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "Assets", "TestSupport"]),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "ImageIO", "Imaging"]),
+        .testTarget(name: "SafeOutputTests", dependencies: ["SafeOutput", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
