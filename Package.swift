@@ -48,11 +48,13 @@ let package = Package(
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
         .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
         .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display", "SafeOutput"]),
+        // One run of the live path from open to close (live, replay, the pipeline benchmark): RunSpec → PipelineRun.
+        .target(name: "RunService", dependencies: ["Pipeline", "Capture", "Session", "FaceDetection", "Emotion"]),
         .executableTarget(
             name: "emonet",
             dependencies: [
                 "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
-                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets", "SafeOutput",
+                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets", "SafeOutput", "RunService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -60,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "EmoNetBench",
             dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture", "Plot",
-                           "CAllocationCounter"],
+                           "RunService", "CAllocationCounter"],
             swiftSettings: fastMath),
         .target(name: "CAllocationCounter"),
         // libFuzzer targets for every file reader (`make fuzz`, built with -sanitize=fuzzer,address -DFUZZING).
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "ImageIO", "Imaging"]),
+        .testTarget(name: "RunServiceTests", dependencies: ["RunService", "Pipeline", "Imaging", "TestSupport"]),
         .testTarget(name: "SafeOutputTests", dependencies: ["SafeOutput", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,11 +2,13 @@
 // 30 fps from the emulated V4L2 camera (Tests/V4L2Emulator, preloaded) through the real libv4l2,
 // libv4lconvert, face detector and tracker (and the emotion classifier when a model is given) for a
 // fixed time; reports processed fps, dropped frames and capture-to-result latency p50/p95.
-// The parent process makes the frames with ffmpeg and runs each case in a child with LD_PRELOAD set.
+// The parent process makes the frames with ffmpeg and runs each case in a child with LD_PRELOAD set; the
+// child runs the case through the run service (RunService's PipelineRun), as `emonet live` does.
 import Capture
 import FaceDetection
 import Foundation
 import Pipeline
+import RunService
 
 enum PipelineBench {
     struct Options {
@@ -43,28 +45,22 @@ enum PipelineBench {
     static func run(arguments: [String]) throws {
         var options = Options()
         var childCase: Int?
-        var k = 0
-        func value() throws -> String {
-            k += 1
-            guard k < arguments.count else { throw PipelineBenchError("\(arguments[k - 1]) needs a value") }
-            return arguments[k]
-        }
-        while k < arguments.count {
-            switch arguments[k] {
-            case "--image": options.image = try value()
-            case "--seconds": options.seconds = Double(try value()) ?? 10
-            case "--model": options.model = try value()
-            case "--cascade": options.cascade = try value()
-            case "--detect-every": options.detectEvery = Int(try value()) ?? 5
-            case "--workers": options.workers = Int(try value()) ?? 1
+        var words = BenchArguments(arguments)
+        while let key = words.next() {
+            switch key {
+            case "--image": options.image = try words.value()
+            case "--seconds": options.seconds = Double(try words.value()) ?? 10
+            case "--model": options.model = try words.value()
+            case "--cascade": options.cascade = try words.value()
+            case "--detect-every": options.detectEvery = Int(try words.value()) ?? 5
+            case "--workers": options.workers = Int(try words.value()) ?? 1
             case "--views":
-                let text = try value()
+                let text = try words.value()
                 guard let views = FaceViews(rawValue: text) else { throw PipelineBenchError("--views must be alternate, both or single (got '\(text)')") }
                 options.views = views
-            case "--child-faces": childCase = Int(try value())
-            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --image --seconds --model --cascade --detect-every --workers --views)")
+            case "--child-faces": childCase = Int(try words.value())
+            default: throw PipelineBenchError("unknown option \(key) (options: --image --seconds --model --cascade --detect-every --workers --views)")
             }
-            k += 1
         }
         if let faces = childCase {
             let result = try runCase(faces: faces, options: options)
@@ -149,18 +145,18 @@ enum PipelineBench {
     // MARK: - Child: one case through the live path
 
     private static func runCase(faces: Int, options: Options) throws -> CaseResult {
-        let finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: options.cascade)))
         let classifier = try BenchClassifier.make(modelPath: options.model, workers: options.workers)
-        let camera = try V4L2Camera(path: device, request: .init(width: 640, height: 480, framesPerSecond: 30))
-        let processor = FrameProcessor(finder: finder, classifier: classifier.classifier,
-                                       configuration: PipelineConfiguration(detectEvery: options.detectEvery, views: options.views))
-        let counter = FaceCounter()
-        let pipeline = LivePipeline(source: camera, processor: processor, sinks: [counter])
-        pipeline.start()
+        let run = try PipelineRun(RunSpec(input: .camera(device: device, request: .init(width: 640, height: 480, framesPerSecond: 30)),
+                                          model: .given(classifier.classifier), finder: FinderSpec(cascade: options.cascade),
+                                          tuning: PipelineTuning(detectEvery: options.detectEvery, views: options.views),
+                                          stopsOnSignals: false))
+        defer { run.close() }
+        run.start(sinks: [])
         Thread.sleep(forTimeInterval: options.seconds)
-        pipeline.stop()
-        if let error = pipeline.waitUntilFinished() { throw error }
-        let s = pipeline.stats.snapshot()
+        run.stop()
+        let outcome = run.wait()
+        if let error = outcome.error { throw error }
+        let s = outcome.summary
         return CaseResult(name: "\(faces) face\(faces == 1 ? "" : "s")", faces: faces, seconds: options.seconds,
                           captured: s.framesCaptured, processed: s.framesProcessed, dropped: s.framesDropped,
                           skippedBySource: s.framesSkippedBySource, processedFPS: s.averageProcessedFPS,
@@ -185,11 +181,6 @@ enum PipelineBench {
         }
         return String(decoding: data, as: UTF8.self)
     }
-}
-
-/// Counts faces per processed frame (the pipeline's stats do the rest).
-private final class FaceCounter: FrameSink, @unchecked Sendable {
-    func pipeline(didProduce result: FrameResult, for frame: Frame) {}
 }
 
 struct PipelineBenchError: Error, CustomStringConvertible {

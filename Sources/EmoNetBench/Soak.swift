@@ -51,24 +51,18 @@ enum Soak {
 
     static func run(arguments: [String]) throws {
         var options = Options()
-        var k = 0
-        func value() throws -> String {
-            k += 1
-            guard k < arguments.count else { throw PipelineBenchError("\(arguments[k - 1]) needs a value") }
-            return arguments[k]
-        }
-        while k < arguments.count {
-            switch arguments[k] {
-            case "--seconds": options.seconds = Double(try value()) ?? options.seconds
-            case "--sample": options.sampleEvery = Double(try value()) ?? options.sampleEvery
-            case "--warm-up": options.warmUp = Double(try value()) ?? options.warmUp
-            case "--image": options.image = try value()
-            case "--model": options.model = try value()
-            case "--out": options.out = try value()
+        var words = BenchArguments(arguments)
+        while let key = words.next() {
+            switch key {
+            case "--seconds": options.seconds = Double(try words.value()) ?? options.seconds
+            case "--sample": options.sampleEvery = Double(try words.value()) ?? options.sampleEvery
+            case "--warm-up": options.warmUp = Double(try words.value()) ?? options.warmUp
+            case "--image": options.image = try words.value()
+            case "--model": options.model = try words.value()
+            case "--out": options.out = try words.value()
             case "--replay": options.replay = true
-            default: throw PipelineBenchError("unknown option \(arguments[k]) (options: --seconds --sample --warm-up --image --model --out --replay)")
+            default: throw PipelineBenchError("unknown option \(key) (options: --seconds --sample --warm-up --image --model --out --replay)")
             }
-            k += 1
         }
         let report = try soak(options)
         if !report.passed { exit(1) }

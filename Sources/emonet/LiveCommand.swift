@@ -9,6 +9,7 @@ import Foundation
 import ImageIO
 import Imaging
 import Pipeline
+import RunService
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,22 +58,17 @@ struct Live: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
-            // Everything that can fail on a missing file fails before a device is opened.
-            let classifier = try LiveModel.loadClassifier(path: modelOptions.model)
-            let finder = try detector.liveFinder()
-            let source = try openSource()
-            let configuration = pipelineOptions.configuration()
-            let processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
+            // The run service loads the model and cascade, then opens the camera or file, and owns it to the end.
+            let run = try PipelineRun(RunSpec(input: runInput(), model: .file(path: modelOptions.model),
+                                              finder: detector.finderSpec(), tuning: pipelineOptions.tuning))
+            defer { run.close() }
+            let source = run.source
             // Session feature hook: records with --record and on the `r` key (LiveRecording.swift).
-            let recording: LiveRecording
-            do {
-                recording = try LiveRecording(source: source, directory: record) {
+            let recording = try run.prepare {
+                try LiveRecording(source: source, directory: record) {
                     SessionSetup.manifest(source: source, modelPath: modelOptions.model, cascadePath: detector.cascade,
-                                          configuration: configuration, finder: finder)
+                                          configuration: run.configuration, finder: run.finder)
                 }
-            } catch {
-                source.close()
-                throw error
             }
             let env = ProcessInfo.processInfo.environment
             let windowed = !noWindow && (env["DISPLAY"] != nil || env["WAYLAND_DISPLAY"] != nil)
@@ -87,49 +83,38 @@ struct Live: ParsableCommand {
             } else {
                 sinks.append(JSONLinesSink())
             }
-            let pipeline = LivePipeline(source: recording.source, processor: processor, sinks: sinks + [recording])
-            statsProvider = { pipeline.stats.snapshot() }
-            LiveMessages.say("reading \(source.description); " + PipelineOptions.describe(configuration))
+            RunMessages.say("reading \(source.description); " + PipelineOptions.describe(run.configuration))
             if !windowed {
-                LiveMessages.say(quiet ? "headless: a summary every 5 s on stderr" : "headless: one JSON line per frame on stdout")
+                RunMessages.say(quiet ? "headless: a summary every 5 s on stderr" : "headless: one JSON line per frame on stdout")
             }
 
             // The window first: if it cannot open, nothing has started yet.
-            var window: LiveWindow?
-            if windowed {
-                do {
-                    window = try makeWindow(title: "EmoNet — \(source.description)", source: source)
-                    window?.onRecordToggle = recording.toggle  // Session feature hook
-                } catch {
-                    source.close()
-                    throw error
-                }
+            let window = try run.prepare { () throws -> LiveWindow? in
+                guard windowed else { return nil }
+                let window = try makeWindow(title: "EmoNet — \(source.description)", source: source)
+                window.onRecordToggle = recording.toggle  // Session feature hook
+                return window
             }
-            let signals = SignalStopper { pipeline.stop() }
-            pipeline.start()
+            let pipeline = run.start(sinks: sinks + [recording], reading: recording.source)
+            statsProvider = { pipeline.stats.snapshot() }
             if let window {
                 let userQuit: Bool
                 do { userQuit = try window.run(sink: displaySink, stats: pipeline.stats) } catch {
-                    pipeline.stop()
-                    pipeline.waitUntilFinished()
+                    run.stop()
+                    _ = run.wait()
                     throw error
                 }
-                if userQuit { pipeline.stop() }
+                if userQuit { run.stop() }
             }
             // A source may not return (a stalled camera or pipe): after a stop request the run waits for it
-            // at most SignalStopper.stopGrace seconds, then ends without it.
-            if !signals.waitForStop(of: pipeline) {
-                LiveMessages.say(String(format: "%@ did not stop within %.1f s; ending without it", source.description, SignalStopper.stopGrace))
-                pipeline.finishWithoutSource()
-            }
-            let error = pipeline.waitUntilFinished()
+            // at most PipelineRun.stopGrace seconds, then ends without it.
+            let outcome = run.wait()
             let recordingFailure = recording.finish()  // Session feature hook
-            signals.cancel()
-            let summary = pipeline.stats.snapshot()
-            LiveMessages.say((signals.fired ? "stopped: " : "finished: ") + summary.line)
-            if summary.framesProcessed > 0 { LiveMessages.say("mean ms per frame and stage: " + summary.stagesLine) }
-            if let error {
-                if let recordingFailure { LiveMessages.say((recordingFailure as? LocalizedError)?.errorDescription ?? "\(recordingFailure)") }
+            run.close()
+            RunMessages.say(outcome.headline)
+            if let stages = outcome.stagesLine { RunMessages.say(stages) }
+            if let error = outcome.error {
+                if let recordingFailure { RunMessages.say((recordingFailure as? LocalizedError)?.errorDescription ?? "\(recordingFailure)") }
                 throw error
             }
             // A recording that stopped early is a failed run, after what it kept was saved and named above.
@@ -150,19 +135,17 @@ struct Live: ParsableCommand {
             }
             do {
                 try ImageFile.writePNG(image, path: path)
-                LiveMessages.say("screenshot saved to \(path)")
+                RunMessages.say("screenshot saved to \(path)")
             } catch {
-                LiveMessages.say("screenshot failed: \(error.localizedDescription)")
+                RunMessages.say("screenshot failed: \(error.localizedDescription)")
             }
         }
         return window
     }
 
-    private func openSource() throws -> FrameSource {
-        if let input {
-            return try VideoFile.open(path: input, paced: true, size: (size.width, size.height))
-        }
-        return try V4L2Camera(path: device, request: .init(width: size.width, height: size.height, framesPerSecond: fps))
+    private func runInput() -> RunInput {
+        if let input { return .videoFile(path: input, paced: true, size: (size.width, size.height)) }
+        return .camera(device: device, request: .init(width: size.width, height: size.height, framesPerSecond: fps))
     }
 }
 
@@ -185,59 +168,3 @@ struct FrameSize: ExpressibleByArgument {
     var defaultValueDescription: String { "\(width)x\(height)" }
 }
 
-/// Turns SIGINT and SIGTERM into one call of `stop` (a second Ctrl-C exits at once), and bounds how long a
-/// run then waits for its source.
-final class SignalStopper: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var count = 0
-
-    init(stop: @escaping () -> Void) {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in
-                lock.lock()
-                count += 1
-                let first = count == 1
-                lock.unlock()
-                if first {
-                    LiveMessages.say("stopping…")
-                    stop()
-                } else {
-                    exit(130)
-                }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var fired: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return count > 0
-    }
-
-    /// Seconds a stop request waits for the source to return before the run ends without it.
-    static let stopGrace = 0.5
-
-    /// Waits for `pipeline` to finish; false when a stop was requested (a signal, the window closed, an
-    /// error) and it had not finished `stopGrace` seconds later (then `finishWithoutSource()` ends it).
-    func waitForStop(of pipeline: LivePipeline) -> Bool {
-        var stopSeen: Double?
-        while !pipeline.waitUntilFinished(timeout: 0.05) {
-            guard fired || pipeline.isStopRequested else { continue }
-            let now = MonotonicClock.now()
-            if stopSeen == nil { stopSeen = now }
-            if now - stopSeen! >= Self.stopGrace { return false }
-        }
-        return true
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-    }
-}

@@ -3,6 +3,7 @@
 // every few seconds. Messages always go to stderr.
 import Foundation
 import Pipeline
+import RunService
 
 /// Writes each FrameResult as one JSON line on stdout.
 final class JSONLinesSink: FrameSink, @unchecked Sendable {
@@ -28,13 +29,6 @@ final class PeriodicSummarySink: FrameSink, @unchecked Sendable {
         let now = MonotonicClock.now()
         guard now - last >= interval else { return }
         last = now
-        LiveMessages.say(stats().line)
-    }
-}
-
-enum LiveMessages {
-    /// One line on stderr, prefixed like every emonet message.
-    static func say(_ text: String) {
-        FileHandle.standardError.write(Data("emonet: \(text)\n".utf8))
+        RunMessages.say(stats().line)
     }
 }

@@ -6,6 +6,7 @@
 import Capture
 import Foundation
 import Pipeline
+import RunService
 import Session
 
 final class LiveRecording: FrameSink, @unchecked Sendable {
@@ -28,13 +29,13 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
     private func start(at path: String) throws {
         let recorder = try SessionRecorder(directory: path, manifest: makeManifest(), encodedFrames: source)
         recorder.onStop = { error in
-            if let error { LiveMessages.say("recording stopped: \(error.localizedDescription)") }
+            if let error { RunMessages.say("recording stopped: \(error.localizedDescription)") }
         }
         lock.lock()
         self.recorder = recorder
         lock.unlock()
         source.isActive = true
-        LiveMessages.say("recording to \(path)")
+        RunMessages.say("recording to \(path)")
     }
 
     /// The `r` key: stops the running recording, or starts one in a new directory. Returns whether one runs now.
@@ -57,7 +58,7 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
             try start(at: path)
             return true
         } catch {
-            LiveMessages.say("cannot start recording: \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
+            RunMessages.say("cannot start recording: \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
             return false
         }
     }
@@ -95,10 +96,10 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
         for (path, recorder) in all {
             recorder.waitUntilIdle()
             if let failure = recorder.failure {
-                LiveMessages.say("session in \(path) is incomplete (\(recorder.framesWritten) frames kept); replay it with `emonet replay \(path)`")
+                RunMessages.say("session in \(path) is incomplete (\(recorder.framesWritten) frames kept); replay it with `emonet replay \(path)`")
                 if firstFailure == nil { firstFailure = failure }
             } else {
-                LiveMessages.say("session saved to \(path) (\(recorder.framesWritten) frames); replay it with `emonet replay \(path)`")
+                RunMessages.say("session saved to \(path) (\(recorder.framesWritten) frames); replay it with `emonet replay \(path)`")
             }
         }
         return firstFailure

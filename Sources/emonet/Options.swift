@@ -11,7 +11,7 @@ import ArgumentParser
 import FaceDetection
 import Foundation
 import Pipeline
-import Session
+import RunService
 
 /// `--model`: the emotion model of the product path.
 struct ModelOptions: ParsableArguments {
@@ -63,10 +63,14 @@ struct DetectorOptions: ParsableArguments {
     /// The product path's finder (live, replay, classify): the live defaults with the options given;
     /// `threads` overrides the full scan's threads (results do not depend on them).
     func liveFinder(threads: Int? = nil) throws -> CascadeFaceFinder {
+        try finderSpec(threads: threads).make()
+    }
+
+    /// The product path's finder as the run service builds it.
+    func finderSpec(threads: Int? = nil) -> FinderSpec {
         var parameters = self.parameters(over: CascadeFaceFinder.defaultParameters)
         if let threads { parameters.threads = max(1, threads) }
-        return CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
-                                 parameters: parameters, regionThreads: parameters.threads)
+        return FinderSpec(cascade: cascade, parameters: parameters)
     }
 }
 
@@ -99,15 +103,9 @@ struct PipelineOptions: ParsableArguments {
         return value
     }
 
-    /// The configuration: the options given, else the recorded session's settings, else the live defaults.
-    func configuration(recorded: SessionSettings? = nil) -> PipelineConfiguration {
-        let defaults = PipelineConfiguration()
-        return PipelineConfiguration(
-            detectEvery: detectEvery ?? recorded?.detectEvery ?? defaults.detectEvery,
-            smoothing: smoothing.flatMap(Self.alpha) ?? recorded.map { Float($0.smoothing) } ?? defaults.smoothing,
-            matchThreshold: recorded?.matchThreshold ?? defaults.matchThreshold,
-            maxMissedFrames: recorded?.maxMissedFrames ?? defaults.maxMissedFrames,
-            views: views.flatMap(FaceViews.init) ?? recorded?.views ?? defaults.views)
+    /// The settings given; the run service resolves the rest (a replayed session's, else the live defaults).
+    var tuning: PipelineTuning {
+        PipelineTuning(detectEvery: detectEvery, smoothing: smoothing.flatMap(Self.alpha), views: views.flatMap(FaceViews.init))
     }
 
     /// How a run describes its configuration on stderr.

@@ -8,16 +8,14 @@ import Foundation
 import ImageIO
 import Pipeline
 import Plot
+import RunService
 import SafeOutput
 import Session
 
 final class ReplayRun {
     let command: Replay
-    let source: FrameSource
-    let session: SessionSource?
-    let processor: FrameProcessor
-    let configuration: PipelineConfiguration
-    let finder: CascadeFaceFinder
+    /// The run service: it owns the input (a session or a video file) from open to close.
+    let run: PipelineRun
     let jsonlPath: String?
     let temporaryJSONL: String?
     let csvPath: String?
@@ -27,53 +25,16 @@ final class ReplayRun {
         jsonlPath = command.jsonl ?? command.out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
         csvPath = command.csv ?? command.out.map { ($0 as NSString).appendingPathComponent("results.csv") }
         try Self.checkOutputs(command: command, jsonl: jsonlPath, csv: csvPath)
-        // The model and cascade load on another thread while the input opens (ffmpeg takes 0.15-0.3 s to
-        // its first frame here): a short clip's replay is mostly start-up. Their errors come first, as if
-        // they had loaded first, and the input is closed again.
-        let loading = DispatchGroup()
-        nonisolated(unsafe) var loaded: Result<(FaceClassifying, CascadeFaceFinder), Error>!
-        DispatchQueue.global(qos: .userInitiated).async(group: loading) {
-            loaded = Result { (try LiveModel.loadClassifier(path: command.modelOptions.model), try Self.replayFinder(command.detector)) }
-        }
-        let opened = Result { () throws -> (FrameSource, SessionSource?) in
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory)
-            if exists && isDirectory.boolValue {
-                let session = try SessionSource(directory: command.input, paced: command.realtime)
-                return (session, session)
-            }
-            guard exists else { throw CaptureError.unreadableFile(command.input, reason: "no such file (expected a session directory, a .y4m file or a video)") }
-            return (try VideoFile.open(path: command.input, paced: command.realtime), nil)
-        }
-        loading.wait()
-        let classifier: FaceClassifying
-        switch loaded! {
-        case .success(let pair): (classifier, finder) = pair
-        case .failure(let error):
-            if case .success(let (source, _)) = opened { source.close() }
-            throw error
-        }
-        (source, session) = try opened.get()
-        configuration = command.pipelineOptions.configuration(recorded: session?.manifest.settings)
-        processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
-
-        if let out = command.out {
-            do {
-                try OutputPlan.makeDirectory(out)
-            } catch {
-                source.close()
-                throw error
-            }
-        }
+        // Detector threads from EMONET_DETECT_THREADS (default: live's); they do not change the boxes, only who
+        // computes them.
+        let threads = ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) }
+        run = try PipelineRun(RunSpec(input: .recording(path: command.input, paced: command.realtime),
+                                      model: .file(path: command.modelOptions.model),
+                                      finder: command.detector.finderSpec(threads: threads), tuning: command.pipelineOptions.tuning))
+        if let out = command.out { try run.prepare { try OutputPlan.makeDirectory(out) } }
         // A session is always checked against its recording, so its lines are written somewhere.
-        temporaryJSONL = session != nil && jsonlPath == nil
+        temporaryJSONL = run.session != nil && jsonlPath == nil
             ? FileManager.default.temporaryDirectory.appendingPathComponent("emonet-replay-\(UUID().uuidString).jsonl").path : nil
-    }
-
-    /// The live finder (with the detector options given), its threads set by EMONET_DETECT_THREADS
-    /// (default: live's). Threads do not change the boxes, only who computes them.
-    static func replayFinder(_ options: DetectorOptions) throws -> CascadeFaceFinder {
-        try options.liveFinder(threads: ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) })
     }
 
     /// Before anything opens: no output over an input (the video, the session's own files, the model,
@@ -92,13 +53,9 @@ final class ReplayRun {
     }
 
     func execute() throws {
-        let writer: ResultsWriter
-        do {
-            writer = try ResultsWriter(jsonlPath: jsonlPath ?? temporaryJSONL, csvPath: csvPath)
-        } catch {
-            source.close()
-            throw error
-        }
+        defer { run.close() }
+        let source = run.source, session = run.session
+        let writer = try run.prepare { try ResultsWriter(jsonlPath: jsonlPath ?? temporaryJSONL, csvPath: csvPath) }
         defer { if let temporaryJSONL { try? FileManager.default.removeItem(atPath: temporaryJSONL) } }
         let summary = ResultsSummary()
         var sinks: [FrameSink] = [writer, summary]
@@ -109,57 +66,42 @@ final class ReplayRun {
                                             duration: (source as? FFmpegFileSource)?.durationSeconds)
             sinks.append(ReplayProgressSink(total: total))
         }
-        var annotated: AnnotatedVideoWriter?
-        if let path = command.annotatedVideo {
-            do {
-                annotated = try AnnotatedVideoWriter(path: path, width: source.width, height: source.height,
-                                                     framesPerSecond: source.framesPerSecond)
-            } catch {
-                source.close()
-                throw error
+        let annotated = try run.prepare {
+            try command.annotatedVideo.map {
+                try AnnotatedVideoWriter(path: $0, width: source.width, height: source.height, framesPerSecond: source.framesPerSecond)
             }
-            sinks.append(annotated!)
         }
+        if let annotated { sinks.append(annotated) }
         let display = DisplaySink()
         if command.window { sinks.append(display) }
-        let pipeline = LivePipeline(source: source, processor: processor, sinks: sinks, dropPolicy: .waitForProcessing)
-        note("emonet: replaying \(source.description); " + PipelineOptions.describe(configuration))
+        note("emonet: replaying \(source.description); " + PipelineOptions.describe(run.configuration))
 
-        var liveWindow: LiveWindow?
-        if command.window {
-            do { liveWindow = try LiveWindow(title: "EmoNet replay — \(command.input)", width: source.width, height: source.height) } catch {
-                source.close()
-                throw error
-            }
+        let liveWindow = try run.prepare {
+            command.window ? try LiveWindow(title: "EmoNet replay — \(command.input)", width: source.width, height: source.height) : nil
         }
-        let signals = SignalStopper { pipeline.stop() }
-        pipeline.start()
+        let pipeline = run.start(sinks: sinks)
         if let liveWindow {
-            if (try? liveWindow.run(sink: display, stats: pipeline.stats)) ?? true { pipeline.stop() }
+            if (try? liveWindow.run(sink: display, stats: pipeline.stats)) ?? true { run.stop() }
         }
-        if !signals.waitForStop(of: pipeline) {
-            note(String(format: "emonet: %@ did not stop within %.1f s; ending without it", source.description, SignalStopper.stopGrace))
-            pipeline.finishWithoutSource()
-        }
-        let runError = pipeline.waitUntilFinished()
-        signals.cancel()
-        let stats = pipeline.stats.snapshot()
+        let outcome = run.wait()
+        run.close()
+        let stats = outcome.summary
         try writer.close()
         if let annotated {
             try annotated.close()
             note("emonet: wrote the annotated video \(annotated.path)")
         }
-        note("emonet: " + (signals.fired ? "stopped: " : "finished: ") + stats.line)
-        if !signals.fired, runError == nil, let damage = (source as? FFmpegFileSource)?.decodeError {
+        note("emonet: " + outcome.headline)
+        if !outcome.stoppedBySignal, outcome.error == nil, let damage = (source as? FFmpegFileSource)?.decodeError {
             note("emonet: warning: ffmpeg reported damage in \(command.input) (\(damage)); the results cover the "
                  + "\(stats.framesCaptured) frames it could decode")
         }
-        if stats.framesProcessed > 0 { note("emonet: mean ms per frame and stage: " + stats.stagesLine) }
+        if let stages = outcome.stagesLine { note("emonet: " + stages) }
 
         try writeOutputs(summary: summary, stats: stats)
         for line in summary.lines() { print(line) }
         if let session { try compare(with: session) }
-        if let runError {
+        if let runError = outcome.error {
             let where_ = session.map { "after \($0.framesRead) frames" } ?? "after \(stats.framesProcessed) frames"
             note("emonet: input ended early \(where_); the results up to there were written")
             throw runError
@@ -187,7 +129,7 @@ final class ReplayRun {
         }
         let changes = manifest.differences(replayingWith: FileFingerprint.of(path: command.modelOptions.model),
                                            cascade: FileFingerprint.of(path: CascadeLocator.resolve(command.detector.cascade)),
-                                           settings: SessionSetup.settings(configuration, finder: finder))
+                                           settings: SessionSetup.settings(run.configuration, finder: run.finder))
         for change in changes { print("changed since recording: \(change)") }
         let recorded = (session.directory as NSString).appendingPathComponent(SessionFiles.results)
         guard let replayed = jsonlPath ?? temporaryJSONL else { return }

@@ -1,0 +1,128 @@
+// What one run of the live path is made of, as values: where the frames come from, the emotion model, the
+// face finder's cascade and parameters, the tracking and smoothing settings and what to do when processing
+// is slower than the source. The command line's option groups map onto it (Sources/emonet/Options.swift);
+// the benchmarks fill it in directly. `PipelineRun` turns it into an open source and a running pipeline.
+import Capture
+import Emotion
+import FaceDetection
+import Foundation
+import Pipeline
+import Session
+
+/// Where a run's frames come from.
+public enum RunInput {
+    /// A V4L2 camera (nil: the first capture device).
+    case camera(device: String?, request: V4L2Camera.Request)
+    /// A video file played like a camera: paced to its rate, scaled to `size` when given.
+    case videoFile(path: String, paced: Bool, size: (width: Int, height: Int)?)
+    /// What replay reads: a session directory (with its recorded settings) or a video file.
+    case recording(path: String, paced: Bool)
+    /// A source the caller opened (tests, embedders); the run owns it from here and closes it.
+    case source(FrameSource)
+
+    /// Cameras and live files drop stale frames (latency stays low); a replay processes every frame.
+    public var defaultDropPolicy: FrameDropPolicy {
+        if case .recording = self { return .waitForProcessing }
+        return .dropStale
+    }
+
+    /// A device: the model and cascade load before it is opened, so a missing file never touches it.
+    var isDevice: Bool {
+        if case .camera = self { return true }
+        return false
+    }
+}
+
+/// The emotion classifier of a run.
+public enum RunModel {
+    /// An EmotionClassifier read from this model file (a missing file is `RunError.modelNotFound`).
+    case file(path: String, workers: Int = 1)
+    /// A classifier the caller made (the benchmark's "no classifier", test doubles).
+    case given(FaceClassifying)
+}
+
+/// The live finder: a cascade file (nil: the default lookup, CascadeLocator) and its full-scan parameters;
+/// the regional scans use as many threads as the full scan.
+public struct FinderSpec {
+    public var cascade: String?
+    public var parameters: DetectionParameters
+
+    public init(cascade: String? = nil, parameters: DetectionParameters = CascadeFaceFinder.defaultParameters) {
+        self.cascade = cascade
+        self.parameters = parameters
+    }
+
+    public func make() throws -> CascadeFaceFinder {
+        CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
+                          parameters: parameters, regionThreads: parameters.threads)
+    }
+}
+
+/// Tracking and smoothing settings a user gave; the rest come from a replayed session's recording, else
+/// from PipelineConfiguration's defaults.
+public struct PipelineTuning {
+    public var detectEvery: Int?
+    public var smoothing: Float?
+    public var views: FaceViews?
+
+    public init(detectEvery: Int? = nil, smoothing: Float? = nil, views: FaceViews? = nil) {
+        self.detectEvery = detectEvery
+        self.smoothing = smoothing
+        self.views = views
+    }
+
+    /// The settings given, else the recorded session's, else the live defaults.
+    public func configuration(recorded: SessionSettings? = nil) -> PipelineConfiguration {
+        let defaults = PipelineConfiguration()
+        return PipelineConfiguration(
+            detectEvery: detectEvery ?? recorded?.detectEvery ?? defaults.detectEvery,
+            smoothing: smoothing ?? recorded.map { Float($0.smoothing) } ?? defaults.smoothing,
+            matchThreshold: recorded?.matchThreshold ?? defaults.matchThreshold,
+            maxMissedFrames: recorded?.maxMissedFrames ?? defaults.maxMissedFrames,
+            views: views ?? recorded?.views ?? defaults.views)
+    }
+}
+
+/// Everything `PipelineRun` needs to open, run and close one pipeline.
+public struct RunSpec {
+    public var input: RunInput
+    public var model: RunModel
+    public var finder: FinderSpec
+    public var tuning: PipelineTuning
+    public var dropPolicy: FrameDropPolicy
+    /// SIGINT/SIGTERM stop the run (a second one exits at once, status 130) while it is started.
+    public var stopsOnSignals: Bool
+
+    public init(input: RunInput, model: RunModel, finder: FinderSpec = FinderSpec(), tuning: PipelineTuning = PipelineTuning(),
+                dropPolicy: FrameDropPolicy? = nil, stopsOnSignals: Bool = true) {
+        self.input = input
+        self.model = model
+        self.finder = finder
+        self.tuning = tuning
+        self.dropPolicy = dropPolicy ?? input.defaultDropPolicy
+        self.stopsOnSignals = stopsOnSignals
+    }
+}
+
+/// The run service's own errors, one line each.
+public enum RunError: Error, LocalizedError {
+    case modelNotFound(path: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .modelNotFound(let path):
+            return "model file \(path) not found: train one with `make train DATA=path/to/fer2013.csv` "
+                + "(writes \(RunError.shippedModel)) or pass --model PATH"
+        }
+    }
+
+    /// Where `make train` writes the shipped model, relative to the repository.
+    public static let shippedModel = "models/emonet.safetensors"
+}
+
+/// One line on stderr, prefixed like every emonet message.
+public enum RunMessages {
+    public static func say(_ text: String) {
+        FileHandle.standardError.write(Data("emonet: \(text)\n".utf8))
+    }
+}
