@@ -47,7 +47,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func testASourceThatNeverReturnsIsLeftBehindWithinTheStopGrace() throws {
-        let source = CountedSource(frames: 3, stallsAtEnd: true)
+        let source = CountedSource(frames: 3, then: .stall)
         defer { source.release() }
         let run = try PipelineRun(spec(source))
         let sink = CountingSink()
@@ -68,7 +68,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func testASignalStopsTheRunAndTheOutcomeSaysSo() throws {
-        let source = CountedSource(frames: 1_000_000, framesPerSecond: 200)
+        let source = CountedSource(frames: 1_000_000, interval: 0.005)
         let run = try PipelineRun(spec(source, dropPolicy: .dropStale, signals: true))
         let sink = CountingSink()
         run.start(sinks: [sink])
@@ -86,7 +86,7 @@ final class PipelineRunTests: XCTestCase {
     }
 
     func testASourceErrorIsTheOutcomesError() throws {
-        let source = CountedSource(frames: 10, failAfter: 4)
+        let source = CountedSource(frames: 4, then: .failure)
         let run = try PipelineRun(spec(source))
         run.start(sinks: [])
         let (outcome, _) = outcome(of: run, within: 10)
@@ -113,7 +113,7 @@ final class PipelineRunTests: XCTestCase {
         XCTAssertTrue(source.closed)
     }
 
-    func testASessionsRecordedSettingsGiveWayToTheOnesGiven() {
+    func testTheSettingsGivenComeBeforeTheDefaults() {
         let tuning = PipelineTuning(detectEvery: 2, views: .single)
         let configuration = tuning.configuration()
         XCTAssertEqual(configuration.detectEvery, 2)
@@ -124,65 +124,47 @@ final class PipelineRunTests: XCTestCase {
 
 // MARK: - Doubles
 
-/// `frames` blank frames (paced at `framesPerSecond` when given), then the end; or an error after `failAfter`;
-/// or, with `stallsAtEnd`, a `nextFrame()` that does not return, cancelled or not, until `release()`.
+/// `frames` blank frames (one every `interval` seconds), then what `ending` says: the end of the stream, an
+/// error, or a `nextFrame()` that does not return, cancelled or not, until `release()`.
 final class CountedSource: FrameSource, @unchecked Sendable {
+    enum Ending { case end, failure, stall }
     struct Failure: Error {}
-    let frames: Int
-    let framesPerSecond: Double
-    let failAfter: Int?
-    let stallsAtEnd: Bool
+    let frames: Int, ending: Ending, interval: Double
+    let description = "counted source"
+    let width = 32, height = 24, framesPerSecond = 0.0
     let reachedEnd = DispatchSemaphore(value: 0)
     private let stall = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var next = 0
-    private var cancelled = false
-    private var isClosed = false
+    private var state = (read: 0, cancelled: false, closed: false)
 
-    init(frames: Int, framesPerSecond: Double = 0, failAfter: Int? = nil, stallsAtEnd: Bool = false) {
-        self.frames = frames
-        self.framesPerSecond = framesPerSecond
-        self.failAfter = failAfter
-        self.stallsAtEnd = stallsAtEnd
+    init(frames: Int, then ending: Ending = .end, interval: Double = 0) {
+        (self.frames, self.ending, self.interval) = (frames, ending, interval)
     }
 
-    var description: String { "counted source" }
-    var width: Int { 32 }
-    var height: Int { 24 }
-
-    var closed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return isClosed
-    }
+    var closed: Bool { lock.withLock { state.closed } }
 
     func nextFrame() throws -> Frame? {
-        lock.lock()
-        let index = next, stop = cancelled
-        next += 1
-        lock.unlock()
-        if index >= frames && stallsAtEnd {
+        let (index, cancelled) = lock.withLock { () -> (Int, Bool) in
+            state.read += 1
+            return (state.read - 1, state.cancelled)
+        }
+        if index < frames {
+            if cancelled { return nil }
+            if interval > 0 { Thread.sleep(forTimeInterval: interval) }
+            return Frame(index: index, time: Double(index) / 30, image: RGBImage(width: width, height: height))
+        }
+        switch ending {
+        case .end: return nil
+        case .failure: throw Failure()
+        case .stall:
             reachedEnd.signal()
             stall.wait()
             return nil
         }
-        if stop || index >= frames { return nil }
-        if let failAfter, index >= failAfter { throw Failure() }
-        if framesPerSecond > 0 { Thread.sleep(forTimeInterval: 1 / framesPerSecond) }
-        return Frame(index: index, time: Double(index) / 30, image: RGBImage(width: 32, height: 24))
     }
 
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
-
-    func close() {
-        lock.lock()
-        isClosed = true
-        lock.unlock()
-    }
+    func cancel() { lock.withLock { state.cancelled = true } }
+    func close() { lock.withLock { state.closed = true } }
 
     /// Lets a stalled `nextFrame()` return (at the end of the test).
     func release() { stall.signal() }
@@ -194,20 +176,12 @@ final class CountingSink: FrameSink, @unchecked Sendable {
     private var resultCount = 0
     private var finishCount = 0
 
-    var results: Int { lock.lock(); defer { lock.unlock() }; return resultCount }
-    var finishes: Int { lock.lock(); defer { lock.unlock() }; return finishCount }
+    var results: Int { lock.withLock { resultCount } }
+    var finishes: Int { lock.withLock { finishCount } }
 
-    func pipeline(didProduce result: FrameResult, for frame: Frame) {
-        lock.lock()
-        resultCount += 1
-        lock.unlock()
-    }
+    func pipeline(didProduce result: FrameResult, for frame: Frame) { lock.withLock { resultCount += 1 } }
 
-    func pipelineDidFinish(summary: PipelineSummary, error: Error?) {
-        lock.lock()
-        finishCount += 1
-        lock.unlock()
-    }
+    func pipelineDidFinish(summary: PipelineSummary, error: Error?) { lock.withLock { finishCount += 1 } }
 }
 
 /// Uniform probabilities, no work (blank frames have no faces anyway).
