@@ -1,6 +1,7 @@
-// The work of one `emonet replay`: open the input, build the same processor as `emonet live`, run the
-// pipeline in its no-drop mode with the result sinks, then write the summary, the timeline and, for a
-// session, the comparison with the recording. Kept apart from the argument parsing in ReplayCommand.
+// The work of one `emonet replay`: the run service (RunService's PipelineRun) opens the input and runs it
+// through the same pipeline as `emonet live`, in its no-drop mode; this file keeps what is replay's own: the
+// result sinks and writers, then the summary, the timeline and, for a session, the comparison with the
+// recording. Kept apart from the argument parsing in ReplayCommand.
 import Capture
 import Display
 import FaceDetection
