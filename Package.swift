@@ -35,21 +35,26 @@ let package = Package(
         .target(name: "Assets"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "FaceDetection", dependencies: ["Imaging", "Assets"], swiftSettings: fastMath),
-        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "CZlib"], swiftSettings: fastMath),
+        // The values on the frame's path: frames, sources and sinks, results, emotion labels, run summaries.
+        .target(name: "Frames", dependencies: ["Imaging"]),
+        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "Frames", "CZlib"], swiftSettings: fastMath),
 
         // MARK: - The live path and the edges
         .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),
         .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs"]),
-        .target(name: "Capture", dependencies: ["CV4L2", "Pipeline", "Imaging"]),
-        .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging", "Assets"]),
+        .target(name: "Capture", dependencies: ["CV4L2", "Frames", "Imaging"]),
+        // How things look, for the window, screenshots, videos and charts alike: one palette, one font
+        // service (SDL2_ttf), the overlay drawn with any SDL renderer (the window's or a software one).
+        .target(name: "Presentation", dependencies: ["CSDL2", "Frames", "Imaging"]),
+        .target(name: "Display", dependencies: ["CSDL2", "Frames", "Presentation", "Imaging", "Assets"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
-        .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
-        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display"]),
+        .target(name: "Plot", dependencies: ["Imaging", "Frames", "Presentation"]),
+        .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation"]),
         .executableTarget(
             name: "emonet",
             dependencies: [
-                "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
-                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets",
+                "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Frames",
+                "Pipeline", "Capture", "Presentation", "Display", "Session", "Plot", "Assets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -78,8 +83,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "Assets", "TestSupport"]),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "TestSupport"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "ImageIO", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Presentation", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -6,8 +6,8 @@
 // read to the end as it comes, so a chatty decoder can never block on a full pipe; a decoder failure
 // is reported with ffmpeg's own last error message.
 import Foundation
+import Frames
 import Imaging
-import Pipeline
 
 public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     public let path: String

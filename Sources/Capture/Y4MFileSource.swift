@@ -3,8 +3,8 @@
 // Invariants: the header is fully validated before the first frame; a truncated last frame ends the
 // stream with an error naming the file and frame; with `paced` frames are released at the file's rate.
 import Foundation
+import Frames
 import Imaging
-import Pipeline
 
 public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     public let path: String

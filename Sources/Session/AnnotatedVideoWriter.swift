@@ -1,13 +1,13 @@
-// The annotated video: each processed frame with its overlay burned in by Display's off-screen
+// The annotated video: each processed frame with its overlay burned in by Presentation's off-screen
 // renderer (the same drawing code as the live window), encoded to H.264 MP4 by an `ffmpeg` subprocess
 // reading raw RGB on a pipe. Rendering and writing run on the writer's own serial queue, in frame order.
 // Invariants: a missing ffmpeg is a one-line error before anything starts; a failed encoder (disk full,
 // killed) stops the video with a message, never the pipeline; `close()` waits for ffmpeg to finish.
 import Dispatch
-import Display
 import Foundation
+import Frames
 import Imaging
-import Pipeline
+import Presentation
 
 public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
     public let path: String

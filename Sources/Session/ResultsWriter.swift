@@ -2,9 +2,8 @@
 // one row per face (frame, time, track, box, the seven probabilities, label, confidence). A frame with
 // no face has a JSON line but no CSV row. Invariants: rows are in frame order; files are created at
 // start (an unwritable path fails before the run); a write error is kept and reported at the end.
-import Emotion
 import Foundation
-import Pipeline
+import Frames
 
 public final class ResultsWriter: FrameSink, @unchecked Sendable {
     public static let csvHeader = (["frame", "time", "track", "x", "y", "width", "height"] + EmotionLabel.names

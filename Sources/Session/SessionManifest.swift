@@ -4,7 +4,7 @@
 // either the old or the new manifest, never a torn one. A manifest still saying "recording" after the
 // process is gone means the recording was interrupted (crash, kill -9, power loss).
 import Foundation
-import Pipeline
+import Frames
 
 /// The files of a session directory.
 public enum SessionFiles {

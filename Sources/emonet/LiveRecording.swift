@@ -26,7 +26,7 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
     }
 
     private func start(at path: String) throws {
-        let recorder = try SessionRecorder(directory: path, manifest: makeManifest(), encodedFrames: source)
+        let recorder = try SessionRecorder(directory: path, manifest: makeManifest())
         recorder.onStop = { error in
             if let error { LiveMessages.say("recording stopped: \(error.localizedDescription)") }
         }
