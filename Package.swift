@@ -18,6 +18,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of the model and cascade in session files.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - C shims over Debian's libraries
@@ -49,7 +51,8 @@ let package = Package(
         .target(name: "Display", dependencies: ["CSDL2", "Frames", "Presentation", "Imaging", "Assets"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
         .target(name: "Plot", dependencies: ["Imaging", "Frames", "Presentation"]),
-        .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation"]),
+        .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation", "CZlib",
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "emonet",
             dependencies: [
@@ -83,7 +86,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "Assets", "TestSupport"]),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "ImageIO", "TestSupport"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "ImageIO", "TestSupport",
+                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Presentation", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

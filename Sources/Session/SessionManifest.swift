@@ -3,6 +3,7 @@
 // the end, each time to a temporary file that is fsynced and renamed over the old one, so a crash leaves
 // either the old or the new manifest, never a torn one. A manifest still saying "recording" after the
 // process is gone means the recording was interrupted (crash, kill -9, power loss).
+import Crypto
 import Foundation
 import Frames
 

@@ -1,6 +1,7 @@
 // Sessions that were cut short or damaged: an interrupted recording (incomplete last record) replays
 // cleanly up to its last complete frame; truncated or corrupted frame data ends the replay with an
 // error naming the record, after delivering every frame before it; bad manifests name the field.
+import Crypto
 import Foundation
 import Pipeline
 @testable import Session
