@@ -166,7 +166,7 @@ EVAL_DIR ?= runs/eval
 eval: build
 	@test -f "$(DATA)" || { echo "make eval: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
 	@mkdir -p $(EVAL_DIR)
-	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(EVAL_DIR)/confusion.png
+	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --plot $(EVAL_DIR)/confusion.png --force
 	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta flip
 	$(BIN) eval --data "$(DATA)" --model $(MODEL) --split PublicTest --tta crops
 

@@ -31,19 +31,22 @@ let package = Package(
         .systemLibrary(name: "CSDL2", pkgConfig: "sdl2",
                        providers: [.apt(["libsdl2-dev", "libsdl2-ttf-dev"])]),
 
+        // Every output file is staged beside its target, flushed and renamed into place (AtomicFile, StagedFile).
+        .target(name: "SafeOutput"),
+
         // MARK: - Pure libraries: values in, values out
         .target(name: "Imaging", swiftSettings: fastMath),
         // Where the shipped model and assets/ are found, installed or in a checkout (no dependencies).
         .target(name: "Assets"),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "SafeOutput"], swiftSettings: fastMath),
         .target(name: "FaceDetection", dependencies: ["Imaging", "Assets"], swiftSettings: fastMath),
         // The values on the frame's path: frames, sources and sinks, results, emotion labels, run summaries.
         .target(name: "Frames", dependencies: ["Imaging"]),
         .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "Frames", "CZlib"], swiftSettings: fastMath),
 
         // MARK: - The live path and the edges
-        .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),
-        .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs"]),
+        .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion", "Frames"]),
+        .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs", "SafeOutput"]),
         .target(name: "Capture", dependencies: ["CV4L2", "Frames", "Imaging"]),
         // How things look, for the window, screenshots, videos and charts alike: one palette, one font
         // service (SDL2_ttf), the overlay drawn with any SDL renderer (the window's or a software one).
@@ -51,13 +54,13 @@ let package = Package(
         .target(name: "Display", dependencies: ["CSDL2", "Frames", "Presentation", "Imaging", "Assets"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
         .target(name: "Plot", dependencies: ["Imaging", "Frames", "Presentation"]),
-        .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation", "CZlib",
+        .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation", "SafeOutput", "CZlib",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "emonet",
             dependencies: [
                 "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Frames",
-                "Pipeline", "Capture", "Presentation", "Display", "Session", "Plot", "Assets",
+                "Pipeline", "Capture", "Presentation", "Display", "Session", "Plot", "Assets", "SafeOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -89,7 +92,8 @@ let package = Package(
         .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "ImageIO", "TestSupport",
                                                         .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Presentation", "Emotion", "ImageIO", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "ImageIO", "Imaging"]),
+        .testTarget(name: "SafeOutputTests", dependencies: ["SafeOutput", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

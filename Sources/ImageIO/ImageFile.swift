@@ -2,6 +2,7 @@
 // FF D8 FF, PNG 89 50 4E 47), by the call on write. Errors name the path.
 import Foundation
 import Imaging
+import SafeOutput
 
 /// Image files on disk.
 public enum ImageFile {
@@ -45,11 +46,12 @@ public enum ImageFile {
         try write(try JPEG.encode(image, quality: quality), path: path)
     }
 
+    /// Atomically: staged beside `path`, flushed and renamed, so a failed write leaves an existing file whole.
     private static func write(_ bytes: [UInt8], path: String) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw ImageIOError.unwritable(path: path, reason: (error as NSError).localizedDescription)
+            try AtomicFile.write(bytes, to: path)
+        } catch let OutputError.unwritable(_, reason) {
+            throw ImageIOError.unwritable(path: path, reason: reason)
         }
     }
 }

@@ -11,7 +11,9 @@
 // Lifecycle: start() once; the run ends at the end of the stream, on a source or processing error, or on
 // stop(); then the source is closed, the frames in flight are finished, and every sink gets
 // pipelineDidFinish exactly once, on the classify queue (where every result was delivered), before
-// waitUntilFinished() returns.
+// waitUntilFinished() returns. A source that does not return from nextFrame() after cancel() (a stalled
+// camera, a pipe that sends nothing) would hold that up for ever: finishWithoutSource() ends the run
+// without it, and whatever the capture thread reads later is dropped.
 import Dispatch
 // Every user of the pipeline handles its frames, sources, sinks and results: they come with it.
 @_exported import Frames
@@ -39,6 +41,10 @@ public final class LivePipeline: @unchecked Sendable {
     private var stopRequested = false
     private var failure: Error?
     private var processingFailed = false
+    /// Set once the end of the run is scheduled (by the capture thread or finishWithoutSource()).
+    private var finishScheduled = false
+    /// Set on the locate queue when the sinks are about to be told: later frames are dropped.
+    private var sinksFinished = false
     /// With `.waitForProcessing`: permits to put a frame in the slot, given back when the locate queue
     /// takes one out (so it never overflows); the stages themselves are bounded by `classifySlots`.
     private let slotFree: DispatchSemaphore
@@ -88,6 +94,24 @@ public final class LivePipeline: @unchecked Sendable {
         return failure
     }
 
+    /// Stops the run and ends it without waiting for the source any longer: the frames already read are
+    /// finished and every sink is told, as at the end of a stream. For a source that does not return from
+    /// `nextFrame()` after `cancel()`; the capture thread, if it ever returns, closes the source and adds nothing.
+    public func finishWithoutSource() {
+        stop()
+        guard claimFinish() else { return }
+        queue.async { [self] in finish() }
+    }
+
+    /// True for the one caller that schedules the end of the run.
+    private func claimFinish() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if finishScheduled { return false }
+        finishScheduled = true
+        return true
+    }
+
     /// Waits at most `timeout` seconds; false if the run is still going.
     public func waitUntilFinished(timeout: Double) -> Bool {
         finished.wait(timeout: .now() + timeout) == .success
@@ -120,7 +144,7 @@ public final class LivePipeline: @unchecked Sendable {
         source.close()
         if let sourceError { record(sourceError) }
         // Serial queue: this runs after any drain already scheduled, so the last frame is processed first.
-        queue.async { [self] in finish() }
+        if claimFinish() { queue.async { [self] in finish() } }
     }
 
     // MARK: - Processing queue
@@ -135,7 +159,7 @@ public final class LivePipeline: @unchecked Sendable {
     private func drain() {
         while let frame = slot.take() {
             if dropPolicy == .waitForProcessing { slotFree.signal() }
-            if hasFailed { continue }
+            if hasFailed || sinksFinished { continue }
             let located = processor.locate(frame)
             let deliver = { [self] in
                 if hasFailed { return }
@@ -173,6 +197,7 @@ public final class LivePipeline: @unchecked Sendable {
     /// after every result already queued there.
     private func finish() {
         drain()
+        sinksFinished = true  // locate queue only, like drain()
         classifyQueue.async { [self] in finishOnClassifyQueue() }
     }
 

@@ -3,11 +3,14 @@
 // reading raw RGB on a pipe. Rendering and writing run on the writer's own serial queue, in frame order.
 // Invariants: a missing ffmpeg is a one-line error before anything starts; a failed encoder (disk full,
 // killed) stops the video with a message, never the pipeline; `close()` waits for ffmpeg to finish.
+// ffmpeg writes a temporary file beside `path` (SafeOutput.StagedFile); `close()` puts it in place only
+// when the whole video was written, so a failure leaves whatever was at `path` before.
 import Dispatch
 import Foundation
 import Frames
 import Imaging
 import Presentation
+import SafeOutput
 
 public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
     public let path: String
@@ -15,6 +18,7 @@ public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
     private let process = Process()
     private let input = Pipe()
     private let errorLog: URL
+    private let staged: StagedFile
     private let queue = DispatchQueue(label: "emonet.session.annotated-video", qos: .utility)
     private let lock = NSLock()
     private var failure: String?
@@ -27,6 +31,10 @@ public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
             throw SessionError.unwritable(path, reason: "the annotated video needs FFmpeg (apt-get install ffmpeg)")
         }
         overlay = try OffscreenOverlay()
+        do { staged = try StagedFile(path: path) } catch let OutputError.unwritable(_, reason) {
+            throw SessionError.unwritable(path, reason: reason)
+        }
+        staged.closeDescriptor()  // ffmpeg writes it by name
         errorLog = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-annotated-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         // Even sizes for yuv420p; x264 pads nothing by itself.
@@ -34,7 +42,7 @@ public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: ffmpeg)
         process.arguments = ["-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
                              "-r", String(format: "%.3f", framesPerSecond > 0 ? framesPerSecond : 30), "-i", "-",
-                             "-vf", "crop=\(w):\(h):0:0", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path]
+                             "-vf", "crop=\(w):\(h):0:0", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", staged.temporaryPath]
         process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: errorLog)
@@ -80,12 +88,20 @@ public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {
         process.waitUntilExit()
         let log = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: errorLog)
-        if process.terminationStatus != 0 && failure == nil {
-            fail(log.split(separator: "\n").last.map(String.init) ?? "ffmpeg exit status \(process.terminationStatus)")
+        // ffmpeg exits 0 when it cannot write the file's trailer (a full disk: "Error writing trailer of
+        // x.mp4: No space left on device"); at -v error anything it says is an error, so that counts too.
+        let said = log.split(separator: "\n").last.map { $0.replacingOccurrences(of: staged.temporaryPath, with: path) }
+        if (process.terminationStatus != 0 || said != nil) && failure == nil {
+            fail(said ?? "ffmpeg exit status \(process.terminationStatus)")
         }
         lock.lock()
-        defer { lock.unlock() }
-        if let failure { throw SessionError.unwritable(path, reason: failure) }
+        let failed = failure
+        lock.unlock()
+        if let failed {
+            staged.discard()
+            throw OutputError.unwritable(path: path, reason: failed)
+        }
+        try staged.commit()
     }
 
     private func write(_ bytes: [UInt8]) throws {

@@ -1,9 +1,12 @@
 // Writes results as they are produced: JSON Lines (the exact lines `emonet live` prints) and a CSV with
 // one row per face (frame, time, track, box, the seven probabilities, label, confidence). A frame with
-// no face has a JSON line but no CSV row. Invariants: rows are in frame order; files are created at
-// start (an unwritable path fails before the run); a write error is kept and reported at the end.
+// no face has a JSON line but no CSV row. Invariants: rows are in frame order; each file is written under
+// a temporary name beside its target, created at start (an unwritable path fails before the run), and
+// renamed into place when the run ends (`close()`); a write error is kept and reported at the end, and
+// then neither file is put in place: whatever was at the targets before stays whole.
 import Foundation
 import Frames
+import SafeOutput
 
 public final class ResultsWriter: FrameSink, @unchecked Sendable {
     public static let csvHeader = (["frame", "time", "track", "x", "y", "width", "height"] + EmotionLabel.names
@@ -14,7 +17,7 @@ public final class ResultsWriter: FrameSink, @unchecked Sendable {
     private let lock = NSLock()
     private var firstError: Error?
 
-    /// Creates (truncates) the files that are given.
+    /// Starts the files that are given (under temporary names until `close()`).
     public init(jsonlPath: String?, csvPath: String?) throws {
         if let jsonlPath { jsonl = try BufferedFile(path: jsonlPath) }
         if let csvPath {
@@ -56,12 +59,27 @@ public final class ResultsWriter: FrameSink, @unchecked Sendable {
         do { try close() } catch { record(error) }
     }
 
-    /// Flushes and closes both files; throws the first write error of the run.
+    /// Flushes both files and puts them in place; throws the first write error of the run (and then
+    /// puts neither in place). Later calls only throw that error again.
     public func close() throws {
-        do {
-            try jsonl?.close()
-            try csv?.close()
-        } catch { record(error) }
+        lock.lock()
+        let failed = firstError != nil
+        lock.unlock()
+        if failed {
+            jsonl?.discard()
+            csv?.discard()
+        } else {
+            do {
+                try jsonl?.flush()
+                try csv?.flush()
+                try jsonl?.commit()
+                try csv?.commit()
+            } catch {
+                record(error)
+                jsonl?.discard()
+                csv?.discard()
+            }
+        }
         jsonl = nil
         csv = nil
         lock.lock()
@@ -73,25 +91,24 @@ public final class ResultsWriter: FrameSink, @unchecked Sendable {
         lock.lock()
         if firstError == nil { firstError = error }
         lock.unlock()
+        jsonl?.discard()
+        csv?.discard()
         jsonl = nil
         csv = nil
     }
 }
 
-/// A file written through a 64 KiB buffer; errors name the file.
+/// A file written through a 64 KiB buffer into a StagedFile; errors (OutputError) name the target file.
 final class BufferedFile {
     let path: String
-    private let fd: Int32
+    private let file: StagedFile
     private var buffer: [UInt8] = []
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SessionError.unwritable(path, reason: systemMessage(errno)) }
+        file = try StagedFile(path: path)
         buffer.reserveCapacity(1 << 16)
     }
-
-    deinit { if fd >= 0 { _ = Foundation.close(fd) } }
 
     func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
@@ -99,19 +116,16 @@ final class BufferedFile {
     }
 
     func flush() throws {
-        var done = 0
-        try buffer.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { throw SessionError.unwritable(path, reason: systemMessage(n < 0 ? errno : ENOSPC)) }
-                done += n
-            }
-        }
+        try file.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
-    func close() throws {
+    /// Flushes and renames the file into place.
+    func commit() throws {
         try flush()
+        try file.commit()
     }
+
+    /// Removes the temporary file; the target is untouched.
+    func discard() { file.discard() }
 }

@@ -6,6 +6,7 @@
 import Crypto
 import Foundation
 import Frames
+import SafeOutput
 
 /// The files of a session directory.
 public enum SessionFiles {
@@ -178,35 +179,10 @@ public struct SessionManifest: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self) + Data("\n".utf8)
-        try AtomicFile.write(data, to: (directory as NSString).appendingPathComponent(SessionFiles.manifest))
-    }
-}
-
-/// Whole-file replacement that a crash cannot tear.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SessionError.unwritable(path, reason: systemMessage(errno)) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { failure = n < 0 ? errno : ENOSPC; return }
-                offset += n
-            }
+        let path = (directory as NSString).appendingPathComponent(SessionFiles.manifest)
+        do { try AtomicFile.write(data, to: path) } catch let error as OutputError {
+            if case let .unwritable(_, reason) = error { throw SessionError.unwritable(path, reason: reason) }
+            throw error
         }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        close(fd)
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temporary)
-            throw SessionError.unwritable(path, reason: systemMessage(failure))
-        }
-        let dir = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                       O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 }

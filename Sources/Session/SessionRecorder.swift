@@ -61,9 +61,10 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
                 // The deepest existing ancestor says why (permissions, read-only file system).
-                var ancestor = (directory as NSString).deletingLastPathComponent
-                while !ancestor.isEmpty, ancestor != "/", !FileManager.default.fileExists(atPath: ancestor) {
-                    ancestor = (ancestor as NSString).deletingLastPathComponent
+                // URL, not NSString: deletingLastPathComponent traps on a one-letter path ("s") in this Foundation.
+                var ancestor = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+                while ancestor != "/", !FileManager.default.fileExists(atPath: ancestor) {
+                    ancestor = URL(fileURLWithPath: ancestor).deletingLastPathComponent().path
                 }
                 let reason = access(ancestor.isEmpty ? "." : ancestor, W_OK) != 0
                     ? "\(ancestor): \(systemMessage(errno))" : "cannot create the directory"

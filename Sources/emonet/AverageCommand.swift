@@ -34,15 +34,17 @@ struct Average: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var workers: Int?
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
         guard !sources.isEmpty else { throw ValidationError("give the models or checkpoints to average") }
         if let recountImages, recountImages < 64 { throw ValidationError("--recount-images must be at least 64 (one batch)") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
-        if sources.contains(out) { throw ValidationError("--out \(out) is one of the sources; write the average elsewhere") }
     }
 
     func run() throws {
         try CLIErrors.reporting {
+            try OutputPlan(inputs: sources + [data], force: output.force).check([out])
             let started = Date()
             let loaded = try sources.map { try ModelAveraging.readSource(path: $0) }
             let averaged = try ModelAveraging.average(loaded)

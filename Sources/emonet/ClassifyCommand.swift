@@ -1,5 +1,6 @@
 // `emonet classify`: faces in still images, each with its seven emotion probabilities. Faces come
-// from the cascade detector; each is cropped and normalised exactly as the live path does
+// from the live path's finder (CascadeFaceFinder's full scan, the same defaults), so an image gives the
+// faces `live` finds in it; each is cropped and normalised exactly as the live path does
 // (Emotion.FaceCrop). `--whole-image` treats each image as one face crop (e.g. FER-style 48x48 faces).
 import ArgumentParser
 import Display
@@ -14,22 +15,12 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the faces in images and classify each one's emotion.")
 
-    @Option(help: "Model file.")
-    var model: String = ModelPaths.defaultModel
+    @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Cascade XML file (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
-    var cascade: String?
+    @OptionGroup(title: "Detector (the live path's defaults, so classify and live find the same faces)")
+    var detector: DetectorOptions
 
-    @Option(help: "Detector scale step (> 1).")
-    var scaleFactor: Double = 1.1
-
-    @Option(help: "Detector neighbours a face needs.")
-    var minNeighbors: Int = 5
-
-    @Option(help: "Smallest face side in pixels.")
-    var minSize: Int = 30
-
-    @Option(help: "Test-time augmentation: none or flip (face + mirror image).")
+    @Option(help: "Test-time augmentation: none or flip (face + mirror image; as the live path's alternate views).")
     var tta: String = "flip"
 
     @Flag(help: "Classify each whole image as one face (skips detection).")
@@ -38,17 +29,15 @@ struct Classify: ParsableCommand {
     @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, label, confidence, probabilities}]}].")
     var json = false
 
-    @Option(help: "Write the image with labelled boxes and probability bars to this PNG (with several images, -<name> is appended).")
-    var annotate: String?
+    @OptionGroup var annotation: AnnotationOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "JPEG or PNG images.")
     var images: [String]
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
-        guard scaleFactor > 1 else { throw ValidationError("--scale-factor must be greater than 1") }
-        guard minNeighbors >= 0, minSize >= 0 else { throw ValidationError("--min-neighbors and --min-size must be 0 or more") }
-        guard tta == "none" || tta == "flip" else { throw ValidationError("--tta must be none or flip") }
+        guard tta == "none" || tta == "flip" else { throw ValidationError("--tta must be none or flip (got '\(tta)')") }
     }
 
     struct FaceReport: Encodable {
@@ -66,15 +55,18 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
-            let classifier = try EmotionClassifier(path: model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
-            let detector = wholeImage ? nil : FaceDetector(cascade: try CascadeLocator.load(path: cascade))
-            let parameters = DetectionParameters(scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: PixelSize(minSize))
-            let overlay = try annotate.map { _ in try OffscreenOverlay() }
+            let annotated = annotation.paths(for: images)
+            let inputs = images + [modelOptions.model, wholeImage ? nil : CascadeLocator.resolve(detector.cascade)]
+            try OutputPlan(inputs: inputs, force: output.force).check(annotated ?? [])
+            let classifier = try EmotionClassifier(path: modelOptions.model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
+            // The live path's full scan, so an image gives the faces live would find in it.
+            let finder = wholeImage ? nil : try detector.liveFinder()
+            let overlay = try annotated.map { _ in try OffscreenOverlay() }
             var reports: [ImageReport] = []
-            for path in images {
+            for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
                 let gray = GrayImage(rgb: rgb)
-                let boxes = detector.map { $0.detect(gray, parameters: parameters).map(\.box) }
+                let boxes = finder.map { $0.findFaces(in: gray) }
                     ?? [Rect(x: 0, y: 0, width: rgb.width, height: rgb.height)]
                 let probabilities = try classifier.classify(gray, faces: boxes)
                 let faces = zip(boxes, probabilities).enumerated().map { i, face in
@@ -86,10 +78,10 @@ struct Classify: ParsableCommand {
                                probabilities: Dictionary(uniqueKeysWithValues: zip(EmotionLabel.names, f.probabilities)))
                 }))
                 if !json { printText(path: path, rgb: rgb, faces: faces) }
-                if let annotate, let overlay {
+                if let annotated, let overlay {
                     let drawn = try overlay.render(rgb, result: FrameResult(frameIndex: 0, time: 0, faces: faces),
                                                    options: OverlayOptions(showHUD: false, showBars: true))
-                    let out = images.count == 1 ? annotate : Self.suffixed(annotate, with: path)
+                    let out = annotated[k]
                     try ImageFile.writePNG(drawn, path: out)
                     if !json { print("  annotated: \(out)") }
                 }
@@ -110,12 +102,5 @@ struct Classify: ParsableCommand {
             print(String(format: "  face %d at x %d y %d %dx%d: %@ %.0f%%  (then %@)", f.track, f.box.x, f.box.y, f.box.width,
                          f.box.height, f.label.description, f.confidence * 100, rest))
         }
-    }
-
-    /// out.png + /a/b/photo.jpg → out-photo.png
-    static func suffixed(_ base: String, with image: String) -> String {
-        let url = URL(fileURLWithPath: base)
-        let stem = URL(fileURLWithPath: image).deletingPathExtension().lastPathComponent
-        return url.deletingPathExtension().path + "-\(stem)." + (url.pathExtension.isEmpty ? "png" : url.pathExtension)
     }
 }

@@ -13,8 +13,12 @@ struct Curves: ParsableCommand {
     @Option(name: .shortAndLong, help: "PNG to write (default: the log's name with .curves.png).")
     var out: String?
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
         try CLIErrors.reporting {
+            let path = out ?? (log.hasSuffix(".log.json") ? String(log.dropLast(".log.json".count)) : log) + ".curves.png"
+            try OutputPlan(inputs: [log], force: output.force).check([path])
             guard let data = FileManager.default.contents(atPath: log) else {
                 throw CLIMessage("\(log): cannot be read")
             }
@@ -22,7 +26,6 @@ struct Curves: ParsableCommand {
                 throw CLIMessage("\(log): not a training log (expected a JSON list of epoch records)")
             }
             guard !history.isEmpty else { throw CLIMessage("\(log): has no epochs yet") }
-            let path = out ?? (log.hasSuffix(".log.json") ? String(log.dropLast(".log.json".count)) : log) + ".curves.png"
             try ChartFiles.writeTrainingCurves(history, title: URL(fileURLWithPath: log).lastPathComponent, path: path)
             print("\(path): \(history.count) epochs")
         }

@@ -1,5 +1,6 @@
 // `emonet detect`: find faces in still images with an OpenCV cascade, print them (text or JSON)
-// and optionally write an annotated PNG. Defaults are OpenCV detectMultiScale's.
+// and optionally write annotated PNGs. Defaults are OpenCV detectMultiScale's (not the live path's, which
+// `classify` uses): this command is the cascade as OpenCV runs it, box for box.
 import ArgumentParser
 import FaceDetection
 import Foundation
@@ -10,60 +11,57 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect", abstract: "Find faces in images with an OpenCV Haar/LBP cascade.")
 
-    @Option(help: "Cascade XML file (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
-    var cascade: String?
+    @OptionGroup(title: "Detector (OpenCV's detectMultiScale defaults here, for parity with OpenCV)")
+    var detector: DetectorOptions
 
-    @Option(help: "Scale step between pyramid levels, > 1 (OpenCV default 1.1).")
-    var scaleFactor: Double = 1.1
-
-    @Option(help: "Raw hits a face needs, more than this many (OpenCV default 3; 0 = raw windows).")
-    var minNeighbors: Int = 3
-
-    @Option(help: "Smallest face side in pixels (default: the cascade window).")
-    var minSize: Int = 0
-
-    @Option(help: "Largest face side in pixels (default: the image).")
+    @Option(help: "Largest face side in pixels, 0 to 65536; 0 = the image (OpenCV's default).")
     var maxSize: Int = 0
 
-    @Option(help: "Worker threads (results do not depend on it).")
+    @Option(help: "Worker threads, 1 to 64 (results do not depend on it).")
     var threads: Int = 1
 
     @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, neighbors}]}].")
     var json = false
 
-    @Option(help: "Write the image with boxes drawn to this PNG (with several images, -<name> is appended).")
-    var annotate: String?
+    @OptionGroup var annotation: AnnotationOptions
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "JPEG or PNG images.")
     var images: [String]
 
+    /// OpenCV's detectMultiScale defaults (DetectionParameters' own), with the options given.
+    var parameters: DetectionParameters {
+        var p = detector.parameters(over: DetectionParameters())
+        p.maxSize = PixelSize(maxSize)
+        p.threads = threads
+        return p
+    }
+
     func validate() throws {
-        guard scaleFactor > 1 && scaleFactor.isFinite else { throw ValidationError("--scale-factor must be greater than 1") }
-        guard minNeighbors >= 0 else { throw ValidationError("--min-neighbors must be 0 or more") }
-        guard minSize >= 0 && maxSize >= 0 else { throw ValidationError("--min-size and --max-size must be 0 or more") }
-        guard maxSize == 0 || maxSize >= minSize else { throw ValidationError("--max-size must be at least --min-size") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
+        guard (0...65536).contains(maxSize) else { throw ValidationError("--max-size must be in 0...65536 (found \(maxSize))") }
+        guard maxSize == 0 || maxSize >= (detector.minSize ?? 0) else { throw ValidationError("--max-size must be at least --min-size") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64 (found \(threads))") }
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
     }
 
     func run() throws {
         try CLIErrors.reporting {
-            let detector = FaceDetector(cascade: try CascadeLocator.load(path: cascade))
-            let parameters = DetectionParameters(scaleFactor: scaleFactor, minNeighbors: minNeighbors,
-                                                 minSize: PixelSize(minSize), maxSize: PixelSize(maxSize),
-                                                 threads: threads)
+            let annotated = annotation.paths(for: images)
+            try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade)], force: output.force).check(annotated ?? [])
+            let detector = FaceDetector(cascade: try CascadeLocator.load(path: self.detector.cascade))
+            let parameters = self.parameters
             var reports: [ImageReport] = []
-            for path in images {
+            for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
                 let faces = detector.detect(GrayImage(rgb: rgb), parameters: parameters)
                 reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height,
                                            faces: faces.map(FaceReport.init)))
                 if !json { printText(path: path, rgb: rgb, faces: faces) }
-                if let annotate {
+                if let annotated {
                     var out = rgb
                     let thickness = max(2, min(rgb.width, rgb.height) / 200)
                     for face in faces { out.strokeRectangle(face.box, color: .green, thickness: thickness) }
-                    try ImageFile.writePNG(out, path: annotationPath(annotate, for: path))
+                    try ImageFile.writePNG(out, path: annotated[k])
                 }
             }
             if json {
@@ -79,14 +77,6 @@ struct Detect: ParsableCommand {
         for f in faces {
             print("  x \(f.box.x) y \(f.box.y) width \(f.box.width) height \(f.box.height) neighbors \(f.neighbors)")
         }
-    }
-
-    private func annotationPath(_ out: String, for image: String) -> String {
-        guard images.count > 1 else { return out }
-        let url = URL(fileURLWithPath: out)
-        let name = URL(fileURLWithPath: image).deletingPathExtension().lastPathComponent
-        let ext = url.pathExtension.isEmpty ? "png" : url.pathExtension
-        return url.deletingPathExtension().path + "-\(name).\(ext)"
     }
 }
 

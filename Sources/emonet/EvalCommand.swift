@@ -28,6 +28,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Also draw the confusion matrix to this PNG.")
     var plot: String?
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
         guard FERSplit(rawValue: split) != nil else {
             throw ValidationError("--split must be PublicTest, PrivateTest or Training (got '\(split)')")
@@ -40,6 +42,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             let paths = model.isEmpty ? [ModelPaths.defaultModel] : model
+            try OutputPlan(inputs: paths + [data], force: output.force).check(plot.map { [$0] } ?? [])
             let models = try paths.map { path in
                 let m = try EmotionModel.read(path: path)
                 m.network.workers = ProcessInfo.processInfo.activeProcessorCount

@@ -36,23 +36,16 @@ struct Live: ParsableCommand {
     var noWindow = false
 
     // Session feature hook (see LiveRecording.swift).
-    @Option(help: "Record a session (frames, per-frame results, session.json) into this new directory; replay it with `emonet replay DIR`.")
+    @Option(help: "Record a session (frames, per-frame results, session.json) into this new (or empty) directory; replay it with `emonet replay DIR`. A recording that stops early (disk full) keeps what it wrote and makes the run exit with status 1.")
     var record: String?
 
-    @Option(help: "Full-frame face detection every N frames; in between only around tracked faces.")
-    var detectEvery: Int = 5
+    @OptionGroup(title: "Tracking and smoothing")
+    var pipelineOptions: PipelineOptions
 
-    @Option(help: "Weight of the newest frame in the per-face moving average, in (0, 1]; 1 or 'off' = raw.")
-    var smoothing: String = "0.4"
+    @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Views of each face classified: alternate (the face and its mirror on alternate frames, each answer the mean of both: flip TTA at no extra cost), both (both every frame, twice the work) or single.")
-    var views: String = FaceViews.alternate.rawValue
-
-    @Option(help: "Cascade XML (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
-    var cascade: String?
-
-    @Option(help: "Emotion model file.")
-    var model: String = ModelPaths.defaultModel
+    @OptionGroup(title: "Detector (the live path's defaults)")
+    var detector: DetectorOptions
 
     @Flag(help: "Headless: print a summary every 5 s instead of a JSON line per frame.")
     var quiet = false
@@ -60,31 +53,22 @@ struct Live: ParsableCommand {
     func validate() throws {
         if device != nil && input != nil { throw ValidationError("give --device or --input, not both") }
         guard fps > 0 && fps <= 240 else { throw ValidationError("--fps must be in (0, 240]") }
-        guard detectEvery >= 1 else { throw ValidationError("--detect-every must be 1 or more") }
-        guard smoothingAlpha != nil else { throw ValidationError("--smoothing must be a number in (0, 1] or 'off'") }
-        guard FaceViews(rawValue: views) != nil else { throw ValidationError("--views must be alternate, both or single (got '\(views)')") }
-    }
-
-    var smoothingAlpha: Float? {
-        if smoothing == "off" { return 1 }
-        guard let value = Float(smoothing), value > 0, value <= 1 else { return nil }
-        return value
     }
 
     func run() throws {
         try CLIErrors.reporting {
             // Everything that can fail on a missing file fails before a device is opened.
-            let classifier = try LiveModel.loadClassifier(path: model)
-            let finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)))
+            let classifier = try LiveModel.loadClassifier(path: modelOptions.model)
+            let finder = try detector.liveFinder()
             let source = try openSource()
-            let configuration = PipelineConfiguration(detectEvery: detectEvery, smoothing: smoothingAlpha ?? 0.4,
-                                                      views: FaceViews(rawValue: views)!)
+            let configuration = pipelineOptions.configuration()
             let processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
             // Session feature hook: records with --record and on the `r` key (LiveRecording.swift).
             let recording: LiveRecording
             do {
                 recording = try LiveRecording(source: source, directory: record) {
-                    SessionSetup.manifest(source: source, modelPath: model, cascadePath: cascade, configuration: configuration, finder: finder)
+                    SessionSetup.manifest(source: source, modelPath: modelOptions.model, cascadePath: detector.cascade,
+                                          configuration: configuration, finder: finder)
                 }
             } catch {
                 source.close()
@@ -105,7 +89,7 @@ struct Live: ParsableCommand {
             }
             let pipeline = LivePipeline(source: recording.source, processor: processor, sinks: sinks + [recording])
             statsProvider = { pipeline.stats.snapshot() }
-            LiveMessages.say("reading \(source.description); detect every \(detectEvery) frames, smoothing \(smoothing), \(views) face views")
+            LiveMessages.say("reading \(source.description); " + PipelineOptions.describe(configuration))
             if !windowed {
                 LiveMessages.say(quiet ? "headless: a summary every 5 s on stderr" : "headless: one JSON line per frame on stdout")
             }
@@ -132,20 +116,38 @@ struct Live: ParsableCommand {
                 }
                 if userQuit { pipeline.stop() }
             }
+            // A source may not return (a stalled camera or pipe): after a stop request the run waits for it
+            // at most SignalStopper.stopGrace seconds, then ends without it.
+            if !signals.waitForStop(of: pipeline) {
+                LiveMessages.say(String(format: "%@ did not stop within %.1f s; ending without it", source.description, SignalStopper.stopGrace))
+                pipeline.finishWithoutSource()
+            }
             let error = pipeline.waitUntilFinished()
-            recording.finish()  // Session feature hook
+            let recordingFailure = recording.finish()  // Session feature hook
             signals.cancel()
             let summary = pipeline.stats.snapshot()
             LiveMessages.say((signals.fired ? "stopped: " : "finished: ") + summary.line)
             if summary.framesProcessed > 0 { LiveMessages.say("mean ms per frame and stage: " + summary.stagesLine) }
-            if let error { throw error }
+            if let error {
+                if let recordingFailure { LiveMessages.say((recordingFailure as? LocalizedError)?.errorDescription ?? "\(recordingFailure)") }
+                throw error
+            }
+            // A recording that stopped early is a failed run, after what it kept was saved and named above.
+            if let recordingFailure { throw recordingFailure }
         }
     }
 
     private func makeWindow(title: String, source: FrameSource) throws -> LiveWindow {
         let window = try LiveWindow(title: title, width: source.width, height: source.height)
         window.onScreenshot = { image in
-            let path = "emonet-screenshot-\(Int(Date().timeIntervalSince1970)).png"
+            // A new file each time: two screenshots in one second do not replace each other.
+            let stamp = "emonet-screenshot-\(Int(Date().timeIntervalSince1970))"
+            var path = stamp + ".png"
+            var k = 1
+            while FileManager.default.fileExists(atPath: path) {
+                k += 1
+                path = "\(stamp)-\(k).png"
+            }
             do {
                 try ImageFile.writePNG(image, path: path)
                 LiveMessages.say("screenshot saved to \(path)")
@@ -183,7 +185,8 @@ struct FrameSize: ExpressibleByArgument {
     var defaultValueDescription: String { "\(width)x\(height)" }
 }
 
-/// Turns SIGINT and SIGTERM into one call of `stop` (a second Ctrl-C exits at once).
+/// Turns SIGINT and SIGTERM into one call of `stop` (a second Ctrl-C exits at once), and bounds how long a
+/// run then waits for its source.
 final class SignalStopper: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
@@ -214,6 +217,22 @@ final class SignalStopper: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return count > 0
+    }
+
+    /// Seconds a stop request waits for the source to return before the run ends without it.
+    static let stopGrace = 0.5
+
+    /// Waits for `pipeline` to finish; false when a stop was requested (a signal, the window closed, an
+    /// error) and it had not finished `stopGrace` seconds later (then `finishWithoutSource()` ends it).
+    func waitForStop(of pipeline: LivePipeline) -> Bool {
+        var stopSeen: Double?
+        while !pipeline.waitUntilFinished(timeout: 0.05) {
+            guard fired || pipeline.isStopRequested else { continue }
+            let now = MonotonicClock.now()
+            if stopSeen == nil { stopSeen = now }
+            if now - stopSeen! >= Self.stopGrace { return false }
+        }
+        return true
     }
 
     func cancel() {

@@ -2,7 +2,7 @@
 // window's `r` key starts and stops recordings (each into a new directory). The pipeline reads the
 // camera through a JPEG round trip while recording, so a replay of the session sees exactly the pixels
 // the live run processed. A recording that fails (disk full, unwritable directory) says so on stderr
-// and stops; the live view goes on.
+// and stops; the live view goes on, and the run's exit status is then non-zero (see `finish()`).
 import Capture
 import Foundation
 import Pipeline
@@ -51,7 +51,7 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
         }
         let stamp = DateFormatter()
         stamp.dateFormat = "yyyyMMdd-HHmmss"
-        let base = directory.map { ($0 as NSString).deletingLastPathComponent } ?? "."
+        let base = directory.map(OutputPlan.folder(of:)) ?? "."
         let path = (base.isEmpty ? "." : base) + "/emonet-session-\(stamp.string(from: Date()))"
         do {
             try start(at: path)
@@ -86,17 +86,21 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
     }
 
     /// After the run: waits for the recorders to finish writing and says where each session is.
-    func finish() {
+    /// Returns the error of the first recording that stopped early (disk full, size limit, too slow).
+    func finish() -> Error? {
         lock.lock()
         let all = finished
         lock.unlock()
+        var firstFailure: Error?
         for (path, recorder) in all {
             recorder.waitUntilIdle()
-            if recorder.failure == nil {
-                LiveMessages.say("session saved to \(path) (\(recorder.framesWritten) frames); replay it with `emonet replay \(path)`")
+            if let failure = recorder.failure {
+                LiveMessages.say("session in \(path) is incomplete (\(recorder.framesWritten) frames kept); replay it with `emonet replay \(path)`")
+                if firstFailure == nil { firstFailure = failure }
             } else {
-                LiveMessages.say("session in \(path) is incomplete (\(recorder.framesWritten) frames kept)")
+                LiveMessages.say("session saved to \(path) (\(recorder.framesWritten) frames); replay it with `emonet replay \(path)`")
             }
         }
+        return firstFailure
     }
 }

@@ -22,7 +22,9 @@ struct Replay: ParsableCommand {
             video FFmpeg can decode. Every frame is processed (none are dropped), as fast as the machine allows \
             unless --realtime. With --out DIR: results.jsonl, results.csv, summary.json and timeline.png. \
             A session is replayed with its recorded settings unless --detect-every/--smoothing/--views say otherwise, \
-            and the replay is checked against the recorded results.
+            and the replay is checked against the recorded results. Outputs that exist are replaced only with --force, \
+            an output that is one of the inputs (e.g. --out the session directory itself) never; each is written \
+            under a temporary name and put in place at the end, so a failed write keeps the previous file.
             """)
 
     @Argument(help: "Session directory, .y4m file or video file.")
@@ -43,20 +45,13 @@ struct Replay: ParsableCommand {
     @Option(help: "Write the per-face CSV here (default with --out: DIR/results.csv).")
     var csv: String?
 
-    @Option(help: "Emotion model file.")
-    var model: String = ModelPaths.defaultModel
+    @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "Cascade XML (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
-    var cascade: String?
+    @OptionGroup(title: "Detector (the live path's defaults)")
+    var detector: DetectorOptions
 
-    @Option(help: "Full-frame face detection every N frames (default: the session's, else 5).")
-    var detectEvery: Int?
-
-    @Option(help: "Weight of the newest frame in the per-face moving average, (0, 1] or 'off' (default: the session's, else 0.4).")
-    var smoothing: String?
-
-    @Option(help: "Views of each face classified: alternate (face and mirror on alternate frames, each answer the mean of both), both or single (default: the session's, else alternate).")
-    var views: String?
+    @OptionGroup(title: "Tracking and smoothing (default: a session's recorded settings, else live's)")
+    var pipelineOptions: PipelineOptions
 
     @Option(help: "Also write an MP4 with the overlay burned in (drawn by the window's renderer; needs FFmpeg).")
     var annotatedVideo: String?
@@ -64,19 +59,12 @@ struct Replay: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
-        if let detectEvery, detectEvery < 1 { throw ValidationError("--detect-every must be 1 or more") }
-        if let smoothing, Self.alpha(smoothing) == nil { throw ValidationError("--smoothing must be a number in (0, 1] or 'off'") }
-        if let views, FaceViews(rawValue: views) == nil { throw ValidationError("--views must be alternate, both or single (got '\(views)')") }
         if window && ProcessInfo.processInfo.environment["DISPLAY"] == nil && ProcessInfo.processInfo.environment["WAYLAND_DISPLAY"] == nil {
             throw ValidationError("--window needs a display (DISPLAY or WAYLAND_DISPLAY)")
         }
-    }
-
-    static func alpha(_ text: String) -> Float? {
-        if text == "off" { return 1 }
-        guard let value = Float(text), value > 0, value <= 1 else { return nil }
-        return value
     }
 
     func run() throws {

@@ -8,6 +8,7 @@ import Foundation
 import ImageIO
 import Pipeline
 import Plot
+import SafeOutput
 import Session
 
 final class ReplayRun {
@@ -23,14 +24,16 @@ final class ReplayRun {
 
     init(command: Replay) throws {
         self.command = command
+        jsonlPath = command.jsonl ?? command.out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
+        csvPath = command.csv ?? command.out.map { ($0 as NSString).appendingPathComponent("results.csv") }
+        try Self.checkOutputs(command: command, jsonl: jsonlPath, csv: csvPath)
         // The model and cascade load on another thread while the input opens (ffmpeg takes 0.15-0.3 s to
         // its first frame here): a short clip's replay is mostly start-up. Their errors come first, as if
         // they had loaded first, and the input is closed again.
         let loading = DispatchGroup()
         nonisolated(unsafe) var loaded: Result<(FaceClassifying, CascadeFaceFinder), Error>!
         DispatchQueue.global(qos: .userInitiated).async(group: loading) {
-            loaded = Result { (try LiveModel.loadClassifier(path: command.model),
-                               Self.replayFinder(try CascadeLocator.load(path: command.cascade))) }
+            loaded = Result { (try LiveModel.loadClassifier(path: command.modelOptions.model), try Self.replayFinder(command.detector)) }
         }
         let opened = Result { () throws -> (FrameSource, SessionSource?) in
             var isDirectory: ObjCBool = false
@@ -51,38 +54,41 @@ final class ReplayRun {
             throw error
         }
         (source, session) = try opened.get()
-        let recorded = session?.manifest.settings
-        let alpha = command.smoothing.flatMap(Replay.alpha) ?? recorded.map { Float($0.smoothing) } ?? 0.4
-        configuration = PipelineConfiguration(detectEvery: command.detectEvery ?? recorded?.detectEvery ?? 5, smoothing: alpha,
-                                              matchThreshold: recorded?.matchThreshold ?? 0.3,
-                                              maxMissedFrames: recorded?.maxMissedFrames ?? 5,
-                                              views: command.views.flatMap(FaceViews.init) ?? recorded?.views ?? .alternate)
+        configuration = command.pipelineOptions.configuration(recorded: session?.manifest.settings)
         processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
 
         if let out = command.out {
             do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try OutputPlan.makeDirectory(out)
             } catch {
                 source.close()
-                throw SessionError.unwritable(out, reason: "cannot create the output directory")
+                throw error
             }
         }
-        jsonlPath = command.jsonl ?? command.out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
-        csvPath = command.csv ?? command.out.map { ($0 as NSString).appendingPathComponent("results.csv") }
         // A session is always checked against its recording, so its lines are written somewhere.
         temporaryJSONL = session != nil && jsonlPath == nil
             ? FileManager.default.temporaryDirectory.appendingPathComponent("emonet-replay-\(UUID().uuidString).jsonl").path : nil
     }
 
-    /// The live finder's parameters, with the detector's own threads set by EMONET_DETECT_THREADS (default:
-    /// live's). Threads do not change the boxes, only who computes them.
-    static func replayFinder(_ cascade: HaarCascade) -> CascadeFaceFinder {
-        var parameters = CascadeFaceFinder.defaultParameters
-        if let given = ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap({ Int($0) }) {
-            parameters.threads = max(1, given)
+    /// The live finder (with the detector options given), its threads set by EMONET_DETECT_THREADS
+    /// (default: live's). Threads do not change the boxes, only who computes them.
+    static func replayFinder(_ options: DetectorOptions) throws -> CascadeFaceFinder {
+        try options.liveFinder(threads: ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) })
+    }
+
+    /// Before anything opens: no output over an input (the video, the session's own files, the model,
+    /// the cascade), and none over an existing file without --force.
+    static func checkOutputs(command: Replay, jsonl: String?, csv: String?) throws {
+        var outputs = [jsonl, csv].compactMap { $0 }
+        if let out = command.out {
+            outputs += ["summary.json", "timeline.png"].map { (out as NSString).appendingPathComponent($0) }
         }
-        return CascadeFaceFinder(detector: FaceDetector(cascade: cascade), parameters: parameters,
-                                 regionThreads: parameters.threads)
+        if let video = command.annotatedVideo { outputs.append(video) }
+        var isDirectory: ObjCBool = false
+        let inputIsDirectory = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory) && isDirectory.boolValue
+        let inputs = (inputIsDirectory ? OutputPlan.files(in: command.input) : [command.input])
+            + [command.modelOptions.model, CascadeLocator.resolve(command.detector.cascade)]
+        try OutputPlan(inputs: inputs, force: command.output.force).check(outputs)
     }
 
     func execute() throws {
@@ -117,7 +123,7 @@ final class ReplayRun {
         let display = DisplaySink()
         if command.window { sinks.append(display) }
         let pipeline = LivePipeline(source: source, processor: processor, sinks: sinks, dropPolicy: .waitForProcessing)
-        note("emonet: replaying \(source.description); detect every \(configuration.detectEvery) frames, smoothing \(configuration.smoothing), \(configuration.views.rawValue) face views")
+        note("emonet: replaying \(source.description); " + PipelineOptions.describe(configuration))
 
         var liveWindow: LiveWindow?
         if command.window {
@@ -130,6 +136,10 @@ final class ReplayRun {
         pipeline.start()
         if let liveWindow {
             if (try? liveWindow.run(sink: display, stats: pipeline.stats)) ?? true { pipeline.stop() }
+        }
+        if !signals.waitForStop(of: pipeline) {
+            note(String(format: "emonet: %@ did not stop within %.1f s; ending without it", source.description, SignalStopper.stopGrace))
+            pipeline.finishWithoutSource()
         }
         let runError = pipeline.waitUntilFinished()
         signals.cancel()
@@ -161,9 +171,7 @@ final class ReplayRun {
         let summaryPath = (out as NSString).appendingPathComponent("summary.json")
         let object = summary.json(input: command.input, pipeline: stats)
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        do { try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: summaryPath)) } catch {
-            throw SessionError.unwritable(summaryPath, reason: (error as NSError).localizedDescription)
-        }
+        try AtomicFile.write(data + Data("\n".utf8), to: summaryPath)
         let chart = summary.timeline(title: "Emotions over time — \((command.input as NSString).lastPathComponent)")
         let panels = max(1, chart.shownTracks.count)
         let image = chart.render(width: 1400, height: 140 + 190 * panels)
@@ -177,8 +185,8 @@ final class ReplayRun {
         if manifest.state == .recording {
             note("emonet: the session was interrupted while recording (session.json still says \"recording\"); \(session.framesRead) complete frames were replayed")
         }
-        let changes = manifest.differences(replayingWith: FileFingerprint.of(path: command.model),
-                                           cascade: FileFingerprint.of(path: CascadeLocator.resolve(command.cascade)),
+        let changes = manifest.differences(replayingWith: FileFingerprint.of(path: command.modelOptions.model),
+                                           cascade: FileFingerprint.of(path: CascadeLocator.resolve(command.detector.cascade)),
                                            settings: SessionSetup.settings(configuration, finder: finder))
         for change in changes { print("changed since recording: \(change)") }
         let recorded = (session.directory as NSString).appendingPathComponent(SessionFiles.results)

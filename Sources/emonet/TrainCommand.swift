@@ -4,6 +4,7 @@ import ArgumentParser
 import Emotion
 import Foundation
 import NeuralNet
+import SafeOutput
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,8 @@ struct Train: ParsableCommand {
         Writes, next to --out: the best model so far (--out), a checkpoint every epoch \
         (<out>.checkpoint.safetensors), the epoch log (<out>.log.json) and training curves \
         (<out>.curves.png). Interrupt at any time; \
-        --resume CHECKPOINT continues bit for bit from the last finished epoch.
+        --resume CHECKPOINT continues bit for bit from the last finished epoch. A new run (without --resume) \
+        over an earlier run's files is refused unless --force, so the earlier run stays resumable.
         Architectures: \(Architectures.presets.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).
         """)
 
@@ -59,6 +61,8 @@ struct Train: ParsableCommand {
 
     @Flag(help: "Print the resolved configuration and exit.")
     var showConfig = false
+
+    @OptionGroup var output: OutputOptions
 
     var stem: String { out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out }
     var checkpointPath: String { "\(stem).checkpoint.safetensors" }
@@ -112,9 +116,10 @@ struct Train: ParsableCommand {
                 print(cfg.jsonString(pretty: true))
                 return
             }
+            try checkOutputs()
             try Gemm.ensureLoaded()
             // The output folder exists before hours of training, not after the first epoch.
-            let folder = (out as NSString).deletingLastPathComponent
+            let folder = OutputPlan.folder(of: out)
             if !folder.isEmpty {
                 do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                     throw TrainingError.badConfig(file: out, reason: "cannot create its folder \(folder) (\((error as NSError).localizedDescription))")
@@ -200,6 +205,24 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// Before any work: a new run does not replace an earlier one's files (which --resume could continue)
+    /// unless --force; resuming this --out's own checkpoint replaces its files as the run goes on; no input
+    /// (data, config, initial weights, votes, teachers, another run's checkpoint) is ever an output.
+    func checkOutputs() throws {
+        let folder = OutputPlan.folder(of: stem)
+        let prefix = URL(fileURLWithPath: stem).lastPathComponent + ".epoch"
+        let epochFiles = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
+            .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".safetensors") }.sorted()
+            .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
+        let outputs = [out, checkpointPath, logPath, curvesPath] + (keepEpochs ? epochFiles : [])
+        let continuing = resume.map { OutputPlan.identity($0) != nil && OutputPlan.identity($0) == OutputPlan.identity(checkpointPath) } ?? false
+        if resume == nil, !output.force, FileManager.default.fileExists(atPath: checkpointPath) {
+            throw CLIMessage("\(checkpointPath) already exists: an earlier run is there; continue it with --resume \(checkpointPath), or pass --force to start over (replacing its files)")
+        }
+        let inputs = [data, config, initialWeights, ferPlus, continuing ? nil : resume] + teachers
+        try OutputPlan(inputs: inputs, force: output.force || continuing).check(outputs)
+    }
+
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -209,6 +232,6 @@ struct Train: ParsableCommand {
     func writeLog(_ history: [EpochRecord]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(history).write(to: URL(fileURLWithPath: logPath), options: .atomic)
+        try AtomicFile.write(try encoder.encode(history), to: logPath)
     }
 }

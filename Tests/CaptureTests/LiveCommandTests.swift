@@ -20,7 +20,8 @@ final class LiveCommandTests: XCTestCase {
 
     /// Runs emonet with the emulator preloaded; `interruptAfterLines` sends SIGINT once stdout has that many lines.
     private func emonet(_ arguments: [String], environment: [String: String] = [:], frames: String? = nil,
-                        interruptAfterLines: Int? = nil, interruptSignal: Int32 = SIGINT, timeout: Double = 60) throws -> Run {
+                        interruptAfterLines: Int? = nil, interruptSignal: Int32 = SIGINT, timeout: Double = 60,
+                        fileSizeLimitKB: Int? = nil) throws -> Run {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
         let directory = TestPaths.temporaryDirectory("emonet-live")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -36,8 +37,14 @@ final class LiveCommandTests: XCTestCase {
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if let limit = fileSizeLimitKB {
+            // As a full disk: writes past the limit fail with EFBIG (SIGXFSZ ignored) instead of ENOSPC.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(limit); exec \"$0\" \"$@\"", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         process.environment = env
         process.currentDirectoryURL = TestPaths.repositoryRoot
         process.standardOutput = try FileHandle(forWritingTo: out)
@@ -134,5 +141,85 @@ final class LiveCommandTests: XCTestCase {
         XCTAssertEqual(messages.last, "emonet: camera \(EmulatedCamera.devicePath) was disconnected after 20 frames (ENODEV)", run.stderr)
         XCTAssertTrue(messages.contains { $0.hasPrefix("emonet: finished: 20 frames captured") }, run.stderr)
         XCTAssertLessThanOrEqual(run.stdout.split(separator: "\n").count, 20)
+    }
+
+    func testARecordingThatStoppedEarlyEndsLiveWithAnErrorAfterKeepingItsFrames() throws {
+        try requireModel()
+        try Sanitizers.skipIfSignalsAreNotDelivered()
+        let session = TestPaths.temporaryDirectory("emonet-full").appendingPathComponent("session").path
+        defer { try? FileManager.default.removeItem(atPath: (session as NSString).deletingLastPathComponent) }
+        // 40 KB: session.json and a few frames fit, then every write fails as on a full disk.
+        let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--record", session],
+                             interruptAfterLines: 15, fileSizeLimitKB: 40)
+        XCTAssertEqual(run.status, 1, "a recording that stopped early is a failed run: \(run.stderr)")
+        let messages = run.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(messages.contains { $0.hasPrefix("emonet: stopped: ") }, run.stderr)
+        let last = try XCTUnwrap(messages.last)
+        XCTAssertTrue(last.hasPrefix("emonet: recording to \(session) stopped after "), run.stderr)
+        XCTAssertTrue(last.hasSuffix("file size limit reached; the frames written so far are kept"), run.stderr)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: session + "/session.json"))) as? [String: Any])
+        XCTAssertEqual(manifest["state"] as? String, "failed")
+        let frames = try XCTUnwrap(manifest["frames"] as? Int)
+        XCTAssertGreaterThan(frames, 0, "what was recorded is kept")
+        XCTAssertEqual(try String(contentsOfFile: session + "/results.jsonl", encoding: .utf8).split(separator: "\n").count, frames)
+    }
+
+    func testTheFirstSIGTERMEndsLiveWithinASecondWhileTheSourceSendsNothing() throws {
+        try requireModel()
+        try Sanitizers.skipIfSignalsAreNotDelivered()
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
+        let directory = TestPaths.temporaryDirectory("emonet-stall")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A y4m stream on a FIFO that sends its header and one frame, then nothing: the capture thread waits
+        // in read() for the next frame.
+        let fifo = directory.appendingPathComponent("stalled.y4m").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let testDone = DispatchSemaphore(value: 0)
+        defer { testDone.signal() }
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            let stream = Array("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\nFRAME\n".utf8)
+                + [UInt8](repeating: 90, count: 64 * 48) + [UInt8](repeating: 128, count: 2 * 32 * 24)
+            _ = stream.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            _ = testDone.wait(timeout: .now() + 60)  // holds the stream open, sending no frame
+            close(fd)
+        }
+        writer.start()
+        let err = directory.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["live", "--input", fifo, "--no-window"]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DISPLAY")
+        env.removeValue(forKey: "WAYLAND_DISPLAY")
+        process.environment = env
+        process.currentDirectoryURL = TestPaths.repositoryRoot
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        var deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning,
+              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("headless:") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.5)  // the pipeline is running, its capture thread waiting for a frame
+        XCTAssertTrue(process.isRunning, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let signalled = Date()
+        kill(process.processIdentifier, SIGTERM)
+        deadline = signalled.addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let seconds = Date().timeIntervalSince(signalled)
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        print(String(format: "live ended %.2f s after SIGTERM (limit 1 s)", seconds))
+        XCTAssertLessThan(seconds, 1, "live took \(seconds) s to end after SIGTERM: \(stderr)")
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("emonet: stopped: "), stderr)
     }
 }

@@ -95,6 +95,36 @@ final class FixedClassifier: FaceClassifying, @unchecked Sendable {
     }
 }
 
+/// `count` frames, then a source that never returns (it ignores cancel(), like a read() on a stalled pipe)
+/// until `release()`; after that it reports one more frame, which must be dropped.
+final class StalledSource: FrameSource, @unchecked Sendable {
+    let count: Int
+    private let lock = NSLock()
+    private var next = 0
+    private let released = DispatchSemaphore(value: 0)
+    private(set) var closed = false
+
+    init(count: Int) { self.count = count }
+
+    var description: String { "stalled source" }
+    var width: Int { 8 }
+    var height: Int { 8 }
+    var framesPerSecond: Double { 0 }
+
+    func nextFrame() throws -> Frame? {
+        lock.lock()
+        let index = next
+        next += 1
+        lock.unlock()
+        if index >= count { released.wait() }
+        return Frame(index: index, time: Double(index), image: RGBImage(width: 8, height: 8))
+    }
+
+    func cancel() {}
+    func close() { closed = true }
+    func release() { released.signal() }
+}
+
 /// Collects results in order.
 final class CollectingSink: FrameSink, @unchecked Sendable {
     private let lock = NSLock()

@@ -1,6 +1,6 @@
 // The live path end to end with doubles: frames come out in order, a slow processor makes the slot drop
 // (and count) stale frames instead of queueing them, a fast one drops nothing, and every way a run ends
-// (end of stream, stop, source error) tells the sinks exactly once.
+// (end of stream, stop, source error, a source that never returns) tells the sinks exactly once.
 import Imaging
 import Pipeline
 import XCTest
@@ -71,5 +71,31 @@ final class LivePipelineTests: XCTestCase {
         XCTAssertTrue(sink.finishError is ScriptedSource.Failure)
         XCTAssertEqual(sink.results.last?.frameIndex, 4, "frames before the error are still processed")
         XCTAssertTrue(source.closed)
+    }
+
+    func testARunEndsWithoutASourceThatNeverReturns() {
+        let source = StalledSource(count: 3)
+        defer { source.release() }
+        let sink = CollectingSink()
+        let processor = FrameProcessor(finder: ScriptedFinder { _ in [] }, classifier: FixedClassifier())
+        // Replay's policy, so that no frame is dropped for being stale.
+        let pipeline = LivePipeline(source: source, processor: processor, sinks: [sink], dropPolicy: .waitForProcessing)
+        let three = expectation(description: "three results")
+        three.assertForOverFulfill = false
+        sink.onResult = { if $0.frameIndex >= 2 { three.fulfill() } }
+        pipeline.start()
+        wait(for: [three], timeout: 10)
+        pipeline.stop()
+        XCTAssertFalse(pipeline.waitUntilFinished(timeout: 0.3), "the capture thread is still waiting in nextFrame()")
+        pipeline.finishWithoutSource()
+        XCTAssertTrue(pipeline.waitUntilFinished(timeout: 5))
+        XCTAssertEqual(sink.finishCount, 1)
+        XCTAssertEqual(sink.results.map(\.frameIndex), [0, 1, 2], "the frames read before are all processed")
+        // The source returns at last: its frame is dropped and the sinks are not told twice.
+        source.release()
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(sink.results.map(\.frameIndex), [0, 1, 2])
+        XCTAssertEqual(sink.finishCount, 1)
+        XCTAssertTrue(source.closed, "the capture thread closes the source when it returns")
     }
 }

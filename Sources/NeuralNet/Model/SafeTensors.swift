@@ -6,6 +6,7 @@
 // matching the shape, not overlapping) and finiteness are all checked, and every error names the
 // file and the tensor. Encoding is deterministic (names sorted), so a round trip is byte-exact.
 import Foundation
+import SafeOutput
 
 public struct SafeTensors {
     public var tensors: [String: Tensor]
@@ -116,12 +117,13 @@ public struct SafeTensors {
         return try decode(Array(data), file: path)
     }
 
-    /// Writes atomically (temporary file, then rename), so a crash never leaves half a file.
+    /// Writes atomically (a temporary file beside `path`, flushed, then renamed over it), so a crash or a
+    /// full disk never leaves half a file and the previous file stays whole.
     public func write(path: String) throws {
         do {
-            try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw NeuralNetError.badFile(file: path, reason: "cannot be written: \(error.localizedDescription)")
+            try AtomicFile.write(encoded(), to: path)
+        } catch let OutputError.unwritable(_, reason) {
+            throw NeuralNetError.badFile(file: path, reason: "cannot be written: \(reason)")
         }
     }
 }

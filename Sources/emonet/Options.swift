@@ -1,0 +1,155 @@
+// The options several commands share, each declared once with one help text and one documented default
+// (`@OptionGroup`s). Two paths find faces and their defaults differ on purpose:
+// - `detect` is OpenCV's detectMultiScale, parameter for parameter, with OpenCV's defaults (its boxes are
+//   compared with OpenCV's in the parity tests);
+// - the product path (`live`, `replay`, `classify`) is the live finder: the frame scaled to 320 px wide,
+//   scale step 1.2, 4 neighbours, faces from 24 px there (CascadeFaceFinder.defaultParameters), the
+//   settings the model card and docs/live.md were measured with, so `classify` and `live` agree on an image.
+// Detector options are therefore optional here and each command resolves them against its path's defaults.
+// Options that are new to the detector (more cascades, poses) belong in DetectorOptions.
+import ArgumentParser
+import FaceDetection
+import Foundation
+import Pipeline
+import Session
+
+/// `--model`: the emotion model of the product path.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Emotion model file; the default is the shipped model ($EMONET_MODEL, else models/emonet.safetensors here or beside the built executable).")
+    var model: String = ModelPaths.defaultModel
+}
+
+/// The cascade and the search parameters of the face detector.
+struct DetectorOptions: ParsableArguments {
+    /// A factor just above 1 is millions of pyramid levels (work without end); the same range as
+    /// DetectionParameters.scaleFactorRange on the file-reader branch (wip-read), whose messages these match.
+    static let scaleRange = 1.01...10.0
+    static let neighborsRange = 0...100
+    static let sizeRange = 0...8192
+
+    @Option(help: "Cascade XML file (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
+    var cascade: String?
+
+    @Option(help: "Scale step between pyramid levels, 1.01 to 10 (default: 1.2, the live path's full scan; detect: 1.1, OpenCV's).")
+    var scaleFactor: Double?
+
+    @Option(help: "A face needs more than this many raw hits grouped together, 0 to 100; 0 = raw windows (default: 4, the live path's; detect: 3, OpenCV's).")
+    var minNeighbors: Int?
+
+    @Option(help: "Smallest face side in pixels, 0 to 8192 (default: 24 in the frame scaled to 320 px wide, the live path's, i.e. 48 px in a 640x480 frame; detect: the cascade's window, OpenCV's, in image pixels).")
+    var minSize: Int?
+
+    func validate() throws {
+        if let scaleFactor, !(scaleFactor.isFinite && Self.scaleRange.contains(scaleFactor)) {
+            throw ValidationError("--scale-factor must be in \(Self.scaleRange) (found \(scaleFactor))")
+        }
+        if let minNeighbors, !Self.neighborsRange.contains(minNeighbors) {
+            throw ValidationError("--min-neighbors must be in \(Self.neighborsRange) (found \(minNeighbors))")
+        }
+        if let minSize, !Self.sizeRange.contains(minSize) {
+            throw ValidationError("--min-size must be in \(Self.sizeRange) (found \(minSize))")
+        }
+    }
+
+    /// `defaults` with the options that were given.
+    func parameters(over defaults: DetectionParameters) -> DetectionParameters {
+        var parameters = defaults
+        if let scaleFactor { parameters.scaleFactor = scaleFactor }
+        if let minNeighbors { parameters.minNeighbors = minNeighbors }
+        if let minSize { parameters.minSize = PixelSize(minSize) }
+        return parameters
+    }
+
+    /// The product path's finder (live, replay, classify): the live defaults with the options given;
+    /// `threads` overrides the full scan's threads (results do not depend on them).
+    func liveFinder(threads: Int? = nil) throws -> CascadeFaceFinder {
+        var parameters = self.parameters(over: CascadeFaceFinder.defaultParameters)
+        if let threads { parameters.threads = max(1, threads) }
+        return CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
+                                 parameters: parameters, regionThreads: parameters.threads)
+    }
+}
+
+/// Tracking and smoothing of the live path (`live`, `replay`).
+struct PipelineOptions: ParsableArguments {
+    @Option(help: "Full-frame face detection every N frames, 1 to 1000; in between only around tracked faces (default: 5; replay: the session's).")
+    var detectEvery: Int?
+
+    @Option(help: "Weight of the newest frame in the per-face moving average, in (0, 1], or 'off' (= 1, raw) (default: 0.4; replay: the session's).")
+    var smoothing: String?
+
+    @Option(help: "Views of each face classified: alternate (the face and its mirror on alternate frames, each answer the mean of both: flip TTA at no extra cost), both (both every frame, twice the work) or single (default: alternate; replay: the session's).")
+    var views: String?
+
+    func validate() throws {
+        if let detectEvery, !(1...1000).contains(detectEvery) {
+            throw ValidationError("--detect-every must be in 1...1000 (found \(detectEvery))")
+        }
+        if let smoothing, Self.alpha(smoothing) == nil {
+            throw ValidationError("--smoothing must be a number in (0, 1] or 'off' (found '\(smoothing)')")
+        }
+        if let views, FaceViews(rawValue: views) == nil {
+            throw ValidationError("--views must be alternate, both or single (found '\(views)')")
+        }
+    }
+
+    static func alpha(_ text: String) -> Float? {
+        if text == "off" { return 1 }
+        guard let value = Float(text), value > 0, value <= 1 else { return nil }
+        return value
+    }
+
+    /// The configuration: the options given, else the recorded session's settings, else the live defaults.
+    func configuration(recorded: SessionSettings? = nil) -> PipelineConfiguration {
+        let defaults = PipelineConfiguration()
+        return PipelineConfiguration(
+            detectEvery: detectEvery ?? recorded?.detectEvery ?? defaults.detectEvery,
+            smoothing: smoothing.flatMap(Self.alpha) ?? recorded.map { Float($0.smoothing) } ?? defaults.smoothing,
+            matchThreshold: recorded?.matchThreshold ?? defaults.matchThreshold,
+            maxMissedFrames: recorded?.maxMissedFrames ?? defaults.maxMissedFrames,
+            views: views.flatMap(FaceViews.init) ?? recorded?.views ?? defaults.views)
+    }
+
+    /// How a run describes its configuration on stderr.
+    static func describe(_ configuration: PipelineConfiguration) -> String {
+        let smoothing = configuration.smoothing == 1 ? "off" : String(format: "%g", configuration.smoothing)
+        return "detect every \(configuration.detectEvery) frames, smoothing \(smoothing), \(configuration.views.rawValue) face views"
+    }
+}
+
+/// `--force`: every command that writes files.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Replace output files that already exist (an output that is one of the command's inputs is refused even so).")
+    var force = false
+}
+
+/// `--annotate`: `detect` and `classify` draw the faces they found.
+struct AnnotationOptions: ParsableArguments {
+    @Option(help: "Write each image with its faces drawn to this PNG; with several images -<name> is appended to it (out-photo.png), and -<name>-<k> for the k-th of several images with the same name (out-x-1.png, out-x-2.png for a/x.jpg b/x.jpg).")
+    var annotate: String?
+
+    /// The annotated file of each image, in order (distinct for distinct positions).
+    func paths(for images: [String]) -> [String]? {
+        guard let annotate else { return nil }
+        return AnnotationNames.paths(base: annotate, images: images)
+    }
+}
+
+enum AnnotationNames {
+    /// out.png + [a/x.jpg, b/x.jpg, c/y.jpg] → [out-x-1.png, out-x-2.png, out-y.png]; one image → [out.png].
+    static func paths(base: String, images: [String]) -> [String] {
+        guard images.count > 1 else { return images.map { _ in base } }
+        let url = URL(fileURLWithPath: base)
+        let ext = url.pathExtension.isEmpty ? "png" : url.pathExtension
+        let prefix = url.pathExtension.isEmpty ? base : String(base.dropLast(url.pathExtension.count + 1))
+        let stems = images.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        var counts: [String: Int] = [:]
+        for stem in stems { counts[stem, default: 0] += 1 }
+        var seen: [String: Int] = [:]
+        return stems.map { stem in
+            seen[stem, default: 0] += 1
+            let name = counts[stem]! > 1 ? "\(stem)-\(seen[stem]!)" : stem
+            return "\(prefix)-\(name).\(ext)"
+        }
+    }
+}
