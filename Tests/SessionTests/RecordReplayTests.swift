@@ -39,7 +39,7 @@ final class RecordReplayTests: XCTestCase {
         recorder.stop()
         XCTAssertNil(recorder.failure)
         let stored = try XCTUnwrap(try SessionSource(directory: dir).nextFrame())
-        XCTAssertEqual(stored.jpeg, bytes)
+        XCTAssertTrue(stored.jpeg == bytes, "the recorder stored \(stored.jpeg?.count ?? 0) bytes, not the \(bytes.count) the frame carried")
     }
 
     /// Records `frames` frames the way `emonet live --record` does (camera policy, JPEG round trip).
