@@ -80,7 +80,7 @@ let package = Package(
         // MARK: - Tests
         .target(name: "V4L2Emulator", path: "Tests/V4L2Emulator",
                 linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
-        .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging", "Frames"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CBLAS", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageIO", "TestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "Assets", "TestSupport"],
