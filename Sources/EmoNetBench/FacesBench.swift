@@ -8,6 +8,9 @@
 //   - boxes on the no-face photo and on every frame of the no-face clip;
 //   - faces per frame on the Pexels and single-face clips (frames where the upright scan has a face that
 //     the multi-pose search does not, and frames where only the multi-pose search finds one, by pose);
+//   - with a model (--model, default models/emonet.safetensors): how often a face's top label in a turned
+//     copy agrees with its label in the upright photo, cropped as an upright box (today's crop) or sampled
+//     along the turned box (GrayImage.uprightPatch), for the faces the multi-pose search finds;
 //   - time per 640x480 photo: ours frontal, ours multi-pose, OpenCV detectMultiScale, timed in the order
 //     OpenCV, frontal, multi, multi, frontal, OpenCV (scripts/bench_opencv_detector.py --serve).
 // Photos are scaled to fit 640x480 keeping their shape for recall; timing uses the exact 640x480 copies
@@ -15,6 +18,7 @@
 // Options override MultiPoseParameters' defaults (--angles, --rotated-scale, --profile-scale,
 // --turned-scale-factor, --lone-factor) to measure other settings; --dump-frames DIR writes the clip frames
 // where only the multi-pose search finds a face, boxes drawn; EMONET_FACES_DEBUG=1 prints every box.
+import Emotion
 import FaceDetection
 import Foundation
 import ImageIO
@@ -32,6 +36,7 @@ private struct FacesBenchOptions {
     var skipTiming = false
     var skipClips = false
     var dumpFrames: String?
+    var model = "models/emonet.safetensors"
 }
 
 private struct RecallRow: Encodable {
@@ -72,6 +77,16 @@ private struct FacesBenchReport: Encodable {
     var clips: [ClipRow]
     var timing: [TimingRow]
     var timingSummary: [String: Double]
+    var labelAgreement: [AgreementRow]
+}
+
+private struct AgreementRow: Encodable {
+    var angle: Double
+    var faces: Int
+    /// Same top label as the upright photo's face, crop = the upright box of the face's size at its centre.
+    var uprightBox: Int
+    /// The same, crop = the turned box sampled upright (GrayImage.uprightPatch).
+    var turnedBox: Int
 }
 
 /// dlib's training.xml boxes for `file` (its name without the `dlib_` prefix), as upright rects.
@@ -172,6 +187,7 @@ func runFacesBench(_ arguments: [String]) throws {
         case "--out": o.out = value
         case "--profile-cascade": o.profileCascade = value
         case "--dump-frames": o.dumpFrames = value
+        case "--model": o.model = value
         case "--repeats":
             guard let n = Int(value), n > 0 else { throw DetectorBenchError.usage("--repeats needs a positive integer") }
             o.repeats = n
@@ -192,7 +208,7 @@ func runFacesBench(_ arguments: [String]) throws {
             guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--profile-scale needs a number in (0, 1]") }
             o.profileScale = s
         default:
-            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames)")
+            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames --model)")
         }
         k += 2
     }
@@ -319,6 +335,46 @@ func runFacesBench(_ arguments: [String]) throws {
               + "\(row.frontalBoxes)/\(row.multiBoxes)")
     }
 
+    // MARK: - Label agreement: upright photo vs turned copies
+    var agreement: [AgreementRow] = []
+    if FileManager.default.fileExists(atPath: o.model) {
+        let classifier = try EmotionClassifier(path: o.model)
+        func label(_ image: GrayImage, _ box: Rect) throws -> Int {
+            let p = try classifier.classify(image, faces: [box])[0]
+            return p.indices.max { p[$0] < p[$1] }!
+        }
+        print("\nlabel agreement with the upright photo (\(o.model)): crop of the upright box vs of the turned box, faces both searches find")
+        print("angle  faces  upright-box crop  turned-box crop")
+        for magnitude in [0.0, 15, 30, 45] {
+            var row = AgreementRow(angle: magnitude, faces: 0, uprightBox: 0, turnedBox: 0)
+            for signed in magnitude == 0 ? [0.0] : [-magnitude, magnitude] {
+                for (_, image, faces) in truthByPhoto {
+                    let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height, degrees: signed)
+                    let turned = rotation.apply(to: image)
+                    let found = multi.detect(turned, parameters: parameters)
+                    for f in faces {
+                        let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
+                        let truth = RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
+                        guard let d = found.filter({ matches($0.box, truth) }).min(by: { $0.box.centerDistance(to: truth) < $1.box.centerDistance(to: truth) }) else { continue }
+                        let reference = try label(image, Rect(x: Int((f.centerX - f.width / 2).rounded()), y: Int((f.centerY - f.height / 2).rounded()),
+                                                              width: Int(f.width.rounded()), height: Int(f.height.rounded())))
+                        let w = Int(d.box.width.rounded()), h = Int(d.box.height.rounded())
+                        let upright = Rect(x: Int((d.box.centerX - d.box.width / 2).rounded()), y: Int((d.box.centerY - d.box.height / 2).rounded()), width: w, height: h)
+                        let patch = turned.uprightPatch(centerX: d.box.centerX, centerY: d.box.centerY, width: w, height: h, degrees: d.angle)
+                        row.faces += 1
+                        if try label(turned, upright) == reference { row.uprightBox += 1 }
+                        if try label(patch, Rect(x: 0, y: 0, width: w, height: h)) == reference { row.turnedBox += 1 }
+                    }
+                }
+            }
+            agreement.append(row)
+            print(String(format: "%4.0f°  %5d  %9d (%3.0f%%)  %8d (%3.0f%%)", magnitude, row.faces, row.uprightBox,
+                         100 * Double(row.uprightBox) / Double(max(row.faces, 1)), row.turnedBox, 100 * Double(row.turnedBox) / Double(max(row.faces, 1))))
+        }
+    } else {
+        print("\nno model at \(o.model): label agreement skipped (--model PATH)")
+    }
+
     // MARK: - Time per 640x480 photo
     var timing: [TimingRow] = []
     var summary: [String: Double] = [:]
@@ -370,7 +426,7 @@ func runFacesBench(_ arguments: [String]) throws {
     let report = FacesBenchReport(
         parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",
                      "rotatedScale": "\(parameters.rotatedScale)", "profileScale": "\(parameters.profileScale)"],
-        recall: recall, noFacePhoto: noFace, clips: clips, timing: timing, timingSummary: summary)
+        recall: recall, noFacePhoto: noFace, clips: clips, timing: timing, timingSummary: summary, labelAgreement: agreement)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: o.out).deletingLastPathComponent().path,

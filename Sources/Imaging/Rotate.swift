@@ -114,3 +114,35 @@ extension GrayImage {
         return GrayImage(width: width, height: height, pixels: out)
     }
 }
+
+extension GrayImage {
+    /// The upright `width` x `height` patch under a box centred at (`centerX`, `centerY`) and turned `degrees`
+    /// clockwise: what the box holds, turned back so its top is up (bilinear, one sample per patch pixel;
+    /// outside the image: `fill`). A face found at an angle comes out standing upright.
+    public func uprightPatch(centerX: Double, centerY: Double, width patchWidth: Int, height patchHeight: Int,
+                             degrees: Double, fill: UInt8 = 0) -> GrayImage {
+        precondition(patchWidth > 0 && patchHeight > 0, "uprightPatch: empty patch")
+        guard width > 0 && height > 0 else { return GrayImage(width: patchWidth, height: patchHeight) }
+        let r = degrees * .pi / 180, c = cos(r), s = sin(r)
+        var out = [UInt8](repeating: fill, count: patchWidth * patchHeight)
+        let w = width, h = height
+        pixels.withUnsafeBufferPointer { source in
+            let src = source.baseAddress!
+            for j in 0..<patchHeight {
+                for i in 0..<patchWidth {
+                    // Patch pixel centre relative to the box centre, turned by the box's angle into the image.
+                    let u = Double(i) + 0.5 - Double(patchWidth) / 2, v = Double(j) + 0.5 - Double(patchHeight) / 2
+                    let x = centerX + u * c - v * s - 0.5, y = centerY + u * s + v * c - 0.5
+                    guard x >= -0.5 && y >= -0.5 && x <= Double(w) - 0.5 && y <= Double(h) - 0.5 else { continue }
+                    let cx = min(max(x, 0), Double(w - 1)), cy = min(max(y, 0), Double(h - 1))
+                    let x0 = Int(cx), y0 = Int(cy), x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+                    let fx = cx - Double(x0), fy = cy - Double(y0)
+                    let top = Double(src[y0 * w + x0]) * (1 - fx) + Double(src[y0 * w + x1]) * fx
+                    let bottom = Double(src[y1 * w + x0]) * (1 - fx) + Double(src[y1 * w + x1]) * fx
+                    out[j * patchWidth + i] = UInt8((top * (1 - fy) + bottom * fy).rounded())
+                }
+            }
+        }
+        return GrayImage(width: patchWidth, height: patchHeight, pixels: out)
+    }
+}

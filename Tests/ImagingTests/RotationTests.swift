@@ -65,3 +65,25 @@ final class RotationTests: XCTestCase {
         XCTAssertEqual(image.mirrored().mirrored(), image)
     }
 }
+
+extension RotationTests {
+    func testTheUprightPatchOfAnUnturnedBoxIsItsCrop() {
+        var image = GrayImage(width: 30, height: 20)
+        for i in image.pixels.indices { image.pixels[i] = UInt8((i * 7) % 251) }
+        let patch = image.uprightPatch(centerX: 12, centerY: 9, width: 10, height: 8, degrees: 0)
+        XCTAssertEqual(patch, image.cropped(to: Rect(x: 7, y: 5, width: 10, height: 8)))
+    }
+
+    func testTheUprightPatchUndoesTheBoxsTurn() {
+        // A bright bar along the top of a box: turned 90° clockwise it runs down the right side; the patch
+        // along the turned box shows it on top again.
+        var image = GrayImage(width: 41, height: 41)
+        for y in 12..<16 { for x in 10..<31 { image[x, y] = 255 } }
+        let turned = image.rotated(degrees: 90)
+        let patch = turned.uprightPatch(centerX: 20.5, centerY: 20.5, width: 21, height: 21, degrees: 90)
+        let upright = image.uprightPatch(centerX: 20.5, centerY: 20.5, width: 21, height: 21, degrees: 0)
+        XCTAssertEqual(patch, upright)
+        XCTAssertEqual(patch[10, 3], 255)
+        XCTAssertEqual(patch[18, 10], 0)
+    }
+}
