@@ -12,8 +12,8 @@
 // was tried: it pulled upright faces 4-10° off 0, towards the ±15° scans). A face seen by one turned or
 // profile scan alone needs more neighbours than usual (`loneNeighborFactor`): on ../shared media most
 // false boxes were such lone, weak detections, while real tilted faces are also seen at the next angle.
-// Scans are independent; with `threads` > 1 they are shared out (largest first) and the merge runs in
-// scan order, so results do not depend on the thread count.
+// Scans are independent; with `threads` > 1 they are handed out in order (the upright scan, the largest,
+// first) and the merge runs in scan order, so results do not depend on the thread count.
 import Dispatch
 import Foundation
 import Imaging
@@ -44,7 +44,7 @@ public struct MultiPoseParameters: Sendable, Equatable {
     public var mergeDistance: Double
     /// A face that only one turned or profile scan found (no other scan's detection merged into it) is
     /// kept only with more than `loneNeighborFactor` x `frontal.minNeighbors` neighbours (default 1).
-    /// Faces of the upright scan are always kept, as `FaceDetector.detect` returns them.
+    /// Faces of the upright scan are never dropped (one may be reported through a stronger turned detection of it).
     public var loneNeighborFactor: Double
 
     public init(frontal: DetectionParameters = DetectionParameters(), angles: [Double] = [-45, -30, 30, 45],
