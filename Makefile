@@ -173,7 +173,7 @@ eval: build
 # ---------------------------------------------------------------------------------------------------------
 ## bench: every benchmark; each prints a table and writes JSON under bench-results/.
 .PHONY: bench-network
-bench: bench-network bench-detector bench-pipeline bench-replay
+bench: bench-network bench-detector bench-faces bench-pipeline bench-replay
 
 ## bench-network: the engine vs PyTorch CPU on the same nets (inference per face, training images/s).
 bench-network: deps $(VENV)/.ready
@@ -232,6 +232,16 @@ bench-detector: deps $(VENV)/.ready
 	$(SWIFT) build -c release --product EmoNetBench
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" detector --media $(SHARED)/media \
 		--python $(VENV)/bin/python --out bench-results/detector.json
+
+## bench-faces: the multi-pose face search (emonet detect --poses multi) against the upright frontal scan:
+## recall on ../shared/media photos turned 0/15/30/45°, boxes on the no-face photo and clip, faces per
+## frame on the clips, and time per 640x480 photo against OpenCV's frontal detectMultiScale (same run).
+## Table on stdout, JSON in bench-results/faces.json. docs/faces.md explains each figure.
+.PHONY: bench-faces
+bench-faces: deps $(VENV)/.ready
+	$(SWIFT) build -c release --product EmoNetBench
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" faces --media $(SHARED)/media \
+		--python $(VENV)/bin/python --out bench-results/faces.json
 
 ## bench-pipeline: the live path under load: 640x480 at 30 fps with one face and with five, streamed by the
 ## emulated V4L2 camera through libv4l2/libv4lconvert, the detector, tracker and (with a model) classifier.
