@@ -161,6 +161,16 @@ final class FrameStoreReader {
               record.width <= 16384, record.height <= 16384, record.time.isFinite else {
             throw damaged("implausible index record (length \(record.length), \(record.width)x\(record.height))")
         }
+        // The bytes must be in frames.mjpeg before a buffer of the length the index declares is allocated
+        // (data is written before its record, so a recording in progress already holds them).
+        var info = stat()
+        if fstat(dataFD, &info) == 0 {
+            let size = UInt64(max(0, info.st_size))
+            let (end, overflow) = record.offset.addingReportingOverflow(UInt64(record.length))
+            guard !overflow, end <= size else {
+                throw damaged("\(SessionFiles.frames) is truncated: the index says \(record.length) bytes at offset \(record.offset), the file holds \(size)")
+            }
+        }
         var jpeg = [UInt8](repeating: 0, count: Int(record.length))
         var got = 0
         jpeg.withUnsafeMutableBytes { buffer in
