@@ -46,7 +46,7 @@ struct Classify: ParsableCommand {
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
-        guard scaleFactor > 1 else { throw ValidationError("--scale-factor must be greater than 1") }
+        guard DetectionParameters.scaleFactorRange.contains(scaleFactor) else { throw ValidationError("--scale-factor must be in \(DetectionParameters.scaleFactorRange) (found \(scaleFactor))") }
         guard minNeighbors >= 0, minSize >= 0 else { throw ValidationError("--min-neighbors and --min-size must be 0 or more") }
         guard tta == "none" || tta == "flip" else { throw ValidationError("--tta must be none or flip") }
     }

@@ -38,7 +38,7 @@ struct Detect: ParsableCommand {
     var images: [String]
 
     func validate() throws {
-        guard scaleFactor > 1 && scaleFactor.isFinite else { throw ValidationError("--scale-factor must be greater than 1") }
+        guard DetectionParameters.scaleFactorRange.contains(scaleFactor) else { throw ValidationError("--scale-factor must be in \(DetectionParameters.scaleFactorRange) (found \(scaleFactor))") }
         guard minNeighbors >= 0 else { throw ValidationError("--min-neighbors must be 0 or more") }
         guard minSize >= 0 && maxSize >= 0 else { throw ValidationError("--min-size and --max-size must be 0 or more") }
         guard maxSize == 0 || maxSize >= minSize else { throw ValidationError("--max-size must be at least --min-size") }
