@@ -176,6 +176,21 @@ final class DamagedSessionTests: XCTestCase {
         XCTAssertTrue(reason.contains("truncated: the index says \(length) bytes at offset \(third.offset)"), reason)
     }
 
+    func testAFrameIndexNearIntMaxOrOutOfOrderIsDamageNotATrap() throws {
+        // Index Int.max reached `last + 1` in the pipeline's statistics: an overflow trap on replay.
+        for (record, value) in [(0, Int64.max), (1, Int64(-5)), (2, Int64(0))] {
+            let (dir, _) = try recorded(frames: 5)
+            let index = dir + "/" + SessionFiles.index
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: index)))
+            for k in 0..<8 { bytes[16 + 40 * record + k] = UInt8(truncatingIfNeeded: UInt64(bitPattern: value) >> (8 * UInt64(k))) }
+            try Data(bytes).write(to: URL(fileURLWithPath: index))
+            let (results, error) = try RecordReplayTests.replay(dir)
+            XCTAssertEqual(results.count, record)
+            guard case SessionError.damaged(_, record, let reason)? = error else { return XCTFail("\(String(describing: error))") }
+            XCTAssertTrue(reason.hasPrefix("frame index \(value), expected one after"), reason)
+        }
+    }
+
     func testAResultsLineOverTheLimitIsRefused() throws {
         let dir = TestPaths.temporaryDirectory("long-results").path
         let good = dir + "/good.jsonl", long = dir + "/long.jsonl"
