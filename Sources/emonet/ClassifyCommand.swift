@@ -20,7 +20,7 @@ struct Classify: ParsableCommand {
     @Option(help: "Cascade XML file (default: OpenCV's frontal-face cascade from Debian's opencv-data).")
     var cascade: String?
 
-    @Option(help: "Detector scale step (> 1).")
+    @Option(help: "Detector scale step, 1.01...10.")
     var scaleFactor: Double = 1.1
 
     @Option(help: "Detector neighbours a face needs.")

@@ -13,7 +13,7 @@ struct Detect: ParsableCommand {
     @Option(help: "Cascade XML file (default: \(CascadeLocator.defaultFrontalFacePath), or $EMONET_CASCADE).")
     var cascade: String?
 
-    @Option(help: "Scale step between pyramid levels, > 1 (OpenCV default 1.1).")
+    @Option(help: "Scale step between pyramid levels, 1.01...10 (OpenCV default 1.1).")
     var scaleFactor: Double = 1.1
 
     @Option(help: "Raw hits a face needs, more than this many (OpenCV default 3; 0 = raw windows).")
