@@ -74,7 +74,7 @@ let package = Package(
         // libFuzzer targets for every file reader (`make fuzz`, built with -sanitize=fuzzer,address -DFUZZING).
         .executableTarget(
             name: "EmoNetFuzz",
-            dependencies: ["CFuzzer", "Capture", "Emotion", "FaceDetection", "ImageIO", "Imaging", "NeuralNet", "Session"]),
+            dependencies: ["CFuzzer", "Capture", "Emotion", "FaceDetection", "ImageIO", "Imaging", "NeuralNet", "Pipeline", "Session"]),
         .target(name: "CFuzzer"),
 
         // MARK: - Tests
