@@ -105,7 +105,8 @@ test-tsan: deps
 ## fuzz: each reader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 180) each, FUZZ_JOBS at a time; corpora grow in
 ## fuzz/corpus/TARGET (kept between runs, not committed), findings land in fuzz/findings/TARGET.
 ## Seeds: valid inputs the fuzz binary makes itself, Debian's opencv-data cascades, and a session recorded
-## here from the y4m seed. FUZZ_TARGETS narrows it (cascade model csv y4m session image). Leak checks are off:
+## here from the y4m seed, plus files whose headers lie (FuzzSeeds.swift); scripts/fuzz-dicts/TARGET.dict,
+## when there is one, gives libFuzzer the format's tokens. FUZZ_TARGETS narrows it (cascade model csv y4m session image). Leak checks are off:
 ## Swift 6.3's FileManager.contents(atPath:) leaks its 4 KiB buffer on an empty file, which stopped the
 ## session target at its first input (a toolchain leak, not ours); crashes, overflows and hangs still count.
 FUZZ_SECONDS ?= 180
@@ -137,7 +138,8 @@ fuzz: build
 		  printf '%s' "$$sep"; cat $$r/results.jsonl; } > $(FUZZ_BUILD)/seeds/session/recorded.session || exit 1; fi
 	@mkdir -p fuzz/logs; echo "fuzzing $(FUZZ_TARGETS): $(FUZZ_SECONDS) s each, $(FUZZ_JOBS) at a time; logs in fuzz/logs/"
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c ' \
-		ASAN_OPTIONS=detect_leaks=0 EMONET_FUZZ_TARGET={} $(FUZZ_BIN) fuzz/corpus/{} $(FUZZ_BUILD)/seeds/{} -max_total_time=$(FUZZ_SECONDS) \
+		dict=; [ -f scripts/fuzz-dicts/{}.dict ] && dict=-dict=scripts/fuzz-dicts/{}.dict; \
+		ASAN_OPTIONS=detect_leaks=0 EMONET_FUZZ_TARGET={} $(FUZZ_BIN) fuzz/corpus/{} $(FUZZ_BUILD)/seeds/{} -max_total_time=$(FUZZ_SECONDS) $$dict \
 			-max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -artifact_prefix=fuzz/findings/{}/ -print_final_stats=1 \
 			> fuzz/logs/{}.log 2>&1; rc=$$?; \
 		echo "{}: exit $$rc, $$(grep -c . fuzz/logs/{}.log) log lines, $$(ls fuzz/findings/{} | wc -l) findings"; \
@@ -173,7 +175,7 @@ eval: build
 # ---------------------------------------------------------------------------------------------------------
 ## bench: every benchmark; each prints a table and writes JSON under bench-results/.
 .PHONY: bench-network
-bench: bench-network bench-detector bench-pipeline bench-replay
+bench: bench-network bench-detector bench-faces bench-pipeline bench-replay
 
 ## bench-network: the engine vs PyTorch CPU on the same nets (inference per face, training images/s).
 bench-network: deps $(VENV)/.ready
@@ -232,6 +234,16 @@ bench-detector: deps $(VENV)/.ready
 	$(SWIFT) build -c release --product EmoNetBench
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" detector --media $(SHARED)/media \
 		--python $(VENV)/bin/python --out bench-results/detector.json
+
+## bench-faces: the multi-pose face search (emonet detect --poses multi) against the upright frontal scan:
+## recall on ../shared/media photos turned 0/15/30/45°, boxes on the no-face photo and clip, faces per
+## frame on the clips, and time per 640x480 photo against OpenCV's frontal detectMultiScale (same run).
+## Table on stdout, JSON in bench-results/faces.json. docs/faces.md explains each figure.
+.PHONY: bench-faces
+bench-faces: deps $(VENV)/.ready
+	$(SWIFT) build -c release --product EmoNetBench
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" faces --media $(SHARED)/media \
+		--python $(VENV)/bin/python --out bench-results/faces.json
 
 ## bench-pipeline: the live path under load: 640x480 at 30 fps with one face and with five, streamed by the
 ## emulated V4L2 camera through libv4l2/libv4lconvert, the detector, tracker and (with a model) classifier.

@@ -18,6 +18,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of the model and cascade in session files.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - C shims over Debian's libraries
@@ -38,23 +40,29 @@ let package = Package(
         .target(name: "Assets"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "SafeOutput"], swiftSettings: fastMath),
         .target(name: "FaceDetection", dependencies: ["Imaging", "Assets"], swiftSettings: fastMath),
-        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "CZlib"], swiftSettings: fastMath),
+        // The values on the frame's path: frames, sources and sinks, results, emotion labels, run summaries.
+        .target(name: "Frames", dependencies: ["Imaging"]),
+        .target(name: "Emotion", dependencies: ["Imaging", "NeuralNet", "Frames", "CZlib"], swiftSettings: fastMath),
 
         // MARK: - The live path and the edges
-        .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion"]),
+        .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion", "Frames"]),
         .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs", "SafeOutput"]),
-        .target(name: "Capture", dependencies: ["CV4L2", "Pipeline", "Imaging"]),
-        .target(name: "Display", dependencies: ["CSDL2", "Pipeline", "Imaging", "Assets"]),
+        .target(name: "Capture", dependencies: ["CV4L2", "Frames", "Imaging"]),
+        // How things look, for the window, screenshots, videos and charts alike: one palette, one font
+        // service (SDL2_ttf), the overlay drawn with any SDL renderer (the window's or a software one).
+        .target(name: "Presentation", dependencies: ["CSDL2", "Frames", "Imaging"]),
+        .target(name: "Display", dependencies: ["CSDL2", "Frames", "Presentation", "Imaging", "Assets"]),
         // Charts (training curves, confusion matrices, emotion timelines): values in, RGBImage out.
-        .target(name: "Plot", dependencies: ["Imaging", "ImageIO", "Emotion", "CSDL2"]),
-        .target(name: "Session", dependencies: ["Pipeline", "Imaging", "ImageIO", "Emotion", "Plot", "Display", "SafeOutput"]),
+        .target(name: "Plot", dependencies: ["Imaging", "Frames", "Presentation"]),
+        .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation", "SafeOutput", "CZlib",
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         // One run of the live path from open to close (live, replay, the pipeline benchmark): RunSpec → PipelineRun.
-        .target(name: "RunService", dependencies: ["Pipeline", "Capture", "Session", "FaceDetection", "Emotion"]),
+        .target(name: "RunService", dependencies: ["Pipeline", "Frames", "Capture", "Session", "FaceDetection", "Emotion"]),
         .executableTarget(
             name: "emonet",
             dependencies: [
-                "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion",
-                "Pipeline", "Capture", "Display", "Session", "Plot", "Assets", "SafeOutput", "RunService",
+                "NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Frames",
+                "Pipeline", "Capture", "Presentation", "Display", "Session", "Plot", "Assets", "SafeOutput", "RunService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -68,13 +76,13 @@ let package = Package(
         // libFuzzer targets for every file reader (`make fuzz`, built with -sanitize=fuzzer,address -DFUZZING).
         .executableTarget(
             name: "EmoNetFuzz",
-            dependencies: ["CFuzzer", "Capture", "Emotion", "FaceDetection", "ImageIO", "Imaging", "NeuralNet", "Session"]),
+            dependencies: ["CFuzzer", "Capture", "Emotion", "FaceDetection", "ImageIO", "Imaging", "NeuralNet", "Pipeline", "Session"]),
         .target(name: "CFuzzer"),
 
         // MARK: - Tests
         .target(name: "V4L2Emulator", path: "Tests/V4L2Emulator",
                 linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
-        .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging", "Frames"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CBLAS", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageIO", "TestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "Assets", "TestSupport"],
@@ -83,8 +91,9 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Pipeline", "TestSupport"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display", "Pipeline", "Assets", "TestSupport"]),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "TestSupport"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot", "Display", "Emotion", "ImageIO", "TestSupport"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Pipeline", "Emotion", "ImageIO", "TestSupport",
+                                                        .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Presentation", "Emotion", "ImageIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "ImageIO", "Imaging"]),
         .testTarget(name: "RunServiceTests", dependencies: ["RunService", "Pipeline", "Imaging", "TestSupport"]),
         .testTarget(name: "SafeOutputTests", dependencies: ["SafeOutput", "TestSupport"]),

@@ -17,6 +17,34 @@ static void set_message(char *message, const char *text) {
     snprintf(message, IC_MESSAGE_SIZE, "%s", text);
 }
 
+// A header's width and height are checked before anything is allocated from them: against a
+// fixed limit, and against what the compressed bytes can possibly describe, so a file of a few
+// bytes that declares a huge image fails at once instead of allocating gigabytes first.
+//   JPEG: Huffman coding spends at least one bit per 8x8 block of the full-resolution component,
+//         at most 512 pixels per byte; 2048 leaves room for arithmetic coding's smaller blocks.
+//   PNG:  deflate expands at most 1032:1, and the filtered rows need height * (rowbytes + 1) bytes.
+#define IC_MAX_PIXELS ((uint64_t)1 << 28)
+#define IC_JPEG_PIXELS_PER_BYTE 2048
+#define IC_DEFLATE_MAX_RATIO 1032
+
+/// 0 when a width x height image fits the limits and `size` bytes; otherwise 1 with the reason.
+static int ic_check_declared_size(uint64_t width, uint64_t height, uint64_t size, uint64_t need_bytes,
+                                  char *message) {
+    if (width == 0 || height == 0 || width * height > IC_MAX_PIXELS) {
+        snprintf(message, IC_MESSAGE_SIZE, "header declares a %llux%llu image, over the limit of %llu pixels",
+                 (unsigned long long)width, (unsigned long long)height, (unsigned long long)IC_MAX_PIXELS);
+        return 1;
+    }
+    if (need_bytes > size) {
+        snprintf(message, IC_MESSAGE_SIZE,
+                 "header declares a %llux%llu image, which needs at least %llu bytes of data; the file has %llu (truncated or damaged header)",
+                 (unsigned long long)width, (unsigned long long)height, (unsigned long long)need_bytes,
+                 (unsigned long long)size);
+        return 1;
+    }
+    return 0;
+}
+
 // MARK: - JPEG
 
 typedef struct {
@@ -56,6 +84,15 @@ int ic_jpeg_decode(const uint8_t *data, size_t size, ic_image *out, char message
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, (unsigned char *)data, (unsigned long)size);
     jpeg_read_header(&info, TRUE);
+    // Before jpeg_start_decompress, which allocates from the size (a whole-image coefficient buffer
+    // for progressive files).
+    {
+        uint64_t w = info.image_width, h = info.image_height;
+        if (ic_check_declared_size(w, h, size, (w * h + IC_JPEG_PIXELS_PER_BYTE - 1) / IC_JPEG_PIXELS_PER_BYTE, message)) {
+            jpeg_destroy_decompress(&info);
+            return 1;
+        }
+    }
     // CMYK/YCCK cannot be converted to RGB by libjpeg itself; everything else can.
     if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
         info.out_color_space = JCS_CMYK;
@@ -200,6 +237,13 @@ int ic_png_decode(const uint8_t *data, size_t size, ic_image *out, char message[
     png_set_read_fn(png, &reader, ic_png_read);
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    {
+        uint64_t filtered = (uint64_t)height * ((uint64_t)png_get_rowbytes(png, info) + 1);
+        if (ic_check_declared_size(width, height, size, (filtered + IC_DEFLATE_MAX_RATIO - 1) / IC_DEFLATE_MAX_RATIO, message)) {
+            png_destroy_read_struct(&png, &info, NULL);
+            return 1;
+        }
+    }
     int color = png_get_color_type(png, info);
     if (png_get_bit_depth(png, info) == 16) png_set_strip_16(png);
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);

@@ -6,8 +6,8 @@
 // read to the end as it comes, so a chatty decoder can never block on a full pipe; a decoder failure
 // is reported with ffmpeg's own last error message.
 import Foundation
+import Frames
 import Imaging
-import Pipeline
 
 public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     public let path: String
@@ -72,6 +72,13 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         }
         width = size?.width ?? summary.width
         height = size?.height ?? summary.height
+        // The frame buffers are allocated from the size the container declares, which a damaged file may inflate.
+        guard width <= Y4MFileSource.maximumSide, height <= Y4MFileSource.maximumSide else {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            try? output.fileHandleForReading.close()
+            throw CaptureError.unreadableFile(path, reason: "frame size \(width)x\(height) is over the \(Y4MFileSource.maximumSide)-pixel limit per side")
+        }
         framesPerSecond = summary.fps
         durationSeconds = log.durationSeconds
         ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)

@@ -1,8 +1,8 @@
 // Recycles RGB pixel buffers between frames so a steady stream allocates nothing: each frame's image is
 // written into a buffer the ring still owns, and Swift's copy-on-write copies it only if a consumer is
 // still holding that buffer's previous frame (then one allocation, never corruption).
+import Frames
 import Imaging
-import Pipeline
 
 struct FrameBufferRing {
     private var images: [RGBImage]
@@ -10,7 +10,7 @@ struct FrameBufferRing {
 
     /// For file sources, whose frames replay keeps in flight: read ahead, located and waiting, the two
     /// being processed, and the one being filled.
-    static let fileSourceCount = 2 * LivePipeline.replayDepth + 3
+    static let fileSourceCount = 2 * FrameDropPolicy.replayDepth + 3
 
     init(width: Int, height: Int, count: Int = 4) {
         images = (0..<count).map { _ in RGBImage(width: width, height: height) }

@@ -6,8 +6,8 @@
 // processing); an unplug (ENODEV/EIO, POLLERR) ends the stream with CaptureError.disconnected.
 import CV4L2
 import Foundation
+import Frames
 import Imaging
-import Pipeline
 
 public final class V4L2Camera: FrameSource, @unchecked Sendable {
     /// What to ask the driver for; it may choose something else, see the camera's properties.

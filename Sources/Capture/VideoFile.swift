@@ -1,6 +1,6 @@
 // Opens a video file as the right FrameSource: YUV4MPEG2 natively, anything else through FFmpeg.
 import Foundation
-import Pipeline
+import Frames
 
 public enum VideoFile {
     /// A source for `path`. `paced`: frames are released at the video's rate (as `emonet live --input` wants);

@@ -3,8 +3,8 @@
 // Invariants: the header is fully validated before the first frame; a truncated last frame ends the
 // stream with an error naming the file and frame; with `paced` frames are released at the file's rate.
 import Foundation
+import Frames
 import Imaging
-import Pipeline
 
 public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     public let path: String
@@ -18,8 +18,10 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     private let paced: Bool
     private let chromaWidth: Int
     private let chromaHeight: Int
+    /// Bytes of one frame's planes (Y, then Cb and Cr).
+    private let frameBytes: Int
     private var planes: [UInt8]
-    private var ring: FrameBufferRing
+    private var ring: FrameBufferRing?
     private var index = 0
     private var start: Double?
     private let cancellation = CancellationFlag()
@@ -74,8 +76,11 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         self.chroma = chroma
         chromaWidth = cw
         chromaHeight = ch
-        planes = [UInt8](repeating: 0, count: w * h + 2 * cw * ch)
-        ring = FrameBufferRing(width: w, height: h, count: FrameBufferRing.fileSourceCount)
+        frameBytes = w * h + 2 * cw * ch  // at most 3 * 16384², no overflow
+        // The buffers are allocated with the first frame, once the file is known to hold one: a header of a
+        // few bytes may declare a 16384x16384 frame (1.2 GB of buffers) with nothing behind it.
+        planes = []
+        ring = nil
         pending = reader.leftover
     }
 
@@ -92,12 +97,19 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         guard marker.hasPrefix("FRAME") else {
             throw CaptureError.unreadableFile(path, reason: "frame \(index): expected FRAME, found \(marker.prefix(20))")
         }
+        if ring == nil {
+            if let available = bytesLeft(after: reader.leftover.count), available < frameBytes {
+                throw CaptureError.unreadableFile(path, reason: "frame \(index) is truncated: the header declares \(width)x\(height) frames of \(frameBytes) bytes, the file holds \(available) more")
+            }
+            planes = [UInt8](repeating: 0, count: frameBytes)
+            ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)
+        }
         let got = reader.read(into: &planes)
         pending = reader.leftover
         guard got == planes.count else {
             throw CaptureError.unreadableFile(path, reason: "frame \(index) is truncated (\(got) of \(planes.count) bytes)")
         }
-        let image = ring.fill { out in convertToRGB(out.bindMemory(to: UInt8.self)) }
+        let image = ring!.fill { out in convertToRGB(out.bindMemory(to: UInt8.self)) }
         let time = framesPerSecond > 0 ? Double(index) / framesPerSecond : 0
         if paced, framesPerSecond > 0 {
             let now = MonotonicClock.now()
@@ -107,6 +119,17 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         }
         defer { index += 1 }
         return Frame(index: index, time: time, image: image)
+    }
+
+    /// The bytes a regular file still holds past the read position, plus `buffered` already read ahead;
+    /// nil for a pipe or device, whose length is not known in advance.
+    private func bytesLeft(after buffered: Int) -> Int? {
+        var info = stat()
+        let fd = handle.fileDescriptor
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let position = lseek(fd, 0, SEEK_CUR)
+        guard position >= 0 else { return nil }
+        return max(0, Int(info.st_size) - Int(position)) + buffered
     }
 
     /// Planar Y'CbCr (BT.601 limited range) to interleaved RGB, fixed point with 16 fractional bits.

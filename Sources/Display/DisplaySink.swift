@@ -1,7 +1,7 @@
 // The hand-over from the processing queue to the window's main-thread loop: only the newest
 // (frame, result) pair is kept, so a slow window never slows the pipeline.
 import Foundation
-import Pipeline
+import Frames
 
 public final class DisplaySink: FrameSink, @unchecked Sendable {
     private let lock = NSLock()

@@ -7,8 +7,10 @@
 import Assets
 import CSDL2
 import Foundation
+import Frames
 import Imaging
-import Pipeline
+// The window draws with the presentation layer; its users (screenshots, overlay options) need it too.
+@_exported import Presentation
 
 public final class LiveWindow {
     /// Called when the user presses r; returns whether a recording is now running (shown in the HUD).
@@ -31,24 +33,24 @@ public final class LiveWindow {
 
     /// Opens a resizable window of `width`x`height`. Throws a one-line error when there is no display.
     public init(title: String, width: Int, height: Int, options: OverlayOptions = OverlayOptions(),
-                fontPath: String = DisplayDefaults.fontPath) throws {
+                fontPath: String = Fonts.defaultPath) throws {
         // Ctrl-C is the application's to handle (it stops the pipeline), not SDL's.
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1")
         if SDL_WasInit(UInt32(SDL_INIT_VIDEO)) == 0 && SDL_InitSubSystem(UInt32(SDL_INIT_VIDEO)) != 0 {
-            throw DisplayError.sdl("opening the display (SDL_Init)", sdlError())
+            throw PresentationError.sdl("opening the display (SDL_Init)", sdlError())
         }
-        let fonts = try FontCache(path: fontPath)
+        let fonts = try Fonts(path: fontPath)
         offscreen = try OffscreenOverlay(fontPath: fontPath)
         let centered = Int32(bitPattern: 0x2FFF_0000)  // SDL_WINDOWPOS_CENTERED
         guard let window = SDL_CreateWindow(title, centered, centered, Int32(width), Int32(height),
                                             SDL_WINDOW_RESIZABLE.rawValue | SDL_WINDOW_SHOWN.rawValue) else {
-            throw DisplayError.sdl("SDL_CreateWindow", sdlError())
+            throw PresentationError.sdl("SDL_CreateWindow", sdlError())
         }
         // Accelerated when available, else the software renderer (Xvfb, remote X).
         guard let renderer = SDL_CreateRenderer(window, -1, SDL_RENDERER_ACCELERATED.rawValue)
                 ?? SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE.rawValue) else {
             SDL_DestroyWindow(window)
-            throw DisplayError.sdl("SDL_CreateRenderer", sdlError())
+            throw PresentationError.sdl("SDL_CreateRenderer", sdlError())
         }
         self.window = window
         self.options = options
@@ -117,7 +119,7 @@ public final class LiveWindow {
         let status = image.pixels.withUnsafeMutableBytes { raw in
             SDL_RenderReadPixels(overlay.renderer, nil, UInt32(SDL_PIXELFORMAT_RGB24.rawValue), raw.baseAddress, w * 3)
         }
-        if status != 0 { throw DisplayError.sdl("SDL_RenderReadPixels", sdlError()) }
+        if status != 0 { throw PresentationError.sdl("SDL_RenderReadPixels", sdlError()) }
         return image
     }
 

@@ -11,7 +11,7 @@ import ImageIO
 import Imaging
 
 /// scripts/bench_opencv_detector.py --serve, answering one timing request at a time.
-private final class OpenCVServer {
+final class OpenCVServer {
     struct Answer: Decodable {
         var times_ms: [Double]
         var gray_checksum: Int
@@ -93,12 +93,12 @@ private struct DetectorBenchReport: Encodable {
     var allBoxesIdentical: Bool
 }
 
-private enum DetectorBenchError: Error, CustomStringConvertible {
+enum DetectorBenchError: Error, CustomStringConvertible {
     case usage(String)
     var description: String { if case let .usage(m) = self { return m }; return "" }
 }
 
-private func detectorBenchMedian(_ values: [Double]) -> Double {
+func detectorBenchMedian(_ values: [Double]) -> Double {
     let s = values.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }

@@ -6,13 +6,14 @@ let benchArguments = Array(CommandLine.arguments.dropFirst(2))
 do {
     switch CommandLine.arguments.dropFirst().first {
     case "detector": try runDetectorBench(benchArguments)
+    case "faces": try runFacesBench(benchArguments)
     case "pipeline": try PipelineBench.run(arguments: benchArguments)
     case "network": try runNetworkBench(Array(benchArguments))
     case "replay": try ReplayBench.run(arguments: benchArguments)
     case "layers": try runLayerProfile(benchArguments)
     case "soak": try Soak.run(arguments: benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector|pipeline|network|replay|layers|soak [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|pipeline|network|replay|layers|soak [options]\n".utf8))
         exit(2)
     }
 } catch {

@@ -16,6 +16,7 @@ import Foundation
 import ImageIO
 import Imaging
 import NeuralNet
+import Pipeline
 import Session
 
 enum FuzzTarget: String, CaseIterable {
@@ -82,6 +83,15 @@ enum Fuzz {
                 FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(part))
             }
             if let source = try? SessionSource(directory: directory) {
+                // A manifest that reads is safe to replay with: its settings build the pipeline's stages
+                // (out of range, they once reached their preconditions).
+                let settings = source.manifest.settings
+                _ = FaceTracker(matchThreshold: settings.matchThreshold, maxMissedFrames: settings.maxMissedFrames)
+                _ = ProbabilitySmoother(alpha: Float(settings.smoothing))
+                _ = FrameProcessor(finder: NoFaces(), classifier: NoFaces(),
+                                   configuration: PipelineConfiguration(detectEvery: settings.detectEvery, smoothing: Float(settings.smoothing),
+                                                                        matchThreshold: settings.matchThreshold,
+                                                                        maxMissedFrames: settings.maxMissedFrames, views: settings.views))
                 var frames = 0
                 while frames < 64, let frame = try? source.nextFrame() {
                     _ = frame
@@ -110,6 +120,13 @@ enum Fuzz {
         parts.append(Array(bytes[start...]))
         return parts
     }
+}
+
+/// A finder and classifier that see nothing: enough to build a FrameProcessor from fuzzed settings.
+final class NoFaces: FaceFinding, FaceClassifying {
+    func findFaces(in image: GrayImage) -> [Rect] { [] }
+    func findFaces(in image: GrayImage, around regions: [Rect]) -> [Rect] { [] }
+    func classify(_ image: GrayImage, faces: [Rect], mirrored: [Bool]) throws -> [[Float]] { [] }
 }
 
 @main

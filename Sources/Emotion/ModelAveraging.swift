@@ -41,7 +41,7 @@ public enum ModelAveraging {
         }
         let (config, normalization) = try Trainer.config(ofCheckpoint: container, file: path)
         func bad(_ reason: String) -> TrainingError { .badCheckpoint(file: path, reason: reason) }
-        guard let architecture = container.metadata["architecture"], let spec = try? ModelSpec.from(json: architecture) else {
+        guard let architecture = container.metadata["architecture"], let spec = try? ModelSpec.from(json: architecture, weightsAvailable: container.tensors.values.reduce(0) { $0 + $1.count }) else {
             throw bad("metadata 'architecture' is missing or unreadable")
         }
         let network = try Sequential(spec: spec)

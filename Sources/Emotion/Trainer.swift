@@ -260,6 +260,11 @@ public final class Trainer {
         guard let n = m["normalization"], let normalization = try? JSONDecoder().decode(Normalization.self, from: Data(n.utf8)) else {
             throw TrainingError.badCheckpoint(file: file, reason: "metadata 'normalization' is missing or unreadable")
         }
+        // A checkpoint travels like any file: its config gets the checks a config file gets.
+        try config.validate(file: "\(file): metadata 'config'")
+        guard normalization.mean.isFinite, normalization.std.isFinite, normalization.std > 0 else {
+            throw TrainingError.badCheckpoint(file: file, reason: "metadata 'normalization' has mean \(normalization.mean) and std \(normalization.std), expected finite numbers with std > 0")
+        }
         return (config, normalization)
     }
 

@@ -102,22 +102,46 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard Architectures.named(architecture) != nil else {
             throw bad("architecture '\(architecture)' is not one of \(Architectures.presets.map(\.name).joined(separator: ", "))")
         }
-        guard epochs > 0 else { throw bad("epochs must be positive") }
-        guard batchSize > 0 && batchSize <= 4096 else { throw bad("batchSize must be 1...4096") }
+        // Every number in its range: a config or checkpoint from elsewhere may hold anything, and out of
+        // range a value would divide by zero, run without end or train on NaN.
+        func within<T: Comparable>(_ value: T, _ range: ClosedRange<T>, _ key: String) throws {
+            guard range.contains(value) else { throw bad("\(key) is \(value), expected \(range.lowerBound)...\(range.upperBound)") }
+        }
+        func finite(_ value: Float, _ low: Float, _ high: Float, _ key: String, open: Bool = false) throws {
+            guard value.isFinite, value >= low, value <= high, !open || value > low else {
+                throw bad("\(key) is \(value), expected \(open ? "(" : "[")\(low), \(high)]")
+            }
+        }
+        try within(epochs, 1...10_000, "epochs")
+        try within(batchSize, 1...4096, "batchSize")
         guard ["sgd", "adamw"].contains(optimizer) else { throw bad("optimizer '\(optimizer)' is not sgd or adamw") }
         guard ["cosine", "step", "plateau", "constant"].contains(schedule) else {
             throw bad("schedule '\(schedule)' is not cosine, step, plateau or constant")
         }
-        guard learningRate > 0 else { throw bad("learningRate must be positive") }
-        guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw bad("labelSmoothing must be in [0, 1)") }
+        try finite(learningRate, 0, 10, "learningRate", open: true)
+        try finite(momentum, 0, 0.999, "momentum")
+        try finite(weightDecay, 0, 1, "weightDecay")
+        try within(warmupEpochs, 0...10_000, "warmupEpochs")
+        try finite(minimumLearningRate, 0, 10, "minimumLearningRate")
+        try within(stepSize, 1...10_000, "stepSize")
+        try finite(stepGamma, 0, 1, "stepGamma", open: true)
+        try finite(plateauFactor, 0, 1, "plateauFactor", open: true)
+        try within(plateauPatience, 0...10_000, "plateauPatience")
+        guard labelSmoothing.isFinite && labelSmoothing >= 0 && labelSmoothing < 1 else { throw bad("labelSmoothing must be in [0, 1)") }
+        try finite(augmentation.shift, 0, 24, "augmentation.shift")
+        try finite(augmentation.rotationDegrees, 0, 180, "augmentation.rotationDegrees")
+        try finite(augmentation.scale, 0, 0.9, "augmentation.scale")
+        try finite(augmentation.brightness, 0, 1, "augmentation.brightness")
+        try finite(augmentation.contrast, 0, 1, "augmentation.contrast")
+        try finite(augmentation.erasing, 0, 1, "augmentation.erasing")
         guard workers >= 1 && workers <= 64 else { throw bad("workers must be 1...64") }
         if let ferPlusWeight {
-            guard ferPlusWeight >= 0 && ferPlusWeight <= 1 else { throw bad("ferPlusWeight must be in [0, 1]") }
+            guard ferPlusWeight.isFinite && ferPlusWeight >= 0 && ferPlusWeight <= 1 else { throw bad("ferPlusWeight must be in [0, 1]") }
             guard ferPlusVotes != nil else { throw bad("ferPlusWeight is set but ferPlusVotes (the FER+ file) is not") }
         }
         let distilling = !(teachers ?? []).isEmpty
         if let teacherWeight {
-            guard teacherWeight >= 0 && teacherWeight <= 1 else { throw bad("teacherWeight must be in [0, 1]") }
+            guard teacherWeight.isFinite && teacherWeight >= 0 && teacherWeight <= 1 else { throw bad("teacherWeight must be in [0, 1]") }
             guard distilling else { throw bad("teacherWeight is set but teachers (model files) is not") }
         }
         if let teacherTemperature {

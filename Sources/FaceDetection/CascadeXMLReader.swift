@@ -53,6 +53,27 @@ enum CascadeXMLReader {
         return v
     }
 
+    /// A number that the detector stores as a Float: finite once narrowed (1e300 is a Double, not a Float).
+    private static func float(_ token: Substring, in e: XMLElement) throws -> Float {
+        let v = Float(try real(token, in: e))
+        guard v.isFinite else {
+            throw CascadeError.invalidElement(element: e.name, line: e.line,
+                                              expected: "a number within ±\(Float.greatestFiniteMagnitude), found '\(token.prefix(40))'")
+        }
+        return v
+    }
+
+    /// A rectangle coordinate or size: checked against the window before any sum is formed, so
+    /// values near Int.max cannot overflow the inside-the-window tests.
+    private static func coordinate(_ token: Substring, in e: XMLElement, of element: String, width: Int, height: Int) throws -> Int {
+        let v = try intToken(token, in: e)
+        guard v >= 0 && v <= max(width, height) else {
+            throw CascadeError.invalidElement(element: element, line: e.line,
+                                              expected: "a rectangle inside the \(width)x\(height) window, found a coordinate of \(v)")
+        }
+        return v
+    }
+
     private static func intToken(_ token: Substring, in e: XMLElement) throws -> Int {
         guard let v = Int(token) else {
             throw CascadeError.invalidElement(element: e.name, line: e.line, expected: "an integer, found '\(token.prefix(40))'")
@@ -81,6 +102,10 @@ enum CascadeXMLReader {
         var categories = 0
         if let fp = c.child("featureParams"), let mc = fp.child("maxCatCount") {
             categories = try integer(mc, "the category count")
+            // LBP codes have 256 values; the count sizes every node's category mask.
+            guard (0...256).contains(categories) else {
+                throw CascadeError.invalidElement(element: "maxCatCount", line: mc.line, expected: "a category count in 0...256, found \(categories)")
+            }
         }
         if featureType == .lbp && categories <= 0 {
             throw CascadeError.invalidElement(element: "maxCatCount", line: c.line, expected: "a positive category count for LBP features")
@@ -120,7 +145,7 @@ enum CascadeXMLReader {
         guard thresholdTokens.count == 1 else {
             throw CascadeError.invalidElement(element: "stageThreshold", line: thresholdNode.line, expected: "one number")
         }
-        let threshold = Float(try real(thresholdTokens[0], in: thresholdNode))
+        let threshold = try float(thresholdTokens[0], in: thresholdNode)
         let weak = try required(s, "weakClassifiers")
         var trees: [HaarCascade.Tree] = []
         for w in weak.children {
@@ -141,7 +166,7 @@ enum CascadeXMLReader {
             throw CascadeError.invalidElement(element: "internalNodes", line: nodesNode.line,
                 expected: "groups of \(stride) numbers (left right feature \(subsetSize > 0 ? "subset[\(subsetSize)]" : "threshold")), found \(t.count)")
         }
-        let leaves = try tokens(leavesNode).map { Float(try real($0, in: leavesNode)) }
+        let leaves = try tokens(leavesNode).map { try float($0, in: leavesNode) }
         let nodeCount = t.count / stride
         guard leaves.count == nodeCount + 1 else {
             throw CascadeError.invalidElement(element: "leafValues", line: leavesNode.line,
@@ -158,7 +183,7 @@ enum CascadeXMLReader {
                                                   expected: "a feature index below \(featureCount), found \(feature)")
             }
             for child in [left, right] {
-                let ok = child > 0 ? (child > i && child < nodeCount) : (-child <= nodeCount)
+                let ok = child > 0 ? (child > i && child < nodeCount) : (child >= -nodeCount)  // not -child: Int.min has no negation
                 guard ok else {
                     throw CascadeError.invalidElement(element: "internalNodes", line: nodesNode.line,
                         expected: "child \(child) of node \(i) to be a later node (< \(nodeCount)) or a leaf (>= -\(nodeCount))")
@@ -175,7 +200,7 @@ enum CascadeXMLReader {
                     subset.append(v32)
                 }
             } else {
-                threshold = Float(try real(t[base + 3], in: nodesNode))
+                threshold = try float(t[base + 3], in: nodesNode)
             }
             nodes.append(HaarCascade.Node(featureIndex: feature, threshold: threshold, subset: subset, left: left, right: right))
         }
@@ -194,9 +219,9 @@ enum CascadeXMLReader {
             guard t.count == 5 else {
                 throw CascadeError.invalidElement(element: "rects", line: r.line, expected: "'x y width height weight', found \(t.count) numbers")
             }
-            let x = try intToken(t[0], in: r), y = try intToken(t[1], in: r)
-            let w = try intToken(t[2], in: r), h = try intToken(t[3], in: r)
-            let weight = Float(try real(t[4], in: r))
+            let v = try t.prefix(4).map { try coordinate($0, in: r, of: "rects", width: width, height: height) }
+            let (x, y, w, h) = (v[0], v[1], v[2], v[3])
+            let weight = try float(t[4], in: r)
             let inside = tilted
                 ? (w >= 0 && h >= 0 && x - h >= 0 && x + w <= width && y >= 0 && y + w + h <= height)
                 : (w >= 0 && h >= 0 && x >= 0 && y >= 0 && x + w <= width && y + h <= height)
@@ -218,8 +243,8 @@ enum CascadeXMLReader {
         guard t.count == 4 else {
             throw CascadeError.invalidElement(element: "rect", line: r.line, expected: "'x y width height', found \(t.count) numbers")
         }
-        let x = try intToken(t[0], in: r), y = try intToken(t[1], in: r)
-        let w = try intToken(t[2], in: r), h = try intToken(t[3], in: r)
+        let v = try t.map { try coordinate($0, in: r, of: "rect", width: width, height: height) }
+        let (x, y, w, h) = (v[0], v[1], v[2], v[3])
         guard x >= 0 && y >= 0 && w > 0 && h > 0 && x + 3 * w <= width && y + 3 * h <= height else {
             throw CascadeError.invalidElement(element: "rect", line: r.line,
                                               expected: "a 3x3 cell grid inside the \(width)x\(height) window, found \(x) \(y) \(w) \(h)")

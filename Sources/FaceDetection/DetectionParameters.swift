@@ -13,8 +13,12 @@ public struct PixelSize: Sendable, Equatable, Hashable {
 
 /// How to search an image; the defaults are OpenCV's `CascadeClassifier::detectMultiScale` defaults.
 public struct DetectionParameters: Sendable, Equatable {
-    /// Ratio between successive pyramid scales (OpenCV default 1.1); must be > 1.
+    /// Ratio between successive pyramid scales (OpenCV default 1.1), in `scaleFactorRange`.
     public var scaleFactor: Double = 1.1
+    /// The scale factors accepted: the pyramid has log(image / window) / log(scaleFactor) levels, so a
+    /// factor just above 1 (1.000001) means millions of levels, i.e. work without end; a
+    /// factor of 1.01 is ~460 levels for a 2400-pixel image.
+    public static let scaleFactorRange = 1.01...10.0
     /// A face needs more than this many raw hits grouped together (OpenCV default 3). 0 returns
     /// the raw, ungrouped windows.
     public var minNeighbors: Int = 3

@@ -2,6 +2,8 @@
 // <?xml?> prolog and CDATA. No DTDs, namespaces or entities beyond the five predefined ones and
 // numeric references. Errors carry the line number and the element being read, so a malformed
 // cascade file says where it broke. Kept dependency-free (FoundationXML is not needed for this).
+// Elements nest at most `maximumDepth` deep: the reader recurses once per level, and a file nested
+// tens of thousands of levels deep would otherwise overflow the stack (OpenCV's cascades nest 6 deep).
 
 /// One XML element: its name, attributes, text content (concatenated) and child elements.
 struct XMLElement {
@@ -25,6 +27,9 @@ struct XMLSyntaxError: Error {
 
 /// Parses `bytes` (UTF-8 or Latin-1 compatible) into its root element.
 struct XMLParser {
+    /// The deepest nesting read; deeper documents are refused before the stack could overflow.
+    static let maximumDepth = 64
+
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
@@ -39,7 +44,7 @@ struct XMLParser {
     private mutating func parseDocument() throws -> XMLElement {
         try skipMisc()
         guard index < bytes.count else { throw error(nil, "no root element (empty document)") }
-        let root = try parseElement(parent: nil)
+        let root = try parseElement(parent: nil, depth: 1)
         try skipMisc()
         guard index >= bytes.count else { throw error(nil, "content after the root element </\(root.name)>") }
         return root
@@ -100,8 +105,11 @@ struct XMLParser {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    private mutating func parseElement(parent: String?) throws -> XMLElement {
+    private mutating func parseElement(parent: String?, depth: Int) throws -> XMLElement {
         guard peek("<") else { throw error(parent, "expected '<'") }
+        guard depth <= XMLParser.maximumDepth else {
+            throw error(parent, "elements nested more than \(XMLParser.maximumDepth) levels deep (a cascade nests 6)")
+        }
         let startLine = line
         advance()
         var element = XMLElement(name: try parseName(context: parent), line: startLine)
@@ -162,7 +170,7 @@ struct XMLParser {
             } else if peek("<?") {
                 try skipUntil("?>", context: element.name)
             } else {
-                element.children.append(try parseElement(parent: element.name))
+                element.children.append(try parseElement(parent: element.name, depth: depth + 1))
             }
         }
     }

@@ -42,3 +42,28 @@ extension RGBImage {
         fill(Rect(x: rect.x + rect.width - t, y: rect.y, width: t, height: rect.height), color: color)
     }
 }
+
+extension RGBImage {
+    /// Draws a straight line from (x0, y0) to (x1, y1) (continuous pixel coordinates), `thickness` pixels
+    /// wide: a square of that side stamped every half pixel along the line, clipped to the image.
+    public mutating func strokeLine(from p0: (x: Double, y: Double), to p1: (x: Double, y: Double),
+                                    color: RGBColor, thickness: Int = 1) {
+        guard thickness > 0, p0.x.isFinite, p0.y.isFinite, p1.x.isFinite, p1.y.isFinite else { return }
+        let dx = p1.x - p0.x, dy = p1.y - p0.y
+        let steps = max(1, Int((2 * max(abs(dx), abs(dy))).rounded(.up)))
+        guard steps < 1 << 20 else { return }
+        let half = Double(thickness) / 2
+        for i in 0...steps {
+            let t = Double(i) / Double(steps)
+            let x = p0.x + t * dx - half, y = p0.y + t * dy - half
+            fill(Rect(x: Int(x.rounded()), y: Int(y.rounded()), width: thickness, height: thickness), color: color)
+        }
+    }
+
+    /// Draws the closed outline through `points`.
+    public mutating func strokePolygon(_ points: [(x: Double, y: Double)], color: RGBColor, thickness: Int = 1) {
+        for (i, p) in points.enumerated() {
+            strokeLine(from: p, to: points[(i + 1) % points.count], color: color, thickness: thickness)
+        }
+    }
+}

@@ -31,15 +31,6 @@ public struct PipelineConfiguration: Sendable {
     }
 }
 
-/// Stage names used in `FrameResult.stageSeconds`, in order.
-public enum PipelineStage {
-    public static let gray = "gray"
-    public static let detect = "detect"
-    public static let track = "track"
-    public static let classify = "classify"
-    public static let all = [gray, detect, track, classify]
-}
-
 /// A frame after the first half of processing: its faces found and tracked, not yet classified.
 public struct LocatedFrame: @unchecked Sendable {
     public let frame: Frame

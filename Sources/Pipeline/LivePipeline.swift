@@ -15,15 +15,9 @@
 // camera, a pipe that sends nothing) would hold that up for ever: finishWithoutSource() ends the run
 // without it, and whatever the capture thread reads later is dropped.
 import Dispatch
+// Every user of the pipeline handles its frames, sources, sinks and results: they come with it.
+@_exported import Frames
 import Foundation
-
-/// What the capture thread does when processing is slower than the source.
-public enum FrameDropPolicy: Sendable {
-    /// Replace the waiting frame with the newest one (live cameras: latency stays low).
-    case dropStale
-    /// Wait until the previous frame was processed (replay: every frame is processed, in order).
-    case waitForProcessing
-}
 
 public final class LivePipeline: @unchecked Sendable {
     public let source: FrameSource
@@ -31,12 +25,8 @@ public final class LivePipeline: @unchecked Sendable {
     public let stats = PipelineStats()
     private let processor: FrameProcessor
     private let sinks: [FrameSink]
-    /// Frames read ahead, and located frames waiting for the classifier, in replay. EMONET_REPLAY_DEPTH
-    /// overrides it (1 is the live path's hand-over), for measuring.
-    public static let replayDepth: Int = {
-        let given = ProcessInfo.processInfo.environment["EMONET_REPLAY_DEPTH"].flatMap { Int($0) } ?? 4
-        return min(max(given, 1), 16)
-    }()
+    /// Frames read ahead, and located frames waiting for the classifier, in replay (see FrameDropPolicy).
+    public static let replayDepth = FrameDropPolicy.replayDepth
     private let slot: LatestFrameSlot
     private let queue = DispatchQueue(label: "emonet.pipeline.locate", qos: .userInitiated)
     private let classifyQueue = DispatchQueue(label: "emonet.pipeline.classify", qos: .userInitiated)

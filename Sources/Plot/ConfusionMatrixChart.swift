@@ -5,6 +5,7 @@
 // in the image (never a crash); rows with no samples show 0% and stay white.
 import Foundation
 import Imaging
+import Presentation
 
 public struct ConfusionMatrixChart: Sendable {
     public var matrix: [[Int]]

@@ -3,6 +3,7 @@
 // Invariants: non-finite points are skipped and break the line; with no finite point the chart still
 // renders its frame with "no data"; an explicit y range clips lines to the plot area.
 import Imaging
+import Presentation
 
 /// One named line.
 public struct Series: Sendable {
@@ -48,7 +49,7 @@ public struct LineChart: Sendable {
     }
 
     /// The colour series `k` is drawn in.
-    public func color(ofSeries k: Int) -> RGBColor { series[k].color ?? SeriesPalette.color(k) }
+    public func color(ofSeries k: Int) -> RGBColor { series[k].color ?? Palette.color(k) }
 
     /// The chart as an image of the given size (at least 64x48).
     public func render(width: Int, height: Int) -> RGBImage {

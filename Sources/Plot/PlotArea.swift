@@ -3,6 +3,7 @@
 // Invariants: x grows right and y grows up in data space; `x.lower` maps to the area's left edge and
 // `y.lower` to its bottom edge (pixel centres of the first and last column/row).
 import Imaging
+import Presentation
 
 struct PlotArea {
     let frame: Rect

@@ -1,89 +1,33 @@
-// Anti-aliased text for charts: DejaVu Sans through SDL2_ttf, rendered to an alpha mask and blended
-// onto a Canvas in any colour, horizontally or rotated 90° counter-clockwise (for y-axis titles).
-// Invariants: SDL_ttf is initialised once and used under one global lock (it is not thread-safe);
-// fonts are opened once per pixel size and kept for the life of the process; when the font file is
-// missing, text is skipped (charts still render) and `TextRenderer.problem` says why.
-import CSDL2
-import Foundation
+// Text on charts: the presentation layer's font service (`Fonts.standard`, DejaVu Sans, the font the
+// overlay uses) gives an alpha mask that is blended onto a Canvas in any colour, horizontally or rotated
+// 90° counter-clockwise (for y-axis titles). When the font file is missing, text is skipped (charts still
+// render) and `TextRenderer.problem` says why.
 import Imaging
+import Presentation
 
 /// Where text is anchored relative to the given point.
 public enum TextAnchor: Sendable {
     case topLeft, topCenter, topRight, centerLeft, center, centerRight, bottomCenter
 }
 
+/// How charts measure and draw text: never throws, draws nothing without a font.
 public enum TextRenderer {
-    /// DejaVu Sans from Debian's fonts-dejavu-core (the font the live window uses).
-    public static let fontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var fonts: [Int: OpaquePointer] = [:]
-    nonisolated(unsafe) private static var initialised = false
-    nonisolated(unsafe) private static var failure: String?
-
     /// Why text cannot be drawn (nil when it can).
-    public static var problem: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        _ = setUp()
-        return failure
-    }
+    public static var problem: String? { Fonts.standard.problem }
 
     /// Whether text will be drawn.
     public static var isAvailable: Bool { problem == nil }
 
-    /// Width and height in pixels of `text` at `size`; (0, 0) when no font is available.
+    /// Width and height in pixels of `text` at `size`; (0, 0) when it is empty or no font is available.
     public static func measure(_ text: String, size: Int) -> (width: Int, height: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !text.isEmpty, let font = font(size: size) else { return (0, 0) }
-        var w: Int32 = 0, h: Int32 = 0
-        TTF_SizeUTF8(font, text, &w, &h)
-        return (Int(w), Int(h))
+        guard !text.isEmpty else { return (0, 0) }
+        return (try? Fonts.standard.measure(text, size: size)) ?? (0, 0)
     }
 
-    /// The alpha mask of `text` (row-major, `width` x `height`, 0...255), or nil without a font.
-    public static func mask(_ text: String, size: Int) -> (pixels: [UInt8], width: Int, height: Int)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !text.isEmpty, let font = font(size: size),
-              let surface = TTF_RenderUTF8_Blended(font, text, SDL_Color(r: 255, g: 255, b: 255, a: 255)) else { return nil }
-        defer { SDL_FreeSurface(surface) }
-        let w = Int(surface.pointee.w), h = Int(surface.pointee.h), pitch = Int(surface.pointee.pitch)
-        guard w > 0, h > 0, let base = surface.pointee.pixels else { return nil }
-        var pixels = [UInt8](repeating: 0, count: w * h)
-        // Blended text is ARGB8888: alpha in the top byte of each 32-bit pixel.
-        for y in 0..<h {
-            let row = (base + y * pitch).assumingMemoryBound(to: UInt32.self)
-            for x in 0..<w { pixels[y * w + x] = UInt8(truncatingIfNeeded: row[x] >> 24) }
-        }
-        return (pixels, w, h)
-    }
-
-    private static func setUp() -> Bool {
-        if initialised { return failure == nil }
-        initialised = true
-        guard FileManager.default.fileExists(atPath: fontPath) else {
-            failure = "font \(fontPath) not found: install fonts-dejavu-core (apt-get install fonts-dejavu-core)"
-            return false
-        }
-        if TTF_WasInit() == 0 && TTF_Init() != 0 {
-            failure = "TTF_Init failed: \(String(cString: SDL_GetError()))"
-            return false
-        }
-        return true
-    }
-
-    private static func font(size: Int) -> OpaquePointer? {
-        guard setUp() else { return nil }
-        let size = max(6, min(size, 200))
-        if let font = fonts[size] { return font }
-        guard let font = TTF_OpenFont(fontPath, Int32(size)) else {
-            failure = "cannot open font \(fontPath): \(String(cString: SDL_GetError()))"
-            return nil
-        }
-        fonts[size] = font
-        return font
+    /// The alpha mask of `text`, or nil when it is empty or there is no font.
+    static func mask(_ text: String, size: Int) -> (pixels: [UInt8], width: Int, height: Int)? {
+        guard !text.isEmpty else { return nil }
+        return (try? Fonts.standard.mask(text, size: size)) ?? nil
     }
 }
 
@@ -115,11 +59,4 @@ extension Canvas {
         }
         blend(mask: glyphs.pixels, maskWidth: w, x: ox, y: oy, color: color)
     }
-}
-
-extension RGBColor {
-    static let ink = RGBColor(red: 20, green: 20, blue: 20)
-    static let axis = RGBColor(red: 60, green: 60, blue: 60)
-    static let grid = RGBColor(red: 225, green: 225, blue: 225)
-    static let caption = RGBColor(red: 90, green: 90, blue: 90)
 }

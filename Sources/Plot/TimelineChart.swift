@@ -3,8 +3,9 @@
 // one legend. Lines break where a track was not seen for longer than `gap` seconds.
 // Invariants: panels are in track order; with more tracks than `maxPanels` the ones seen in the most
 // frames are shown and the caption says how many were left out; no tracks renders "no faces".
-import Emotion
+import Frames
 import Imaging
+import Presentation
 
 public struct TimelineChart: Sendable {
     /// One face track's samples: `probabilities[k]` (seven, EmotionLabel order) at `times[k]` seconds.
@@ -78,7 +79,7 @@ public struct TimelineChart: Sendable {
                     points.append(area.point(t, Double(p[label.rawValue])))
                     previous = t
                 }
-                canvas.polyline(points, color: SeriesPalette.color(for: label), thickness: 1.6, clip: area.frame)
+                canvas.polyline(points, color: Palette.color(for: label), thickness: 1.6, clip: area.frame)
             }
             let seen = track.secondsOnScreen ?? onScreenSeconds(track)
             canvas.text(String(format: "track %d · %.1f s", track.id, seen), x: area.frame.x + 6, y: area.frame.y + 4,
@@ -131,7 +132,7 @@ public struct TimelineChart: Sendable {
         var x = max(8, (canvas.width - widths.reduce(0, +)) / 2)
         let cy = Double(y) + Double(textSize) / 2 + 2
         for (label, w) in zip(EmotionLabel.allCases, widths) {
-            canvas.fill(Rect(x: x, y: Int(cy) - 3, width: swatch, height: 6), color: SeriesPalette.color(for: label))
+            canvas.fill(Rect(x: x, y: Int(cy) - 3, width: swatch, height: 6), color: Palette.color(for: label))
             canvas.text(label.description, x: x + swatch + 4, y: Int(cy), size: textSize, color: .ink, anchor: .centerLeft)
             x += w
         }

@@ -1,4 +1,4 @@
-// The annotated video: each processed frame with its overlay burned in by Display's off-screen
+// The annotated video: each processed frame with its overlay burned in by Presentation's off-screen
 // renderer (the same drawing code as the live window), encoded to H.264 MP4 by an `ffmpeg` subprocess
 // reading raw RGB on a pipe. Rendering and writing run on the writer's own serial queue, in frame order.
 // Invariants: a missing ffmpeg is a one-line error before anything starts; a failed encoder (disk full,
@@ -6,10 +6,10 @@
 // ffmpeg writes a temporary file beside `path` (SafeOutput.StagedFile); `close()` puts it in place only
 // when the whole video was written, so a failure leaves whatever was at `path` before.
 import Dispatch
-import Display
 import Foundation
+import Frames
 import Imaging
-import Pipeline
+import Presentation
 import SafeOutput
 
 public final class AnnotatedVideoWriter: FrameSink, @unchecked Sendable {

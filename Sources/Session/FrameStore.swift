@@ -21,6 +21,8 @@ public struct FrameRecord: Equatable, Sendable {
     public var height: Int
 
     static let size = 40
+    /// Above any count of frames a recording can reach (35 years at 1000 fps).
+    static let maximumFrameIndex = 1 << 40
     static let magic = Array("EMONETFI".utf8)
     static let version: UInt32 = 1
 
@@ -111,6 +113,7 @@ final class FrameStoreReader {
     private let indexHandle: FileHandle
     private let dataFD: Int32
     private var nextOffset: UInt64 = 0
+    private var lastFrameIndex = -1
     private(set) var recordsRead = 0
 
     init(directory: String) throws {
@@ -157,9 +160,24 @@ final class FrameStoreReader {
         guard record.offset == nextOffset else {
             throw damaged("index says offset \(record.offset), expected \(nextOffset)")
         }
+        // Frame indices count up from the camera's first frame (skipping dropped ones); the pipeline's
+        // statistics subtract and add them, so an index near Int.max from a damaged file once trapped there.
+        guard record.frameIndex >= 0, record.frameIndex < FrameRecord.maximumFrameIndex, record.frameIndex > lastFrameIndex else {
+            throw damaged("frame index \(record.frameIndex), expected one after \(lastFrameIndex) and below \(FrameRecord.maximumFrameIndex)")
+        }
         guard record.length > 0, record.length < 64 << 20, record.width > 0, record.height > 0,
               record.width <= 16384, record.height <= 16384, record.time.isFinite else {
             throw damaged("implausible index record (length \(record.length), \(record.width)x\(record.height))")
+        }
+        // The bytes must be in frames.mjpeg before a buffer of the length the index declares is allocated
+        // (data is written before its record, so a recording in progress already holds them).
+        var info = stat()
+        if fstat(dataFD, &info) == 0 {
+            let size = UInt64(max(0, info.st_size))
+            let (end, overflow) = record.offset.addingReportingOverflow(UInt64(record.length))
+            guard !overflow, end <= size else {
+                throw damaged("\(SessionFiles.frames) is truncated: the index says \(record.length) bytes at offset \(record.offset), the file holds \(size)")
+            }
         }
         var jpeg = [UInt8](repeating: 0, count: Int(record.length))
         var got = 0
@@ -176,6 +194,7 @@ final class FrameStoreReader {
         }
         guard CRC32.checksum(jpeg) == record.crc else { throw damaged("checksum mismatch in \(SessionFiles.frames)") }
         nextOffset = record.offset + UInt64(record.length)
+        lastFrameIndex = record.frameIndex
         recordsRead += 1
         return (record, jpeg)
     }

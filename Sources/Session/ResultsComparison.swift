@@ -48,12 +48,20 @@ public struct ResultsComparison: Sendable, Equatable {
         return text
     }
 
+    /// The longest results line read.
+    static let maximumLineLength = 1 << 20
+
     private static func lines(path: String) throws -> [Int: NSDictionary] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SessionError.unreadable(path, reason: "cannot read the results file")
         }
         var byFrame: [Int: NSDictionary] = [:]
-        for line in data.split(separator: UInt8(ascii: "\n")) {
+        for (number, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            // A frame's line is about 300 bytes per face; one over a megabyte is not a results line.
+            guard line.count <= maximumLineLength else {
+                throw SessionError.invalid(path, field: "line \(number + 1)",
+                                           expected: "a JSON line of at most \(maximumLineLength) bytes, found \(line.count)")
+            }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                   let frame = object["frame"] as? Int else { continue }
             var trimmed = object

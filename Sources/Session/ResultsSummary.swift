@@ -5,9 +5,8 @@
 // Time on screen: each processed frame lasts until the next processed frame (the last one lasts the
 // median frame interval), capped at `maxFrameDuration` so a pause in the input is not counted; a track
 // is on screen for the frames it appears in.
-import Emotion
 import Foundation
-import Pipeline
+import Frames
 import Plot
 
 public final class ResultsSummary: FrameSink, @unchecked Sendable {

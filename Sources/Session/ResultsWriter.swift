@@ -4,9 +4,8 @@
 // a temporary name beside its target, created at start (an unwritable path fails before the run), and
 // renamed into place when the run ends (`close()`); a write error is kept and reported at the end, and
 // then neither file is put in place: whatever was at the targets before stays whole.
-import Emotion
 import Foundation
-import Pipeline
+import Frames
 import SafeOutput
 
 public final class ResultsWriter: FrameSink, @unchecked Sendable {

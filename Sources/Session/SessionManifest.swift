@@ -3,9 +3,10 @@
 // the end, each time to a temporary file that is fsynced and renamed over the old one, so a crash leaves
 // either the old or the new manifest, never a torn one. A manifest still saying "recording" after the
 // process is gone means the recording was interrupted (crash, kill -9, power loss).
+import Crypto
 import Foundation
+import Frames
 import SafeOutput
-import Pipeline
 
 /// The files of a session directory.
 public enum SessionFiles {
@@ -53,6 +54,23 @@ public struct SessionSettings: Codable, Equatable, Sendable {
                   matchThreshold: try c.decode(Double.self, forKey: .matchThreshold),
                   maxMissedFrames: try c.decode(Int.self, forKey: .maxMissedFrames), detector: try c.decode(String.self, forKey: .detector),
                   views: try c.decodeIfPresent(FaceViews.self, forKey: .views) ?? .single)
+    }
+
+    /// The values a replay accepts: the ranges the pipeline's stages require (a shared or edited
+    /// session.json may hold anything, and out of range they would stop the pipeline).
+    public static let detectEveryRange = 1...1000
+    public static let maxMissedFramesRange = 0...1000
+
+    /// Checks every setting against its range; `file` names the manifest in the error.
+    public func validate(file: String) throws {
+        func check(_ ok: Bool, _ key: CodingKeys, _ expected: String, _ found: CustomStringConvertible) throws {
+            guard ok else { throw SessionError.invalid(file, field: "settings.\(key.stringValue)", expected: "\(expected), found \(found)") }
+        }
+        try check(Self.detectEveryRange.contains(detectEvery), .detectEvery, "an integer in \(Self.detectEveryRange)", detectEvery)
+        try check(smoothing > 0 && smoothing <= 1, .smoothing, "a weight in (0, 1]", smoothing)
+        try check(matchThreshold > 0 && matchThreshold <= 1, .matchThreshold, "an IoU in (0, 1]", matchThreshold)
+        try check(Self.maxMissedFramesRange.contains(maxMissedFrames), .maxMissedFrames,
+                  "an integer in \(Self.maxMissedFramesRange)", maxMissedFrames)
     }
 }
 
@@ -143,9 +161,15 @@ public struct SessionManifest: Codable, Equatable, Sendable {
 
     // MARK: - Reading and writing
 
+    /// The largest session.json read (a manifest is about 1 KB; a bigger file is not one).
+    public static let maximumManifestBytes = 1 << 20
+
     /// Reads and checks `dir/session.json`.
     public static func read(directory: String) throws -> SessionManifest {
         let path = (directory as NSString).appendingPathComponent(SessionFiles.manifest)
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumManifestBytes {
+            throw SessionError.invalid(path, field: "(document)", expected: "a manifest of at most \(maximumManifestBytes) bytes, found \(size)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SessionError.unreadable(directory, reason: FileManager.default.fileExists(atPath: path)
                                           ? "\(SessionFiles.manifest) cannot be read" : "no \(SessionFiles.manifest) (not a session directory)")
@@ -161,8 +185,9 @@ public struct SessionManifest: Codable, Equatable, Sendable {
         guard header.version == currentVersion else {
             throw SessionError.invalid(path, field: "version", expected: "\(currentVersion), found \(header.version.map(String.init) ?? "none") (written by another emonet version)")
         }
+        let manifest: SessionManifest
         do {
-            return try JSONDecoder().decode(SessionManifest.self, from: data)
+            manifest = try JSONDecoder().decode(SessionManifest.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw SessionError.invalid(path, field: key.stringValue, expected: "a value (it is missing)")
         } catch let DecodingError.typeMismatch(type, context) {
@@ -171,6 +196,25 @@ public struct SessionManifest: Codable, Equatable, Sendable {
         } catch {
             throw SessionError.invalid(path, field: "(document)", expected: "a session manifest (\(error))")
         }
+        try manifest.validate(file: path)
+        return manifest
+    }
+
+    /// The largest frame side a session holds (as the frame index allows).
+    public static let maximumSide = 16_384
+
+    /// Checks the values a replay uses: the settings, the source's size and rate, the JPEG quality.
+    public func validate(file: String) throws {
+        func check(_ ok: Bool, _ field: String, _ expected: String, _ found: CustomStringConvertible) throws {
+            guard ok else { throw SessionError.invalid(file, field: field, expected: "\(expected), found \(found)") }
+        }
+        try settings.validate(file: file)
+        let sides = 1...Self.maximumSide
+        try check(sides.contains(source.width), "source.width", "a width in \(sides) pixels", source.width)
+        try check(sides.contains(source.height), "source.height", "a height in \(sides) pixels", source.height)
+        try check(source.framesPerSecond >= 0 && source.framesPerSecond <= 1000, "source.fps", "a rate in 0...1000", source.framesPerSecond)
+        try check((1...100).contains(jpegQuality), "jpeg_quality", "a quality in 1...100", jpegQuality)
+        try check(frames >= 0, "frames", "a count of at least 0", frames)
     }
 
     /// Writes `dir/session.json` crash-safely: temporary file, fsync, rename, fsync of the directory.

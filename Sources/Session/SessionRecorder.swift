@@ -1,5 +1,6 @@
-// Records a session as a FrameSink: every processed frame's JPEG and its result line are appended on
-// the recorder's own serial queue, so the pipeline never waits for the disk.
+// Records a session as a FrameSink: every processed frame's JPEG (the bytes it carries, `Frame.jpeg`, else
+// encoded here) and its result line are appended on the recorder's own serial queue, so the pipeline never
+// waits for the disk.
 // Invariants: frames and result lines are written in the order the pipeline produced them; a frame's
 // JPEG and index record are written before its result line; any write failure (disk full, size limit,
 // unwritable directory) stops the recording for good, keeps what was written, reports one clear
@@ -7,9 +8,9 @@
 // every `syncInterval` seconds and when the recording ends; session.json is rewritten atomically then.
 import Dispatch
 import Foundation
+import Frames
 import ImageIO
 import Imaging
-import Pipeline
 
 public final class SessionRecorder: FrameSink, @unchecked Sendable {
     public let directory: String
@@ -22,7 +23,6 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
     private let jpegQuality: Int
     private let syncInterval: Double
     private let maxBacklog: Int
-    private let encodedFrames: JPEGRoundTripSource?
     private var frames: FrameStoreWriter?
     private var results: AppendOnlyFile?
     private var backlog = 0
@@ -32,16 +32,14 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
     private var lastSync = MonotonicClock.now()
 
     /// Creates `directory` (which must be new or empty), writes session.json with state "recording" and
-    /// opens the streams. `encodedFrames`: the source that already JPEG-encoded each frame the pipeline
-    /// sees (so replay reproduces results exactly); without it frames are encoded here.
-    public init(directory: String, manifest: SessionManifest, encodedFrames: JPEGRoundTripSource? = nil,
-                syncInterval: Double = 1, maxBacklog: Int = 90) throws {
+    /// opens the streams. A frame that carries its JPEG (`JPEGRoundTripSource`, so a replay reproduces the
+    /// results exactly) is stored as those bytes; any other is encoded here at the manifest's quality.
+    public init(directory: String, manifest: SessionManifest, syncInterval: Double = 1, maxBacklog: Int = 90) throws {
         self.directory = directory
         self.manifest = manifest
         self.jpegQuality = manifest.jpegQuality
         self.syncInterval = syncInterval
         self.maxBacklog = maxBacklog
-        self.encodedFrames = encodedFrames
         try Self.prepare(directory: directory)
         self.manifest.state = .recording
         try self.manifest.write(directory: directory)
@@ -105,7 +103,6 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
         backlog += 1
         let overloaded = backlog > maxBacklog
         lock.unlock()
-        let jpeg = encodedFrames?.encodedBytes(forFrame: frame.index)
         queue.async { [self] in
             lock.lock()
             backlog -= 1
@@ -113,7 +110,7 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
             lock.unlock()
             if skip { return }
             if overloaded { return end(error: SessionError.fellBehind(directory, frames: framesWritten)) }
-            write(frame: frame, jpeg: jpeg, line: result.jsonLine)
+            write(frame: frame, line: result.jsonLine)
         }
     }
 
@@ -133,9 +130,9 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
 
     // MARK: - Recorder queue
 
-    private func write(frame: Frame, jpeg: [UInt8]?, line: String) {
+    private func write(frame: Frame, line: String) {
         do {
-            let bytes = try jpeg ?? JPEG.encode(frame.image, quality: jpegQuality)
+            let bytes = try frame.jpeg ?? JPEG.encode(frame.image, quality: jpegQuality)
             try frames?.append(jpeg: bytes, frameIndex: frame.index, time: frame.time,
                                width: frame.image.width, height: frame.image.height)
             try results?.append(Array((line + "\n").utf8))

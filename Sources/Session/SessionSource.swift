@@ -4,9 +4,9 @@
 // naming the record (the frames before it were delivered); an interrupted recording (incomplete last
 // record) simply ends; with `paced` frames are released at their recorded times.
 import Foundation
+import Frames
 import ImageIO
 import Imaging
-import Pipeline
 
 public final class SessionSource: FrameSource, @unchecked Sendable {
     public let directory: String
@@ -67,7 +67,7 @@ public final class SessionSource: FrameSource, @unchecked Sendable {
             if wait > 0 { Thread.sleep(forTimeInterval: min(wait, 5)) }
         }
         framesRead += 1
-        return Frame(index: record.frameIndex, time: record.time, image: image)
+        return Frame(index: record.frameIndex, time: record.time, image: image, jpeg: jpeg)
     }
 
     public func cancel() { cancellation.raise() }

@@ -20,8 +20,16 @@ struct Detect: ParsableCommand {
     @Option(help: "Worker threads, 1 to 64 (results do not depend on it).")
     var threads: Int = 1
 
-    @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, neighbors}]}].")
+    @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, neighbors}]}] (multi adds angle, pose).")
     var json = false
+
+    @Option(help: ArgumentHelp("Poses to search: frontal (upright, OpenCV-exact) or multi (tilts to ±45° and profiles).",
+                               discussion: "With multi, each face's box is width x height at x, y turned `angle` degrees clockwise "
+                                   + "about its centre; pose is frontal, left or right. Profiles use --profile-cascade."))
+    var poses: DetectPoses = .frontal
+
+    @Option(help: "Profile cascade for --poses multi (default: \(MultiPoseDetector.defaultProfileCascadePath)).")
+    var profileCascade: String?
 
     @OptionGroup var annotation: AnnotationOptions
     @OptionGroup var output: OutputOptions
@@ -47,9 +55,15 @@ struct Detect: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             let annotated = annotation.paths(for: images)
-            try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade)], force: output.force).check(annotated ?? [])
+            let profilePath = poses == .multi ? (profileCascade ?? MultiPoseDetector.defaultProfileCascadePath) : nil
+            try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade)] + (profilePath.map { [$0] } ?? []),
+                           force: output.force).check(annotated ?? [])
             let detector = FaceDetector(cascade: try CascadeLocator.load(path: self.detector.cascade))
             let parameters = self.parameters
+            if let profilePath {
+                try runMultiPose(frontal: detector, profilePath: profilePath, parameters: parameters, annotated: annotated)
+                return
+            }
             var reports: [ImageReport] = []
             for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
@@ -72,6 +86,37 @@ struct Detect: ParsableCommand {
         }
     }
 
+    /// `--poses multi`: the multi-pose search, boxes with their angle and pose.
+    private func runMultiPose(frontal: FaceDetector, profilePath: String, parameters: DetectionParameters,
+                              annotated: [String]?) throws {
+        let profile = FaceDetector(cascade: try CascadeLocator.load(path: profilePath))
+        let detector = MultiPoseDetector(frontal: frontal, profile: profile)
+        var reports: [ImageReport] = []
+        for (k, path) in images.enumerated() {
+            let rgb = try ImageFile.read(path: path)
+            let faces = detector.detect(GrayImage(rgb: rgb), parameters: MultiPoseParameters(frontal: parameters))
+            reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: faces.map(FaceReport.init)))
+            if !json {
+                print("\(path): \(rgb.width)x\(rgb.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                for f in faces {
+                    let r = FaceReport(f)
+                    print("  x \(r.x) y \(r.y) width \(r.width) height \(r.height) angle \(r.angle!) pose \(r.pose!) neighbors \(r.neighbors)")
+                }
+            }
+            if let annotated {
+                var out = rgb
+                let thickness = max(2, min(rgb.width, rgb.height) / 200)
+                for face in faces { out.strokePolygon(face.box.corners, color: .green, thickness: thickness) }
+                try ImageFile.writePNG(out, path: annotated[k])
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+        }
+    }
+
     private func printText(path: String, rgb: RGBImage, faces: [Detection]) {
         print("\(path): \(rgb.width)x\(rgb.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
         for f in faces {
@@ -80,10 +125,25 @@ struct Detect: ParsableCommand {
     }
 }
 
+/// Which faces `detect` searches for.
+enum DetectPoses: String, ExpressibleByArgument, CaseIterable {
+    case frontal, multi
+}
+
 private struct FaceReport: Encodable {
     var x: Int, y: Int, width: Int, height: Int, neighbors: Int
+    /// Only with --poses multi: degrees clockwise, and frontal/left/right.
+    var angle: Double?, pose: String?
     init(_ d: Detection) {
         x = d.box.x; y = d.box.y; width = d.box.width; height = d.box.height; neighbors = d.neighbors
+    }
+    /// The turned box as its upright twin (same centre and size) plus the angle to turn it by.
+    init(_ d: PoseDetection) {
+        width = Int(d.box.width.rounded()); height = Int(d.box.height.rounded())
+        x = Int((d.box.centerX - d.box.width / 2).rounded()); y = Int((d.box.centerY - d.box.height / 2).rounded())
+        neighbors = d.neighbors
+        angle = (d.angle * 10).rounded() / 10
+        pose = d.pose.rawValue
     }
 }
 

@@ -27,7 +27,7 @@ final class LiveRecording: FrameSink, @unchecked Sendable {
     }
 
     private func start(at path: String) throws {
-        let recorder = try SessionRecorder(directory: path, manifest: makeManifest(), encodedFrames: source)
+        let recorder = try SessionRecorder(directory: path, manifest: makeManifest())
         recorder.onStop = { error in
             if let error { RunMessages.say("recording stopped: \(error.localizedDescription)") }
         }

@@ -21,9 +21,8 @@ struct ModelOptions: ParsableArguments {
 
 /// The cascade and the search parameters of the face detector.
 struct DetectorOptions: ParsableArguments {
-    /// A factor just above 1 is millions of pyramid levels (work without end); the same range as
-    /// DetectionParameters.scaleFactorRange on the file-reader branch (wip-read), whose messages these match.
-    static let scaleRange = 1.01...10.0
+    /// A factor just above 1 is millions of pyramid levels (work without end).
+    static let scaleRange = DetectionParameters.scaleFactorRange
     static let neighborsRange = 0...100
     static let sizeRange = 0...8192
 

@@ -204,6 +204,19 @@ final class EmoNetCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.hasPrefix(shipped + ": emonet-model"), run.stdout.prefix(200) + "")
     }
 
+    func testOutOfRangeValuesInFilesAndOptionsAreOneClearLine() throws {
+        // stepSize 0 divided by zero in the learning-rate schedule, after reading the whole dataset.
+        let config = write("{\"architecture\": \"tiny\", \"epochs\": 1, \"schedule\": \"step\", \"stepSize\": 0}", "zero-step.json")
+        try assertOneLineError(["train", "--data", write(syntheticCSV(perClass: 1, validationPerClass: 1), "d.csv"), "--config", config,
+                                "--out", "x.safetensors"], mentions: ["zero-step.json", "stepSize is 0, expected 1...10000"])
+        // A scale factor just above 1 is millions of pyramid levels: refused with its range.
+        for factor in ["1.000001", "inf"] {
+            let run = try emonet(["detect", "--scale-factor", factor, "x.png"])
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.stderr.contains("--scale-factor must be in 1.01...10.0"), run.stderr)
+        }
+    }
+
     func testBadInputGivesOneClearLine() throws {
         try assertOneLineError(["eval", "--data", "missing.csv", "--model", "missing.safetensors"], mentions: ["missing.safetensors", "no such file"])
         let garbage = write("not a model", "garbage.safetensors")

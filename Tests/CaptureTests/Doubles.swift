@@ -1,8 +1,9 @@
 // Test doubles for capture tests: a face finder that finds bright blobs (the emulated camera's "faces"),
-// a classifier that says happy, and a sink that records results.
+// a classifier that says happy; the sink that records results is TestSupport's CollectingSink.
 import Foundation
 import Imaging
 import Pipeline
+import TestSupport
 
 /// Bounding boxes of 4-connected pixels brighter than 150 covering at least 100 pixels, top to bottom.
 final class BrightBlobFinder: FaceFinding, @unchecked Sendable {
@@ -39,41 +40,5 @@ final class HappyClassifier: FaceClassifying, @unchecked Sendable {
     }
 }
 
-final class RecordingSink: FrameSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [FrameResult] = []
-    private var finishes: [(PipelineSummary, Error?)] = []
-
-    func pipeline(didProduce result: FrameResult, for frame: Frame) {
-        lock.lock()
-        stored.append(result)
-        lock.unlock()
-    }
-
-    func pipelineDidFinish(summary: PipelineSummary, error: Error?) {
-        lock.lock()
-        finishes.append((summary, error))
-        lock.unlock()
-    }
-
-    var results: [FrameResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
-
-    /// Results so far, counted under the lock: a polling loop must not read the array's buffer while the
-    /// pipeline appends to it (TSan reported exactly that for `results.count`: the copy's reference counting
-    /// happens in the uninstrumented Swift runtime, so TSan cannot see that the buffer is shared).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored.count
-    }
-
-    var finished: [(PipelineSummary, Error?)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return finishes
-    }
-}
+/// The shared test sink (TestSupport), under the name these tests use.
+typealias RecordingSink = CollectingSink

@@ -5,6 +5,7 @@
 import Capture
 import Imaging
 import Pipeline
+import TestSupport
 import XCTest
 
 final class V4L2CameraTests: XCTestCase {

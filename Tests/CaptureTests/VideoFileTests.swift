@@ -71,6 +71,24 @@ final class VideoFileTests: XCTestCase {
         }
     }
 
+    func testAFewByteFileDeclaringAHugeFrameFailsBeforeAllocatingIt() throws {
+        // 16384x16384 is within the per-side limit: 400 MB of planes and 3.2 GB of RGB buffers were
+        // allocated before the reader noticed that the file holds 3 bytes of frame data.
+        let path = NSTemporaryDirectory() + "emonet-lying-\(UUID().uuidString).y4m"
+        FileManager.default.createFile(atPath: path, contents: Data("YUV4MPEG2 W16384 H16384 F30:1 C420jpeg\nFRAME\nabc".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let peak = PeakMemory.residentBytes()
+        let source = try Y4MFileSource(path: path, paced: false)
+        XCTAssertThrowsError(try source.nextFrame()) { error in
+            XCTAssertEqual(error.localizedDescription, "cannot read video \(path): frame 0 is truncated: the header declares "
+                           + "16384x16384 frames of 402653184 bytes, the file holds 3 more")
+        }
+        XCTAssertLessThan(PeakMemory.residentBytes() - peak, 64 << 20, "the declared frame was allocated")
+        // A header with no frame behind it is simply an empty video, with nothing allocated either.
+        FileManager.default.createFile(atPath: path, contents: Data("YUV4MPEG2 W16384 H16384 F30:1 C420jpeg\n".utf8))
+        XCTAssertNil(try Y4MFileSource(path: path, paced: false).nextFrame())
+    }
+
     func testAMissingFileIsNamed() {
         XCTAssertThrowsError(try VideoFile.open(path: "/nonexistent/clip.y4m")) { error in
             XCTAssertEqual(error.localizedDescription, "cannot read video /nonexistent/clip.y4m: no such file")
@@ -110,6 +128,18 @@ final class VideoFileTests: XCTestCase {
         XCTAssertGreaterThan(pixel[0], 240)
         XCTAssertLessThan(pixel[1], 15)
         XCTAssertLessThan(pixel[2], 15)
+    }
+
+    func testAVideoDeclaringMoreThanTheSideLimitIsRefusedBeforeItsBuffersAreAllocated() throws {
+        // The container's size sizes the frame buffers; 20000x2 stands for a forged header (ffv1 allows it).
+        try requireFFmpeg()
+        let clip = directory.appendingPathComponent("wide.mkv").path
+        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=20000x2:rate=10",
+                                                           "-frames:v", "1", "-c:v", "ffv1", clip])
+        XCTAssertEqual(status, 0)
+        XCTAssertThrowsError(try VideoFile.open(path: clip, paced: false)) { error in
+            XCTAssertEqual(error.localizedDescription, "cannot read video \(clip): frame size 20000x2 is over the 16384-pixel limit per side")
+        }
     }
 
     func testAFileFFmpegCannotReadIsReportedWithItsMessage() throws {

@@ -48,8 +48,8 @@ final class LiveWindowTests: XCTestCase {
         return (process.terminationStatus, output)
     }
 
-    private let happy = EmotionPalette.color(for: .happy)
-    private let background = OverlayColor(OverlayFixtures.gray, OverlayFixtures.gray, OverlayFixtures.gray)
+    private let happy = Palette.color(for: .happy)
+    private let background = RGBColor(red: OverlayFixtures.gray, green: OverlayFixtures.gray, blue: OverlayFixtures.gray)
 
     func testTheWindowShowsBoxesAndLabelsOnTheScaledVideo() throws {
         guard try needsDisplay(#function) else { return }

@@ -7,9 +7,9 @@ import Pipeline
 import XCTest
 
 final class OffscreenOverlayTests: XCTestCase {
-    private let background = OverlayColor(OverlayFixtures.gray, OverlayFixtures.gray, OverlayFixtures.gray)
-    private let happy = EmotionPalette.color(for: .happy)
-    private let sad = EmotionPalette.color(for: .sad)
+    private let background = RGBColor(red: OverlayFixtures.gray, green: OverlayFixtures.gray, blue: OverlayFixtures.gray)
+    private let happy = Palette.color(for: .happy)
+    private let sad = Palette.color(for: .sad)
 
     private func render(_ options: OverlayOptions, width: Int? = nil, height: Int? = nil) throws -> RGBImage {
         let overlay = try OffscreenOverlay()
@@ -67,7 +67,7 @@ final class OffscreenOverlayTests: XCTestCase {
         XCTAssertEqual(layout.width, 533)
         let box = layout.map(Rect(x: 100, y: 80, width: 80, height: 80))
         XCTAssertEqual(OverlayFixtures.pixel(image, box.x, box.y + box.height / 2), happy)
-        XCTAssertEqual(OverlayFixtures.pixel(image, 10, 200), OverlayColor(0, 0, 0), "letterbox")
+        XCTAssertEqual(OverlayFixtures.pixel(image, 10, 200), RGBColor(red: 0, green: 0, blue: 0), "letterbox")
         XCTAssertEqual(OverlayFixtures.pixel(image, box.x + box.width / 2, box.y + box.height / 2), background)
     }
 }

@@ -28,25 +28,25 @@ enum OverlayFixtures {
         ])
     }
 
-    static func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> OverlayColor {
+    static func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> RGBColor {
         let o = (y * image.width + x) * 3
-        return OverlayColor(image.pixels[o], image.pixels[o + 1], image.pixels[o + 2])
+        return RGBColor(red: image.pixels[o], green: image.pixels[o + 1], blue: image.pixels[o + 2])
     }
 
-    static func close(_ a: OverlayColor, _ b: OverlayColor, tolerance: Int = 12) -> Bool {
+    static func close(_ a: RGBColor, _ b: RGBColor, tolerance: Int = 12) -> Bool {
         abs(Int(a.red) - Int(b.red)) <= tolerance && abs(Int(a.green) - Int(b.green)) <= tolerance
             && abs(Int(a.blue) - Int(b.blue)) <= tolerance
     }
 
     /// Fraction of pixels in `r` within tolerance of `color`.
-    static func share(of color: OverlayColor, in image: RGBImage, _ r: Rect) -> Double {
+    static func share(of color: RGBColor, in image: RGBImage, _ r: Rect) -> Double {
         var hits = 0
         for y in r.y..<(r.y + r.height) { for x in r.x..<(r.x + r.width) where close(pixel(image, x, y), color) { hits += 1 } }
         return Double(hits) / Double(max(1, r.area))
     }
 
     /// Pixels in `r` that are neither `a` nor `b` (text strokes, anti-aliased edges).
-    static func otherPixels(in image: RGBImage, _ r: Rect, besides a: OverlayColor, _ b: OverlayColor) -> Int {
+    static func otherPixels(in image: RGBImage, _ r: Rect, besides a: RGBColor, _ b: RGBColor) -> Int {
         var count = 0
         for y in r.y..<(r.y + r.height) {
             for x in r.x..<(r.x + r.width) where !close(pixel(image, x, y), a) && !close(pixel(image, x, y), b) { count += 1 }

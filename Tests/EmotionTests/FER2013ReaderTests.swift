@@ -69,6 +69,45 @@ final class FER2013ReaderTests: XCTestCase {
         assertFails("3\n", ["line 2", "3 comma-separated fields"])
     }
 
+    private func gzip(_ text: String, name: String) throws -> [UInt8] {
+        let path = write(text, name: name)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-f", "-n", path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
+    }
+
+    func testAGzipFileCutShortIsAnErrorEvenAtALineBoundary() throws {
+        let text = "emotion,pixels,Usage\n" + (0..<40).map { "\($0 % 7),\(pixels($0)),Training\n" }.joined()
+        let whole = try gzip(text, name: "whole.csv")
+        XCTAssertEqual(try FERDataset.read(path: dir.appendingPathComponent("whole.csv.gz").path).count, 40)
+        // Without its 8-byte trailer (CRC-32 and length) the deflate data is all there: every line
+        // decodes, and the file was read as complete. Cut further, it ends mid-stream.
+        for cut in [8, 4, 200] {
+            let path = dir.appendingPathComponent("cut\(cut).csv.gz").path
+            FileManager.default.createFile(atPath: path, contents: Data(whole.dropLast(cut)))
+            XCTAssertThrowsError(try FERDataset.read(path: path), "cut \(cut)") { error in
+                let m = error.localizedDescription
+                XCTAssertTrue(m.hasPrefix(path + ": ") && m.contains("truncated"), m)
+            }
+        }
+    }
+
+    func testALineLongerThanTheLimitIsAnErrorNamingTheLine() throws {
+        // A file with no line ends once grew memory without bound.
+        let path = write("emotion,pixels,Usage\n1,\(pixels(0)),Training\n" + String(repeating: "7", count: LineReader.defaultMaximumLineLength + 10))
+        XCTAssertThrowsError(try FERDataset.read(path: path)) { error in
+            XCTAssertEqual(error.localizedDescription, "\(path): line 3: line is longer than 1048576 bytes (not a text data file, or no line ends?)")
+        }
+        let reader = try LineReader(path: write("short\n" + String(repeating: "x", count: 100) + "\n", name: "l.txt"), maximumLineLength: 64)
+        XCTAssertEqual(try reader.next().map(Array.init), Array("short".utf8))
+        XCTAssertThrowsError(try reader.next()) { error in
+            XCTAssertTrue(error.localizedDescription.contains("line 2: line is longer than 64 bytes"), error.localizedDescription)
+        }
+    }
+
     func testEmptyFilesAndBadHeadersAreRejected() {
         assertFails("", ["empty"], header: "")
         assertFails("", ["no rows"])

@@ -146,6 +146,46 @@ final class TrainingTests: XCTestCase {
         rejects("{\"teachers\": [\"t.safetensors\"], \"teacherTemperature\": 0}", "teacherTemperature")
         rejects("{\"teachers\": [\"t.safetensors\"], \"teacherTTA\": \"mirror\"}", "teacherTTA 'mirror'")
         rejects("{\"teacherTTA\": \"flip\"}", "teachers")
+    }
+
+    func testEveryNumberInAConfigIsCheckedAgainstItsRange() throws {
+        func rejects(_ json: String, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+            XCTAssertThrowsError(try TrainingConfig.decode(json: Data(json.utf8), file: "c.json"), file: file, line: line) { error in
+                let m = error.localizedDescription
+                XCTAssertTrue(m.hasPrefix("c.json: ") && m.contains(fragment), "'\(m)' lacks '\(fragment)'", file: file, line: line)
+            }
+        }
+        // stepSize 0 divided by zero in the schedule (a trap); the others trained on NaN or ran without end.
+        rejects("{\"stepSize\": 0}", "stepSize is 0, expected 1...10000")
+        rejects("{\"epochs\": 1000000000}", "epochs is 1000000000, expected 1...10000")
+        rejects("{\"learningRate\": 1e30}", "learningRate is")
+        rejects("{\"momentum\": 1.5}", "momentum is 1.5, expected [0.0, 0.999]")
+        rejects("{\"weightDecay\": -1}", "weightDecay is -1.0")
+        rejects("{\"warmupEpochs\": -2}", "warmupEpochs is -2")
+        rejects("{\"stepGamma\": 0}", "stepGamma is 0.0, expected (0.0, 1.0]")
+        rejects("{\"plateauFactor\": 2}", "plateauFactor is 2.0")
+        rejects("{\"plateauPatience\": -1}", "plateauPatience is -1")
+        rejects("{\"augmentation\": {\"shift\": 1000}}", "augmentation.shift is 1000.0, expected [0.0, 24.0]")
+        rejects("{\"augmentation\": {\"erasing\": 2}}", "augmentation.erasing is 2.0")
+        // The shipped recipes are all in range.
+        for name in try FileManager.default.contentsOfDirectory(atPath: TestPaths.repositoryRoot.appendingPathComponent("models").path)
+            where name.hasSuffix(".config.json") {
+            let path = TestPaths.repositoryRoot.appendingPathComponent("models/\(name)").path
+            XCTAssertNoThrow(try TrainingConfig.decode(json: Data(contentsOf: URL(fileURLWithPath: path)), file: path))
+        }
+    }
+
+    func testACheckpointsConfigIsCheckedAsAConfigFileIs() throws {
+        let data = Self.synthetic(count: 32, seed: 5, split: .training)
+        let saved = try Trainer(config: config(epochs: 1), train: data, validation: data).checkpoint()
+        var edited = saved
+        var stored = try JSONSerialization.jsonObject(with: Data(saved.metadata["config"]!.utf8)) as! [String: Any]
+        stored["stepSize"] = 0
+        edited.metadata["config"] = String(decoding: try JSONSerialization.data(withJSONObject: stored), as: UTF8.self)
+        XCTAssertThrowsError(try Trainer.config(ofCheckpoint: edited, file: "a.ckpt")) { error in
+            XCTAssertEqual(error.localizedDescription, "a.ckpt: metadata 'config': stepSize is 0, expected 1...10000")
+        }
+        XCTAssertNoThrow(try Trainer.config(ofCheckpoint: saved, file: "a.ckpt"))
         let c = try? TrainingConfig.decode(json: Data("{\"epochs\": 3, \"augmentation\": {\"flip\": false}}".utf8), file: "c.json")
         XCTAssertEqual(c?.epochs, 3)
         XCTAssertEqual(c?.augmentation.flip, false)

@@ -56,6 +56,59 @@ final class CodecTests: XCTestCase {
         XCTAssertThrowsError(try PNG.decode(garbage))
     }
 
+    /// CRC-32 (PNG's chunk checksum).
+    private func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        }
+        return ~c
+    }
+
+    func testAPNGHeaderDeclaringMoreThanItsDataCanHoldFailsBeforeDecoding() throws {
+        // A 16x16 PNG whose IHDR (checksum fixed up) says 16000x16000: 768 MB of pixels were allocated
+        // before libpng found the data short.
+        var png = try PNG.encode(gradient(width: 16, height: 16))
+        for (offset, value) in [(16, UInt32(16000)), (20, UInt32(16000))] {
+            for k in 0..<4 { png[offset + k] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(k))) }
+        }
+        let crc = crc32(png[12..<29])
+        for k in 0..<4 { png[29 + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+        let peak = PeakMemory.residentBytes()
+        XCTAssertThrowsError(try PNG.decode(png)) { error in
+            guard case .corrupt(_, "PNG", let reason)? = error as? ImageIOError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.hasPrefix("header declares a 16000x16000 image, which needs at least"), reason)
+            XCTAssertTrue(reason.contains("the file has \(png.count)"), reason)
+        }
+        XCTAssertLessThan(PeakMemory.residentBytes() - peak, 64 << 20)
+        // Over the pixel limit whatever the data.
+        for (offset, value) in [(16, UInt32(100_000)), (20, UInt32(100_000))] {
+            for k in 0..<4 { png[offset + k] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(k))) }
+        }
+        let crc2 = crc32(png[12..<29])
+        for k in 0..<4 { png[29 + k] = UInt8(truncatingIfNeeded: crc2 >> (24 - 8 * UInt32(k))) }
+        XCTAssertThrowsError(try PNG.decode(png)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("over the limit of 268435456 pixels"), error.localizedDescription)
+        }
+    }
+
+    func testAJPEGHeaderDeclaringMoreThanItsDataCanHoldFailsBeforeDecoding() throws {
+        // A 16x16 JPEG whose frame header says 16000x16000: libjpeg decodes what data there is and fills
+        // the rest with gray, so this was a 768 MB image from a file of a few hundred bytes.
+        var jpeg = try JPEG.encode(gradient(width: 16, height: 16), quality: 80)
+        let sof = try XCTUnwrap((0..<(jpeg.count - 1)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
+        for offset in [sof + 5, sof + 7] { jpeg[offset] = 0x3E; jpeg[offset + 1] = 0x80 }  // 16000
+        let peak = PeakMemory.residentBytes()
+        XCTAssertThrowsError(try JPEG.decode(jpeg)) { error in
+            guard case .corrupt(_, "JPEG", let reason)? = error as? ImageIOError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.hasPrefix("header declares a 16000x16000 image, which needs at least 125000 bytes"), reason)
+        }
+        XCTAssertLessThan(PeakMemory.residentBytes() - peak, 64 << 20)
+        // A real photo's ratio is far inside the bound: the shared photos decode (testFileRoundTripAndSharedPhotos).
+        XCTAssertNoThrow(try JPEG.decode(try JPEG.encode(RGBImage(width: 640, height: 480, pixels: [UInt8](repeating: 90, count: 640 * 480 * 3)), quality: 10)))
+    }
+
     func testFileErrorsNameTheFile() throws {
         let dir = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -126,6 +126,37 @@ final class ModelFileTests: XCTestCase {
         rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.relu("a"), .relu("a")]), "used twice")
     }
 
+    func testArchitectureSizesOutOfRangeAreRefusedBeforeAnyLayerTrapsOrAllocates() {
+        func rejects(_ spec: ModelSpec, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+            XCTAssertThrowsError(try spec.validate(), file: file, line: line) { error in
+                let message = (error as? LocalizedError)?.errorDescription ?? ""
+                XCTAssertTrue(message.contains(fragment), "'\(message)' lacks '\(fragment)'", file: file, line: line)
+            }
+        }
+        // Each of these reached a layer's precondition (a trap) or overflowed Int.
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.conv("c", 0, 4)]), "inputChannels is 0, expected 1...65536")
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.conv("c", 1, 4, kernel: -3)]), "kernelSize is -3, expected 1...64")
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.conv("c", 1, 4, stride: 0)]), "stride is 0")
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.maxPool("p", 0)]), "kernelSize is 0")
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.flatten("f"), .dense("d", 0)]), "outputFeatures is 0")
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.dropout("d", .nan)]), "probability is nan")
+        rejects(ModelSpec(inputShape: [1, -8, 8], layers: [.relu("r")]), "inputShape is [1, -8, 8]")
+        rejects(ModelSpec(inputShape: [Int.max, Int.max, 2], layers: [.flatten("f"), .dense("d", 2)]), "inputShape")
+        // In range one by one, but 4 GB of weights together: refused before allocating.
+        rejects(ModelSpec(inputShape: [1, 8, 8], layers: [.conv("c", 65_536, 65_536, kernel: 64)]), "multiply to more than")
+        rejects(ModelSpec(inputShape: [4096, 64, 64], layers: [.flatten("f"), .dense("d", 1 << 20)]), "multiply to more than")
+    }
+
+    func testAnArchitectureThatNeedsFarMoreWeightsThanTheFileHoldsIsRefusedUnbuilt() throws {
+        // 512 MB of conv weights declared by a file of a few hundred bytes.
+        assertRejected(try edited { h in
+            var m = h["__metadata__"] as! [String: String]
+            m["architecture"] = "{\"inputShape\":[1,8,8],\"layers\":[{\"type\":\"conv2d\",\"name\":\"conv1\",\"inputChannels\":1,\"outputChannels\":2048,\"kernelSize\":8},"
+                + "{\"type\":\"conv2d\",\"name\":\"conv2\",\"inputChannels\":2048,\"outputChannels\":4096,\"kernelSize\":4,\"padding\":4}]}"
+            h["__metadata__"] = m
+        }, ["architecture", "needs 134348800 weights but the file holds"])
+    }
+
     func testMultiplyAddsAreCountedPerLayer() throws {
         // conv: 8*8 outputs * 4 channels * 9 taps = 2304; dense: 64 inputs * 3 = 192.
         XCTAssertEqual(try spec.multiplyAdds(), 2304 + 192)

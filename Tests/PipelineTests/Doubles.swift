@@ -125,31 +125,3 @@ final class StalledSource: FrameSource, @unchecked Sendable {
     func release() { released.signal() }
 }
 
-/// Collects results in order.
-final class CollectingSink: FrameSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var collected: [FrameResult] = []
-    private(set) var finishCount = 0
-    private(set) var finishError: Error?
-    var onResult: ((FrameResult) -> Void)?
-
-    func pipeline(didProduce result: FrameResult, for frame: Frame) {
-        lock.lock()
-        collected.append(result)
-        lock.unlock()
-        onResult?(result)
-    }
-
-    func pipelineDidFinish(summary: PipelineSummary, error: Error?) {
-        lock.lock()
-        finishCount += 1
-        finishError = error
-        lock.unlock()
-    }
-
-    var results: [FrameResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        return collected
-    }
-}

@@ -3,6 +3,7 @@
 // (end of stream, stop, source error, a source that never returns) tells the sinks exactly once.
 import Imaging
 import Pipeline
+import TestSupport
 import XCTest
 
 final class LivePipelineTests: XCTestCase {

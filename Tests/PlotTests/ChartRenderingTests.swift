@@ -1,8 +1,8 @@
 // Charts render at the asked size, draw each series where its data maps, handle empty data, and
-// colour emotions exactly as the live overlay does.
-import Display
+// colour emotions with the one palette the live overlay uses.
 import Emotion
 import Imaging
+import Presentation
 import XCTest
 @testable import Plot
 
@@ -124,7 +124,7 @@ final class ChartRenderingTests: XCTestCase {
         let chart = TimelineChart(tracks: [TimelineChart.Track(id: 3, times: times, probabilities: probabilities)])
         let image = chart.render(width: 800, height: 300)
         XCTAssertEqual(image.width, 800)
-        let happy = SeriesPalette.color(for: .happy), sad = SeriesPalette.color(for: .sad)
+        let happy = Palette.color(for: .happy), sad = Palette.color(for: .sad)
         let p = chart.dataToPixel(panel: 0, time: 3, probability: 0.7, width: 800, height: 300)
         XCTAssertTrue(hasColor(image, near: p.x, p.y, happy), "happy at t=3 should be at 0.7 → \(p)")
         let q = chart.dataToPixel(panel: 0, time: 1, probability: 0.05, width: 800, height: 300)
@@ -137,7 +137,7 @@ final class ChartRenderingTests: XCTestCase {
         let track = TimelineChart.Track(id: 1, times: [0, 0.1, 0.2, 5.0, 5.1], probabilities: Array(repeating: flat, count: 5))
         let chart = TimelineChart(tracks: [track])
         let image = chart.render(width: 600, height: 240)
-        let happy = SeriesPalette.color(for: .happy)
+        let happy = Palette.color(for: .happy)
         let inGap = chart.dataToPixel(panel: 0, time: 2.5, probability: 1, width: 600, height: 240)
         XCTAssertFalse(hasColor(image, near: inGap.x, inGap.y, happy, radius: 2), "no line across a 4.8 s gap")
         XCTAssertEqual(chart.onScreenSeconds(track), 0.3, accuracy: 1e-9)
@@ -148,13 +148,5 @@ final class ChartRenderingTests: XCTestCase {
         let limited = TimelineChart(tracks: many, maxPanels: 3)
         XCTAssertEqual(limited.shownTracks.map(\.id), [7, 8, 9])
         XCTAssertEqual(limited.render(width: 500, height: 400).height, 400)
-    }
-
-    func testEmotionColoursMatchTheOverlayPalette() {
-        for label in EmotionLabel.allCases {
-            let overlay = EmotionPalette.color(for: label)
-            XCTAssertEqual(SeriesPalette.color(for: label),
-                           RGBColor(red: overlay.red, green: overlay.green, blue: overlay.blue), "\(label)")
-        }
     }
 }

@@ -14,7 +14,7 @@ final class CrashSafetyTests: XCTestCase {
     func testChildRecordsUntilKilled() throws {
         guard ChildTest.isChild, let dir = ProcessInfo.processInfo.environment["EMONET_SESSION_DIR"] else { return }
         let source = JPEGRoundTripSource(SyntheticCamera(count: nil, fps: 100), quality: 85)
-        let recorder = try SessionRecorder(directory: dir, manifest: RecordReplayTests.manifest(), encodedFrames: source)
+        let recorder = try SessionRecorder(directory: dir, manifest: RecordReplayTests.manifest())
         let pipeline = LivePipeline(source: source, processor: makeProcessor(), sinks: [recorder])
         pipeline.start()
         pipeline.waitUntilFinished()  // never: the parent kills this process
@@ -27,7 +27,7 @@ final class CrashSafetyTests: XCTestCase {
         var limit = rlimit(rlim_cur: 200_000, rlim_max: 200_000)
         XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit), 0)
         let source = JPEGRoundTripSource(SyntheticCamera(count: 150, fps: 300), quality: 95)
-        let recorder = try SessionRecorder(directory: dir, manifest: RecordReplayTests.manifest(jpegQuality: 95), encodedFrames: source)
+        let recorder = try SessionRecorder(directory: dir, manifest: RecordReplayTests.manifest(jpegQuality: 95))
         var stopMessage = "none"
         recorder.onStop = { error in stopMessage = error?.localizedDescription ?? "nil" }
         let live = CollectingSink()

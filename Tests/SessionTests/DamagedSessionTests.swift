@@ -1,6 +1,7 @@
 // Sessions that were cut short or damaged: an interrupted recording (incomplete last record) replays
 // cleanly up to its last complete frame; truncated or corrupted frame data ends the replay with an
 // error naming the record, after delivering every frame before it; bad manifests name the field.
+import Crypto
 import Foundation
 import Pipeline
 @testable import Session
@@ -106,6 +107,103 @@ final class DamagedSessionTests: XCTestCase {
         XCTAssertThrowsError(try SessionManifest.read(directory: dir.path)) { error in
             guard case SessionError.invalid(_, let field, _) = error else { return XCTFail("\(error)") }
             XCTAssertFalse(field.isEmpty)
+        }
+    }
+
+    /// Rewrites one `"key" : value` of dir/session.json (as JSONEncoder's pretty printing writes it).
+    static func edit(_ dir: String, _ key: String, to value: String) throws {
+        let path = dir + "/" + SessionFiles.manifest
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "\"\(key)\" : [^,\n]+", with: "\"\(key)\" : \(value)", options: .regularExpression)
+        XCTAssertNotEqual(edited, text, "no \(key) in \(path)")
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func testOutOfRangeSettingsAreAnErrorNamingTheFieldAndRangeNotATrap() throws {
+        // Each of these reached a precondition in the pipeline (SIGILL) when a replay used it.
+        let cases: [(key: String, value: String, field: String, range: String)] = [
+            ("detect_every", "0", "settings.detect_every", "1...1000"),
+            ("smoothing", "5", "settings.smoothing", "(0, 1]"),
+            ("smoothing", "0", "settings.smoothing", "(0, 1]"),
+            ("match_threshold", "-0.5", "settings.match_threshold", "(0, 1]"),
+            ("max_missed_frames", "-1", "settings.max_missed_frames", "0...1000"),
+            ("width", "0", "source.width", "1...16384"),
+            ("height", "100000", "source.height", "1...16384"),
+            ("fps", "1e300", "source.fps", "0...1000"),
+            ("jpeg_quality", "400", "jpeg_quality", "1...100"),
+        ]
+        for c in cases {
+            let dir = TestPaths.temporaryDirectory("settings").path
+            try RecordReplayTests.manifest().write(directory: dir)
+            try Self.edit(dir, c.key, to: c.value)
+            XCTAssertThrowsError(try SessionManifest.read(directory: dir), c.key) { error in
+                guard case SessionError.invalid(let file, let field, let expected) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(file, dir + "/session.json")
+                XCTAssertEqual(field, c.field)
+                XCTAssertTrue(expected.contains(c.range), expected)
+                XCTAssertFalse(error.localizedDescription.contains("\n"), error.localizedDescription)
+            }
+        }
+    }
+
+    func testAHugeManifestIsRefusedWithoutReadingIt() throws {
+        let dir = TestPaths.temporaryDirectory("huge-manifest").path
+        try RecordReplayTests.manifest().write(directory: dir)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: dir + "/session.json"))
+        try handle.truncate(atOffset: UInt64(SessionManifest.maximumManifestBytes) + 1)  // sparse: no disk used
+        try handle.close()
+        XCTAssertThrowsError(try SessionManifest.read(directory: dir)) { error in
+            guard case SessionError.invalid(_, "(document)", let expected) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(expected.contains("at most \(SessionManifest.maximumManifestBytes) bytes"), expected)
+        }
+    }
+
+    func testAnIndexRecordDeclaringMoreBytesThanTheFramesFileHoldsFailsBeforeAllocating() throws {
+        let (dir, _) = try recorded(frames: 20)
+        // Record 2 claims 60 MB (under the 64 MB sanity limit) at the right offset; frames.mjpeg holds far less.
+        let reader = try FrameStoreReader(directory: dir)
+        _ = try reader.next(); _ = try reader.next()
+        let (third, _) = try XCTUnwrap(try reader.next())
+        reader.close()
+        let index = dir + "/" + SessionFiles.index
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: index)))
+        let at = 16 + 2 * 40 + 24
+        let length = UInt32(60 << 20)
+        for k in 0..<4 { bytes[at + k] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(k))) }
+        try Data(bytes).write(to: URL(fileURLWithPath: index))
+        let (frames, error) = try readAll(dir)
+        XCTAssertEqual(frames, 2)
+        guard case SessionError.damaged(_, 2, let reason)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertTrue(reason.contains("truncated: the index says \(length) bytes at offset \(third.offset)"), reason)
+    }
+
+    func testAFrameIndexNearIntMaxOrOutOfOrderIsDamageNotATrap() throws {
+        // Index Int.max reached `last + 1` in the pipeline's statistics: an overflow trap on replay.
+        for (record, value) in [(0, Int64.max), (1, Int64(-5)), (2, Int64(0))] {
+            // The recorder drops frames as a camera would when the machine is busy: record 20 to keep 3.
+            let (dir, count) = try recorded(frames: 20)
+            guard count > record else { return XCTFail("only \(count) frames were recorded") }
+            let index = dir + "/" + SessionFiles.index
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: index)))
+            for k in 0..<8 { bytes[16 + 40 * record + k] = UInt8(truncatingIfNeeded: UInt64(bitPattern: value) >> (8 * UInt64(k))) }
+            try Data(bytes).write(to: URL(fileURLWithPath: index))
+            let (results, error) = try RecordReplayTests.replay(dir)
+            XCTAssertEqual(results.count, record)
+            guard case SessionError.damaged(_, record, let reason)? = error else { return XCTFail("\(String(describing: error))") }
+            XCTAssertTrue(reason.hasPrefix("frame index \(value), expected one after"), reason)
+        }
+    }
+
+    func testAResultsLineOverTheLimitIsRefused() throws {
+        let dir = TestPaths.temporaryDirectory("long-results").path
+        let good = dir + "/good.jsonl", long = dir + "/long.jsonl"
+        try Data("{\"frame\":0,\"faces\":[]}\n".utf8).write(to: URL(fileURLWithPath: good))
+        try Data(("{\"frame\":0,\"faces\":[]}\n{\"frame\":1,\"faces\":[]}\n{\"frame\":2,\"x\":\"" + String(repeating: "a", count: 1 << 20) + "\"}\n").utf8)
+            .write(to: URL(fileURLWithPath: long))
+        XCTAssertTrue(try ResultsComparison.compare(recorded: good, replayed: good).isExact)
+        XCTAssertThrowsError(try ResultsComparison.compare(recorded: long, replayed: good)) { error in
+            guard case SessionError.invalid(long, "line 3", let expected) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(expected.hasPrefix("a JSON line of at most 1048576 bytes"), expected)
         }
     }
 

@@ -104,26 +104,6 @@ final class PixelHashClassifier: FaceClassifying, @unchecked Sendable {
     }
 }
 
-/// Collects results in order.
-final class CollectingSink: FrameSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var collected: [FrameResult] = []
-    var onResult: ((FrameResult) -> Void)?
-
-    func pipeline(didProduce result: FrameResult, for frame: Frame) {
-        lock.lock()
-        collected.append(result)
-        lock.unlock()
-        onResult?(result)
-    }
-
-    var results: [FrameResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        return collected
-    }
-}
-
 extension FrameResult {
     /// The JSON line without the latency, which measures the machine rather than the result.
     var lineWithoutLatency: String {

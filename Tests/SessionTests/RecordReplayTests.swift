@@ -2,6 +2,7 @@
 // exactly (same frames, indices, times and pixels), the files follow the documented format, and the
 // no-drop pipeline mode processes every frame of a fast source.
 import Foundation
+import ImageIO
 import Imaging
 import Pipeline
 @testable import Session
@@ -16,23 +17,36 @@ final class RecordReplayTests: XCTestCase {
                         jpegQuality: jpegQuality)
     }
 
-    func testRoundTripBytesOutliveASlowTripThroughThePipelineAndAreDiscardedOnceAsked() throws {
-        let source = JPEGRoundTripSource(SyntheticCamera(count: 60), quality: 85)
-        for _ in 0..<60 { _ = try source.nextFrame() }
-        // 59 newer frames were captured while frame 0 was (say) being classified on a slow machine.
-        let first = try XCTUnwrap(source.encodedBytes(forFrame: 0), "frame 0's bytes aged out while it was in flight")
-        XCTAssertEqual(Array(first.prefix(2)), [0xFF, 0xD8], "not a JPEG")
-        XCTAssertNotNil(source.encodedBytes(forFrame: 40))
-        XCTAssertNil(source.encodedBytes(forFrame: 20), "frames older than one already delivered are kept")
-        XCTAssertNil(source.encodedBytes(forFrame: 40), "bytes are kept after they were taken")
-        XCTAssertNotNil(source.encodedBytes(forFrame: 59))
+    func testARoundTripFrameCarriesTheJPEGItsPixelsWereDecodedFrom() throws {
+        let source = JPEGRoundTripSource(SyntheticCamera(count: 3), quality: 85)
+        let frame = try XCTUnwrap(source.nextFrame())
+        let bytes = try XCTUnwrap(frame.jpeg, "a frame through the round trip carries its bytes")
+        XCTAssertEqual(Array(bytes.prefix(2)), [0xFF, 0xD8], "not a JPEG")
+        XCTAssertEqual(try JPEG.decode(bytes).pixels, frame.image.pixels)
+
+        source.isActive = false
+        XCTAssertNil(try XCTUnwrap(source.nextFrame()).jpeg, "a frame that was not encoded carries no bytes")
+    }
+
+    func testTheRecorderStoresTheBytesAFrameCarriesAsTheyAre() throws {
+        let dir = TestPaths.temporaryDirectory("session").appendingPathComponent("carried").path
+        let image = try XCTUnwrap(SyntheticCamera(count: 1).nextFrame()).image
+        // Quality 40 while the manifest says 85: re-encoding would give other bytes.
+        let bytes = try JPEG.encode(image, quality: 40)
+        let frame = Frame(index: 0, time: 0, image: try JPEG.decode(bytes), jpeg: bytes)
+        let recorder = try SessionRecorder(directory: dir, manifest: Self.manifest())
+        recorder.pipeline(didProduce: FrameResult(frameIndex: 0, time: 0, faces: []), for: frame)
+        recorder.stop()
+        XCTAssertNil(recorder.failure)
+        let stored = try XCTUnwrap(try SessionSource(directory: dir).nextFrame())
+        XCTAssertTrue(stored.jpeg == bytes, "the recorder stored \(stored.jpeg?.count ?? 0) bytes, not the \(bytes.count) the frame carried")
     }
 
     /// Records `frames` frames the way `emonet live --record` does (camera policy, JPEG round trip).
     static func record(to directory: String, frames: Int, roundTrip: Bool = true) throws -> [FrameResult] {
         let camera = SyntheticCamera(count: frames, fps: 120)
         let source = JPEGRoundTripSource(camera, quality: 85, active: roundTrip)
-        let recorder = try SessionRecorder(directory: directory, manifest: manifest(), encodedFrames: source)
+        let recorder = try SessionRecorder(directory: directory, manifest: manifest())
         let live = CollectingSink()
         let pipeline = LivePipeline(source: source, processor: makeProcessor(), sinks: [live, recorder])
         pipeline.start()

@@ -142,6 +142,20 @@ final class ReplayCommandTests: XCTestCase {
         }
     }
 
+    func testASessionEditedToAnOutOfRangeSettingIsOneLineNamingTheFieldNotATrap() throws {
+        // detect_every 0 and a smoothing weight of 5 once stopped replay with SIGILL (a precondition).
+        for (key, value) in [("detect_every", "0"), ("smoothing", "5")] {
+            let dir = TestPaths.temporaryDirectory("edited-session").appendingPathComponent("s").path
+            _ = try RecordReplayTests.record(to: dir, frames: 3)
+            try DamagedSessionTests.edit(dir, key, to: value)
+            let (status, _, stderr) = try run(["replay", dir, "--model", try TestModel.path(), "--cascade", try cascade(), "--quiet"])
+            XCTAssertEqual(status, 1, stderr)
+            let lines = stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, stderr)
+            XCTAssertTrue(stderr.hasPrefix("emonet: ") && stderr.contains(dir + "/session.json") && stderr.contains("settings.\(key)"), stderr)
+        }
+    }
+
     func testAMissingInputIsOneClearLine() throws {
         let (status, _, stderr) = try run(["replay", "/nonexistent/clip.mp4", "--model", try TestModel.path(), "--cascade", try cascade()])
         XCTAssertNotEqual(status, 0)

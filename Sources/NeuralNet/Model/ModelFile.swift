@@ -54,7 +54,7 @@ public struct ModelFile {
         }
         let spec: ModelSpec
         do {
-            spec = try ModelSpec.from(json: architecture)
+            spec = try ModelSpec.from(json: architecture, weightsAvailable: container.tensors.values.reduce(0) { $0 + $1.count })
         } catch let error as NeuralNetError {
             throw NeuralNetError.badFile(file: file, reason: "metadata 'architecture': \(error.localizedDescription)")
         }

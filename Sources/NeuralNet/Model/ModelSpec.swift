@@ -67,6 +67,24 @@ public struct LayerSpec: Codable, Equatable, Sendable {
         "dense": (["outputFeatures"], ["bias"]),
     ]
 
+    /// Each size within what a layer can hold, so a model file's architecture (untrusted) never
+    /// reaches a layer's preconditions or an allocation of its own choosing.
+    func checkRanges() throws {
+        func check(_ value: Int?, _ key: String, _ range: ClosedRange<Int>) throws {
+            guard let value, !range.contains(value) else { return }
+            throw NeuralNetError.badArchitecture("layer '\(name)' (\(type)): \(key) is \(value), expected \(range.lowerBound)...\(range.upperBound)")
+        }
+        try check(inputChannels, "inputChannels", 1...65_536)
+        try check(outputChannels, "outputChannels", 1...65_536)
+        try check(kernelSize, "kernelSize", 1...64)
+        try check(stride, "stride", 1...64)
+        try check(padding, "padding", 0...64)
+        try check(outputFeatures, "outputFeatures", 1...1 << 20)
+        if let probability, !(probability >= 0 && probability < 1) {
+            throw NeuralNetError.badArchitecture("layer '\(name)' (\(type)): probability is \(probability), expected [0, 1)")
+        }
+    }
+
     var setKeys: Set<String> {
         var s = Set<String>()
         if inputChannels != nil { s.insert("inputChannels") }
@@ -92,8 +110,10 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     }
 
     /// Checks every layer's keys and that shapes chain; returns the output shape of each layer.
+    /// `weightsAvailable`: the values a file holds; an architecture that needs more is refused before
+    /// its layers allocate anything (a lying header must not cost gigabytes).
     @discardableResult
-    public func validate() throws -> [[Int]] {
+    public func validate(weightsAvailable: Int? = nil) throws -> [[Int]] {
         var names = Set<String>()
         for (i, layer) in layers.enumerated() {
             guard let keys = LayerSpec.keys[layer.type] else {
@@ -109,6 +129,19 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             if let extra = set.subtracting(keys.required).subtracting(keys.optional).sorted().first {
                 throw NeuralNetError.badArchitecture("layer '\(layer.name)' (\(layer.type)): '\(extra)' does not apply to this layer type")
             }
+            try layer.checkRanges()
+        }
+        guard (1...3).contains(inputShape.count), inputShape.allSatisfy(Self.sideRange.contains) else {
+            throw NeuralNetError.badArchitecture("inputShape is \(inputShape), expected 1 to 3 sizes each in \(Self.sideRange)")
+        }
+        let weights = try weightCount()
+        guard weights <= Self.maximumWeights else {
+            throw NeuralNetError.badArchitecture("\(weights) weights, over the limit of \(Self.maximumWeights)")
+        }
+        // A few missing values are left to the per-tensor checks, which name the tensor; the
+        // allocation this guards against is a large one.
+        if let weightsAvailable, weights > weightsAvailable + Self.weightsSlack {
+            throw NeuralNetError.badArchitecture("it needs \(weights) weights but the file holds \(weightsAvailable) values")
         }
         var shape = inputShape
         var shapes: [[Int]] = []
@@ -117,6 +150,50 @@ public struct ModelSpec: Codable, Equatable, Sendable {
             shapes.append(shape)
         }
         return shapes
+    }
+
+    /// Sizes of an input dimension, and the most weights a model may have (1 GiB of Float; the
+    /// shipped model has about a million). Checked before any layer allocates its weights.
+    public static let sideRange = 1...4096
+    public static let maximumWeights = 1 << 28
+    /// How many more weights than a file holds an architecture may declare before it is refused unbuilt.
+    static let weightsSlack = 1 << 20
+
+    /// The number of convolution and dense weights (biases and batch-norm values not counted), by
+    /// arithmetic on the declared sizes alone (nothing allocated), with overflow reported as an error.
+    /// A model file must hold at least this many values. Assumes `checkRanges` passed for every layer.
+    public func weightCount() throws -> Int {
+        func product(_ values: [Int]) throws -> Int {
+            try values.reduce(1) { total, v in
+                let (p, overflow) = total.multipliedReportingOverflow(by: v)
+                guard !overflow, p <= Self.maximumWeights else {
+                    throw NeuralNetError.badArchitecture("sizes \(values) multiply to more than \(Self.maximumWeights)")
+                }
+                return p
+            }
+        }
+        var shape = inputShape, total = 0
+        for layer in layers {
+            switch layer.type {
+            case "conv2d":
+                let k = layer.kernelSize ?? 1, s = layer.stride ?? 1, p = layer.padding ?? 0
+                total += try product([layer.inputChannels ?? 1, layer.outputChannels ?? 1, k, k])
+                guard shape.count == 3 else { return total }
+                shape = [layer.outputChannels ?? 1, (shape[1] + 2 * p - k) / s + 1, (shape[2] + 2 * p - k) / s + 1]
+            case "maxpool2d", "avgpool2d":
+                let k = layer.kernelSize ?? 1, s = layer.stride ?? k
+                guard shape.count == 3 else { return total }
+                shape = [shape[0], (shape[1] - k) / s + 1, (shape[2] - k) / s + 1]
+            case "globalavgpool": shape = [shape.first ?? 1]
+            case "flatten": shape = [try product(shape)]
+            case "dense":
+                total += try product([try product(shape), layer.outputFeatures ?? 1])
+                shape = [layer.outputFeatures ?? 1]
+            default: break
+            }
+            guard shape.allSatisfy({ $0 > 0 }), total <= Self.maximumWeights else { return total }
+        }
+        return total
     }
 
     /// Multiply-adds for one input item.
@@ -135,10 +212,10 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    public static func from(json: String) throws -> ModelSpec {
+    public static func from(json: String, weightsAvailable: Int? = nil) throws -> ModelSpec {
         do {
             let spec = try JSONDecoder().decode(ModelSpec.self, from: Data(json.utf8))
-            try spec.validate()
+            try spec.validate(weightsAvailable: weightsAvailable)
             return spec
         } catch let error as NeuralNetError {
             throw error

@@ -2,7 +2,6 @@
 // {"frame":N,"time":S,"latency_ms":L,"faces":[{"track":ID,"x":..,"y":..,"width":..,"height":..,
 //   "label":"happy","confidence":P,"probabilities":{"angry":P,...}}]}
 // Keys in a fixed order, probabilities in EmotionLabel order, numbers rounded to 4 decimals.
-import Emotion
 import Foundation
 
 extension FrameResult {

@@ -1,7 +1,17 @@
-// Counters and timings of a running pipeline, safe to read from any thread (one lock).
+// Counters and timings of a running pipeline, safe to read from any thread (one lock), and the stage names
+// (the keys of `FrameResult.stageSeconds`). The window's HUD and every sink read them, so they live with the frames.
 // Rates over the last ~2 seconds are for the HUD; the summary's rates are over the whole run.
 // Latencies keep the most recent `latencyWindow` values, so percentiles need no per-frame allocation.
 import Foundation
+
+/// Stage names used in `FrameResult.stageSeconds`, in order.
+public enum PipelineStage {
+    public static let gray = "gray"
+    public static let detect = "detect"
+    public static let track = "track"
+    public static let classify = "classify"
+    public static let all = [gray, detect, track, classify]
+}
 
 /// A snapshot of the pipeline's counters.
 public struct PipelineSummary: Sendable, Equatable {

@@ -25,6 +25,22 @@ public protocol FrameSource: AnyObject {
     func close()
 }
 
+/// What the capture thread does when processing is slower than the source.
+public enum FrameDropPolicy: Sendable {
+    /// Replace the waiting frame with the newest one (live cameras: latency stays low).
+    case dropStale
+    /// Wait until the previous frame was processed (replay: every frame is processed, in order).
+    case waitForProcessing
+
+    /// Frames read ahead, and located frames waiting for the classifier, with `.waitForProcessing` (the
+    /// file sources size their buffer rings by it). EMONET_REPLAY_DEPTH overrides it (1 is the live
+    /// path's hand-over), for measuring.
+    public static let replayDepth: Int = {
+        let given = ProcessInfo.processInfo.environment["EMONET_REPLAY_DEPTH"].flatMap { Int($0) } ?? 4
+        return min(max(given, 1), 16)
+    }()
+}
+
 /// Receives every processed frame, in frame order, on the pipeline's processing queue: keep it short.
 public protocol FrameSink: AnyObject {
     func pipeline(didProduce result: FrameResult, for frame: Frame)

@@ -1,6 +1,5 @@
 // The values that flow through the live path: a captured frame in, a result per processed frame out.
 // Both are immutable values so they can cross queues (capture → processing → sinks) without locks.
-import Emotion
 import Imaging
 
 /// One captured frame. `time` is the source's timestamp in seconds from the start of the stream
@@ -12,12 +11,17 @@ public struct Frame: Sendable {
     /// When the frame was captured, on `MonotonicClock` (the driver's monotonic timestamp for a camera,
     /// the moment it was read for a file); latency is measured from here.
     public let captureTime: Double
+    /// The frame as JPEG, when the source has it: `image` is then exactly its decoding, and a session
+    /// recorder stores these bytes as they are (so a replay decodes the same pixels).
+    public let jpeg: [UInt8]?
 
-    public init(index: Int, time: Double, image: RGBImage, captureTime: Double = MonotonicClock.now()) {
+    public init(index: Int, time: Double, image: RGBImage, captureTime: Double = MonotonicClock.now(),
+                jpeg: [UInt8]? = nil) {
         self.index = index
         self.time = time
         self.image = image
         self.captureTime = captureTime
+        self.jpeg = jpeg
     }
 }
 

@@ -5,9 +5,8 @@
 // Invariants: sizes scale with the output height so text stays readable at any window size; boxes are
 // mapped with the same transform as the video, so they land on the faces.
 import CSDL2
-import Emotion
+import Frames
 import Imaging
-import Pipeline
 
 /// What the overlay shows besides the video and the boxes.
 public struct OverlayOptions: Sendable, Equatable {
@@ -41,13 +40,14 @@ public struct VideoLayout: Sendable, Equatable {
     }
 }
 
-final class OverlayRenderer {
-    let renderer: OpaquePointer
-    private let fonts: FontCache
+/// Draws the overlay with an SDL renderer (a window's, or OffscreenOverlay's software one).
+public final class OverlayRenderer {
+    public let renderer: OpaquePointer
+    private let fonts: Fonts
     private var texture: OpaquePointer?
     private var textureSize = (0, 0)
 
-    init(renderer: OpaquePointer, fonts: FontCache) {
+    public init(renderer: OpaquePointer, fonts: Fonts) {
         self.renderer = renderer
         self.fonts = fonts
     }
@@ -57,7 +57,7 @@ final class OverlayRenderer {
     }
 
     /// Clears the output and draws `image` with `result` and the HUD on it.
-    func draw(_ image: RGBImage, result: FrameResult?, summary: PipelineSummary?, status: [String],
+    public func draw(_ image: RGBImage, result: FrameResult?, summary: PipelineSummary?, status: [String],
               options: OverlayOptions, outputWidth: Int, outputHeight: Int) throws {
         SDL_SetRenderDrawColor(renderer, 0, 0, 0, 255)
         SDL_RenderClear(renderer)
@@ -77,7 +77,7 @@ final class OverlayRenderer {
             if let texture { SDL_DestroyTexture(texture) }
             texture = SDL_CreateTexture(renderer, UInt32(SDL_PIXELFORMAT_RGB24.rawValue),
                                         Int32(SDL_TEXTUREACCESS_STREAMING.rawValue), Int32(image.width), Int32(image.height))
-            guard texture != nil else { throw DisplayError.sdl("SDL_CreateTexture", sdlError()) }
+            guard texture != nil else { throw PresentationError.sdl("SDL_CreateTexture", sdlError()) }
             textureSize = (image.width, image.height)
         }
         image.pixels.withUnsafeBytes { raw in
@@ -89,7 +89,7 @@ final class OverlayRenderer {
     }
 
     private func drawFace(_ face: FaceResult, layout: VideoLayout, textSize: Int, options: OverlayOptions) throws {
-        let color = EmotionPalette.color(for: face.label)
+        let color = Palette.color(for: face.label)
         let box = layout.map(face.box)
         let thickness = max(2, textSize / 6)
         setColor(color)
@@ -105,7 +105,7 @@ final class OverlayRenderer {
         let plateHeight = textHeight + 4
         let plateY = box.y - plateHeight >= 0 ? box.y - plateHeight : box.y + thickness
         fill(Rect(x: box.x, y: plateY, width: textWidth + 8, height: plateHeight), color, alpha: 255)
-        try drawText(text, x: box.x + 4, y: plateY + 2, size: textSize, color: OverlayColor(0, 0, 0))
+        try drawText(text, x: box.x + 4, y: plateY + 2, size: textSize, color: RGBColor.black)
 
         if options.showBars { try drawBars(face, box: box, textSize: textSize) }
     }
@@ -117,13 +117,13 @@ final class OverlayRenderer {
         let (outputWidth, _) = outputSize()
         var x = box.x + box.width + 6
         if x + panelWidth > outputWidth { x = max(0, box.x - panelWidth - 6) }
-        fill(Rect(x: x, y: box.y, width: panelWidth, height: rowHeight * 7 + 4), OverlayColor(0, 0, 0), alpha: 160)
+        fill(Rect(x: x, y: box.y, width: panelWidth, height: rowHeight * 7 + 4), RGBColor.black, alpha: 160)
         for label in EmotionLabel.allCases {
             let y = box.y + 2 + label.rawValue * rowHeight
-            try drawText(label.description, x: x + 4, y: y, size: size, color: OverlayColor(255, 255, 255))
+            try drawText(label.description, x: x + 4, y: y, size: size, color: RGBColor.white)
             let p = Double(max(0, min(1, face.probabilities[label.rawValue])))
             fill(Rect(x: x + 4 + labelWidth, y: y + 2, width: max(1, Int(Double(barWidth) * p)), height: rowHeight - 6),
-                 EmotionPalette.color(for: label), alpha: 255)
+                 Palette.color(for: label), alpha: 255)
         }
     }
 
@@ -143,9 +143,9 @@ final class OverlayRenderer {
             widest = max(widest, w)
             lineHeight = max(lineHeight, h)
         }
-        fill(Rect(x: 6, y: 6, width: widest + 12, height: lineHeight * lines.count + 8), OverlayColor(0, 0, 0), alpha: 170)
+        fill(Rect(x: 6, y: 6, width: widest + 12, height: lineHeight * lines.count + 8), RGBColor.black, alpha: 170)
         for (k, line) in lines.enumerated() {
-            try drawText(line, x: 12, y: 10 + k * lineHeight, size: size, color: OverlayColor(255, 255, 255))
+            try drawText(line, x: 12, y: 10 + k * lineHeight, size: size, color: RGBColor.white)
         }
     }
 
@@ -157,11 +157,11 @@ final class OverlayRenderer {
         return (Int(w), Int(h))
     }
 
-    private func setColor(_ c: OverlayColor, alpha: UInt8 = 255) {
+    private func setColor(_ c: RGBColor, alpha: UInt8 = 255) {
         SDL_SetRenderDrawColor(renderer, c.red, c.green, c.blue, alpha)
     }
 
-    private func fill(_ r: Rect, _ c: OverlayColor, alpha: UInt8) {
+    private func fill(_ r: Rect, _ c: RGBColor, alpha: UInt8) {
         SDL_SetRenderDrawBlendMode(renderer, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND)
         setColor(c, alpha: alpha)
         var rect = SDL_Rect(x: Int32(r.x), y: Int32(r.y), w: Int32(r.width), h: Int32(r.height))
@@ -170,19 +170,15 @@ final class OverlayRenderer {
     }
 
     private func measure(_ text: String, size: Int) throws -> (Int, Int) {
-        var w: Int32 = 0, h: Int32 = 0
-        TTF_SizeUTF8(try fonts.font(size: size), text, &w, &h)
-        return (Int(w), Int(h))
+        let size = try fonts.measure(text, size: size)
+        return (size.width, size.height)
     }
 
-    private func drawText(_ text: String, x: Int, y: Int, size: Int, color: OverlayColor) throws {
-        let sdlColor = SDL_Color(r: color.red, g: color.green, b: color.blue, a: 255)
-        guard let surface = TTF_RenderUTF8_Blended(try fonts.font(size: size), text, sdlColor) else {
-            throw DisplayError.sdl("TTF_RenderUTF8_Blended", sdlError())
-        }
+    private func drawText(_ text: String, x: Int, y: Int, size: Int, color: RGBColor) throws {
+        let surface = try fonts.render(text, size: size, color: color)
         defer { SDL_FreeSurface(surface) }
         guard let textTexture = SDL_CreateTextureFromSurface(renderer, surface) else {
-            throw DisplayError.sdl("SDL_CreateTextureFromSurface", sdlError())
+            throw PresentationError.sdl("SDL_CreateTextureFromSurface", sdlError())
         }
         defer { SDL_DestroyTexture(textTexture) }
         var target = SDL_Rect(x: Int32(x), y: Int32(y), w: surface.pointee.w, h: surface.pointee.h)

@@ -4,18 +4,18 @@
 // renderer are reused while the output size stays the same.
 import CSDL2
 import Foundation
+import Frames
 import Imaging
-import Pipeline
 
 public final class OffscreenOverlay: @unchecked Sendable {
     private let lock = NSLock()
-    private let fonts: FontCache
+    private let fonts: Fonts
     private var surface: UnsafeMutablePointer<SDL_Surface>?
     private var overlay: OverlayRenderer?
     private var size = (0, 0)
 
-    public init(fontPath: String = DisplayDefaults.fontPath) throws {
-        fonts = try FontCache(path: fontPath)
+    public init(fontPath: String = Fonts.defaultPath) throws {
+        fonts = try Fonts(path: fontPath)
     }
 
     deinit { release() }
@@ -44,7 +44,7 @@ public final class OffscreenOverlay: @unchecked Sendable {
         let status = output.pixels.withUnsafeMutableBytes { raw in
             SDL_RenderReadPixels(overlay.renderer, nil, UInt32(SDL_PIXELFORMAT_RGB24.rawValue), raw.baseAddress, Int32(w * 3))
         }
-        if status != 0 { throw DisplayError.sdl("SDL_RenderReadPixels", sdlError()) }
+        if status != 0 { throw PresentationError.sdl("SDL_RenderReadPixels", sdlError()) }
         return output
     }
 
@@ -54,11 +54,11 @@ public final class OffscreenOverlay: @unchecked Sendable {
         // 32 bits per pixel: SDL's software line and blended-fill primitives do not support 24-bit surfaces.
         guard let surface = SDL_CreateRGBSurfaceWithFormat(0, Int32(width), Int32(height), 32,
                                                            UInt32(SDL_PIXELFORMAT_XRGB8888.rawValue)) else {
-            throw DisplayError.sdl("SDL_CreateRGBSurfaceWithFormat \(width)x\(height)", sdlError())
+            throw PresentationError.sdl("SDL_CreateRGBSurfaceWithFormat \(width)x\(height)", sdlError())
         }
         self.surface = surface
         guard let renderer = SDL_CreateSoftwareRenderer(surface) else {
-            throw DisplayError.sdl("SDL_CreateSoftwareRenderer", sdlError())
+            throw PresentationError.sdl("SDL_CreateSoftwareRenderer", sdlError())
         }
         let overlay = OverlayRenderer(renderer: renderer, fonts: fonts)
         self.overlay = overlay

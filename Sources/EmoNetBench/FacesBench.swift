@@ -1,0 +1,436 @@
+// `EmoNetBench faces`: the upright frontal scan (FaceDetector.detect, OpenCV-exact) against the
+// multi-pose search (MultiPoseDetector) on ../shared/media, at the bench-detector parameters
+// (scale 1.1, 5 neighbours, faces from 30 px):
+//   - recall on the photos turned 0, ±15, ±30, ±45° (ImageRotation, black corners). Ground truth: the
+//     annotated boxes of dlib_faces_training.xml for its photo, and the upright frontal detections of
+//     the others; each box's centre is turned with the photo. A face is found when a box's centre lies
+//     within half its width of the face's centre and the widths are within 2x; other boxes are counted;
+//   - boxes on the no-face photo and on every frame of the no-face clip;
+//   - faces per frame on the Pexels and single-face clips (frames where the upright scan has a face that
+//     the multi-pose search does not, and frames where only the multi-pose search finds one, by pose);
+//   - with a model (--model, default models/emonet.safetensors): how often a face's top label in a turned
+//     copy agrees with its label in the upright photo, cropped as an upright box (today's crop) or sampled
+//     along the turned box (GrayImage.uprightPatch), for the faces the multi-pose search finds;
+//   - time per 640x480 photo: ours frontal, ours multi-pose, OpenCV detectMultiScale, timed in the order
+//     OpenCV, frontal, multi, multi, frontal, OpenCV (scripts/bench_opencv_detector.py --serve).
+// Photos are scaled to fit 640x480 keeping their shape for recall; timing uses the exact 640x480 copies
+// bench-detector times (OpenCV's checksum proves both sides timed the same pixels).
+// Options override MultiPoseParameters' defaults (--angles, --rotated-scale, --profile-scale,
+// --turned-scale-factor, --lone-factor) to measure other settings; --dump-frames DIR writes the clip frames
+// where only the multi-pose search finds a face, boxes drawn; EMONET_FACES_DEBUG=1 prints every box.
+import Emotion
+import FaceDetection
+import Foundation
+import ImageIO
+import Imaging
+
+private struct FacesBenchOptions {
+    var media = "../shared/media", python = ".venv/bin/python", out = "bench-results/faces.json"
+    var profileCascade = "/usr/share/opencv4/haarcascades/haarcascade_profileface.xml"
+    var repeats = 5
+    var angles: [Double]?
+    var rotatedScale: Double?
+    var profileScale: Double?
+    var turnedScaleFactor: Double?
+    var lone: Double?
+    var skipTiming = false
+    var skipClips = false
+    var dumpFrames: String?
+    var model = "models/emonet.safetensors"
+}
+
+private struct RecallRow: Encodable {
+    var angle: Double
+    var faces: Int
+    var frontalFound: Int
+    var multiFound: Int
+    var frontalOther: Int
+    var multiOther: Int
+    var meanAngleError: Double
+}
+
+private struct ClipRow: Encodable {
+    var clip: String
+    var frames: Int
+    var frontalFrames: Int
+    var multiFrames: Int
+    var lost: Int
+    var onlyMulti: [String: Int]
+    var frontalBoxes: Int
+    var multiBoxes: Int
+}
+
+private struct TimingRow: Encodable {
+    var image: String
+    var threads: Int
+    var frontalMs: Double
+    var multiMs: Double
+    var opencvMs: Double
+}
+
+private struct FacesBenchReport: Encodable {
+    var format = "emonet-faces-bench"
+    var version = 1
+    var parameters: [String: String]
+    var recall: [RecallRow]
+    var noFacePhoto: [String: Int]
+    var clips: [ClipRow]
+    var timing: [TimingRow]
+    var timingSummary: [String: Double]
+    var labelAgreement: [AgreementRow]
+}
+
+private struct AgreementRow: Encodable {
+    var angle: Double
+    var faces: Int
+    /// Same top label as the upright photo's face, crop = the upright box of the face's size at its centre.
+    var uprightBox: Int
+    /// The same, crop = the turned box sampled upright (GrayImage.uprightPatch).
+    var turnedBox: Int
+}
+
+/// dlib's training.xml boxes for `file` (its name without the `dlib_` prefix), as upright rects.
+private func dlibBoxes(xml: String, file: String) -> [Rect] {
+    guard let start = xml.range(of: "<image file='\(file)'") else { return [] }
+    let rest = xml[start.upperBound...]
+    let end = rest.range(of: "</image>")?.lowerBound ?? rest.endIndex
+    var boxes: [Rect] = []
+    for line in rest[..<end].split(separator: "\n") where line.contains("<box") {
+        func value(_ key: String) -> Int? {
+            guard let r = line.range(of: "\(key)='") else { return nil }
+            return Int(line[r.upperBound...].prefix { $0.isNumber })
+        }
+        if let t = value("top"), let l = value("left"), let w = value("width"), let h = value("height") {
+            boxes.append(Rect(x: l, y: t, width: w, height: h))
+        }
+    }
+    return boxes
+}
+
+/// Gray frames of a video, scaled to `width` (height even, shape kept), decoded by ffmpeg.
+func decodeGrayFrames(_ path: String, width: Int) throws -> [GrayImage] {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    let pipe = Pipe(), errors = Pipe()
+    probe.standardOutput = pipe
+    probe.standardError = errors
+    try probe.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0 else {
+        throw DetectorBenchError.usage("ffmpeg could not decode \(path): \(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+    }
+    // The height: ask ffmpeg's scale rule (even, from the stream's aspect) through the byte count of a frame.
+    let sizeProbe = Process()
+    sizeProbe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    sizeProbe.arguments = ["ffmpeg", "-v", "error", "-i", path, "-frames:v", "1", "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    let one = Pipe()
+    sizeProbe.standardOutput = one
+    sizeProbe.standardError = FileHandle.nullDevice
+    try sizeProbe.run()
+    let first = one.fileHandleForReading.readDataToEndOfFile()
+    sizeProbe.waitUntilExit()
+    guard !first.isEmpty, first.count % width == 0 else { throw DetectorBenchError.usage("\(path): no frame decoded") }
+    let height = first.count / width, frameBytes = width * height
+    let bytes = [UInt8](data)
+    return stride(from: 0, to: bytes.count - frameBytes + 1, by: frameBytes).map {
+        GrayImage(width: width, height: height, pixels: Array(bytes[$0..<($0 + frameBytes)]))
+    }
+}
+
+/// The photo scaled to fit 640x480 with its shape kept.
+private func fitted(_ image: GrayImage) -> GrayImage {
+    let s = min(640 / Double(image.width), 480 / Double(image.height))
+    return image.resizedBilinear(width: max(1, Int((Double(image.width) * s).rounded())),
+                                 height: max(1, Int((Double(image.height) * s).rounded())))
+}
+
+/// Whether a detection box is the face `truth`: centres within half its width, widths within 2x.
+private func matches(_ box: RotatedBox, _ truth: RotatedBox) -> Bool {
+    let ratio = box.width / truth.width
+    return ratio >= 0.5 && ratio <= 2 && box.centerDistance(to: truth) < 0.5 * truth.width
+}
+
+/// Greedy one-to-one matching of boxes to ground truth: (found, unmatched boxes, angle errors of found faces).
+private func score(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, other: Int, angleErrors: [Double]) {
+    let (found, used, errors) = scoreDetail(boxes, truth: truth)
+    return (found, used.filter { !$0 }.count, errors)
+}
+
+private func scoreDetail(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, used: [Bool], angleErrors: [Double]) {
+    var used = [Bool](repeating: false, count: boxes.count)
+    var found = 0
+    var errors: [Double] = []
+    for t in truth {
+        let candidates = boxes.indices.filter { !used[$0] && matches(boxes[$0], t) }
+        guard let best = candidates.min(by: { boxes[$0].centerDistance(to: t) < boxes[$1].centerDistance(to: t) }) else { continue }
+        used[best] = true
+        found += 1
+        errors.append(abs(boxes[best].angle - t.angle))
+    }
+    return (found, used, errors)
+}
+
+func runFacesBench(_ arguments: [String]) throws {
+    var o = FacesBenchOptions()
+    var k = 0
+    while k < arguments.count {
+        let option = arguments[k]
+        if option == "--skip-timing" { o.skipTiming = true; k += 1; continue }
+        if option == "--skip-clips" { o.skipClips = true; k += 1; continue }
+        guard k + 1 < arguments.count else { throw DetectorBenchError.usage("\(option) needs a value") }
+        let value = arguments[k + 1]
+        switch option {
+        case "--media": o.media = value
+        case "--python": o.python = value
+        case "--out": o.out = value
+        case "--profile-cascade": o.profileCascade = value
+        case "--dump-frames": o.dumpFrames = value
+        case "--model": o.model = value
+        case "--repeats":
+            guard let n = Int(value), n > 0 else { throw DetectorBenchError.usage("--repeats needs a positive integer") }
+            o.repeats = n
+        case "--angles":
+            let list = value.split(separator: ",").compactMap { Double($0) }
+            guard !list.isEmpty else { throw DetectorBenchError.usage("--angles needs numbers separated by commas") }
+            o.angles = list
+        case "--rotated-scale":
+            guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--rotated-scale needs a number in (0, 1]") }
+            o.rotatedScale = s
+        case "--turned-scale-factor":
+            guard let s = Double(value), s > 1 else { throw DetectorBenchError.usage("--turned-scale-factor needs a number > 1") }
+            o.turnedScaleFactor = s
+        case "--lone-factor":
+            guard let s = Double(value), s >= 0 else { throw DetectorBenchError.usage("--lone-factor needs a number >= 0") }
+            o.lone = s
+        case "--profile-scale":
+            guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--profile-scale needs a number in (0, 1]") }
+            o.profileScale = s
+        default:
+            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames --model)")
+        }
+        k += 2
+    }
+    let frontalDetector = FaceDetector(cascade: try CascadeLocator.load(path: nil))
+    let profileDetector = FaceDetector(cascade: try CascadeLocator.load(path: o.profileCascade))
+    let multi = MultiPoseDetector(frontal: frontalDetector, profile: profileDetector)
+    let base = DetectionParameters(scaleFactor: 1.1, minNeighbors: 5, minSize: PixelSize(30), threads: 1)
+    var parameters = MultiPoseParameters(frontal: base)
+    if let a = o.angles { parameters.angles = a }
+    if let s = o.rotatedScale { parameters.rotatedScale = s }
+    if let s = o.profileScale { parameters.profileScale = s }
+    if let s = o.turnedScaleFactor { parameters.turnedScaleFactor = s }
+    if let s = o.lone { parameters.loneNeighborFactor = s }
+    print("parameters: frontal (1.1, 5, 30); angles \(parameters.angles); turned frames x\(parameters.rotatedScale); profiles x\(parameters.profileScale); turned scale step \(parameters.turnedScaleFactor); lone factor \(parameters.loneNeighborFactor)")
+
+    let files = try FileManager.default.contentsOfDirectory(atPath: o.media).sorted()
+    let photos = files.filter { ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) && !$0.contains("no-face") }
+    guard !photos.isEmpty else { throw DetectorBenchError.usage("no .jpg/.png photos in \(o.media)") }
+    let dlibXML = (try? String(contentsOfFile: "\(o.media)/dlib_faces_training.xml", encoding: .isoLatin1)) ?? ""
+
+    // MARK: - Recall on turned photos
+    var truthByPhoto: [(name: String, image: GrayImage, faces: [RotatedBox])] = []
+    for photo in photos {
+        let full = try ImageFile.readGray(path: "\(o.media)/\(photo)")
+        let image = fitted(full)
+        var faces: [RotatedBox]
+        if photo.hasPrefix("dlib_"), !dlibXML.isEmpty {
+            let s = Double(image.width) / Double(full.width)
+            faces = dlibBoxes(xml: dlibXML, file: String(photo.dropFirst(5))).map { r in
+                RotatedBox(centerX: (Double(r.x) + Double(r.width) / 2) * s, centerY: (Double(r.y) + Double(r.height) / 2) * s,
+                           width: Double(r.width) * s, height: Double(r.height) * s, angle: 0)
+            }
+        } else {
+            faces = frontalDetector.detect(image, parameters: base).map { RotatedBox($0.box) }
+        }
+        print("\(photo): \(image.width)x\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s") upright")
+        truthByPhoto.append((photo, image, faces))
+    }
+    var recall: [RecallRow] = []
+    print("\nangle  faces  frontal found  multi found  other boxes (frontal/multi)  mean angle error (multi)")
+    for magnitude in [0.0, 15, 30, 45] {
+        var row = RecallRow(angle: magnitude, faces: 0, frontalFound: 0, multiFound: 0, frontalOther: 0, multiOther: 0, meanAngleError: 0)
+        var errors: [Double] = []
+        for signed in magnitude == 0 ? [0.0] : [-magnitude, magnitude] {
+            for (_, image, faces) in truthByPhoto {
+                let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height, degrees: signed)
+                let turned = rotation.apply(to: image)
+                let truth = faces.map { f -> RotatedBox in
+                    let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
+                    return RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
+                }
+                let upright = frontalDetector.detect(turned, parameters: base).map { RotatedBox($0.box) }
+                let detections = multi.detect(turned, parameters: parameters)
+                let all = detections.map(\.box)
+                let a = score(upright, truth: truth), b = score(all, truth: truth)
+                if ProcessInfo.processInfo.environment["EMONET_FACES_DEBUG"] != nil {
+                    let used = scoreDetail(all, truth: truth).used
+                    for (d, u) in zip(detections, used) {
+                        print("debug \(u ? "true " : "false") \(d.pose.rawValue) angle \(d.angle) neighbors \(d.neighbors) support \(d.support) at \(signed)")
+                    }
+                }
+                row.faces += truth.count
+                row.frontalFound += a.found
+                row.multiFound += b.found
+                row.frontalOther += a.other
+                row.multiOther += b.other
+                errors += b.angleErrors
+            }
+        }
+        row.meanAngleError = errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count)
+        recall.append(row)
+        print(String(format: "%4.0f°  %5d  %6d (%3.0f%%)  %5d (%3.0f%%)  %8d / %d  %10.1f°", magnitude, row.faces,
+                     row.frontalFound, 100 * Double(row.frontalFound) / Double(max(row.faces, 1)),
+                     row.multiFound, 100 * Double(row.multiFound) / Double(max(row.faces, 1)),
+                     row.frontalOther, row.multiOther, row.meanAngleError))
+    }
+
+    // MARK: - No-face media and clips
+    var noFace: [String: Int] = [:]
+    if let name = files.first(where: { $0.contains("no-face") && ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) }) {
+        let image = fitted(try ImageFile.readGray(path: "\(o.media)/\(name)"))
+        noFace["frontal"] = frontalDetector.detect(image, parameters: base).count
+        let found = multi.detect(image, parameters: parameters)
+        noFace["multi"] = found.count
+        if ProcessInfo.processInfo.environment["EMONET_FACES_DEBUG"] != nil {
+            for d in found { print("debug no-face \(d.pose.rawValue) angle \(d.angle) neighbors \(d.neighbors) support \(d.support) \(d.box)") }
+        }
+        print("\n\(name) (\(image.width)x\(image.height)): frontal \(noFace["frontal"]!) boxes, multi-pose \(noFace["multi"]!)")
+    }
+    var clips: [ClipRow] = []
+    print("\nclip (640 wide)                     frames  with a face: frontal  multi  lost  only multi (by pose)   boxes frontal/multi")
+    for clip in files.filter({ $0.hasSuffix(".mp4") }) where !o.skipClips {
+        let frames = try decodeGrayFrames("\(o.media)/\(clip)", width: 640)
+        var row = ClipRow(clip: clip, frames: frames.count, frontalFrames: 0, multiFrames: 0, lost: 0, onlyMulti: [:], frontalBoxes: 0, multiBoxes: 0)
+        for (index, frame) in frames.enumerated() {
+            let upright = frontalDetector.detect(frame, parameters: base)
+            let found = multi.detect(frame, parameters: parameters)
+            row.frontalBoxes += upright.count
+            row.multiBoxes += found.count
+            if !upright.isEmpty { row.frontalFrames += 1 }
+            if !found.isEmpty { row.multiFrames += 1 }
+            // Lost: an upright face with no multi-pose box on it.
+            if upright.contains(where: { u in !found.contains { matches($0.box, RotatedBox(u.box)) } }) { row.lost += 1 }
+            if ProcessInfo.processInfo.environment["EMONET_FACES_DEBUG"] != nil {
+                for d in found where !upright.contains(where: { matches(d.box, RotatedBox($0.box)) }) {
+                    print("debug \(clip) \(index) \(d.pose.rawValue) angle \(d.angle) neighbors \(d.neighbors) support \(d.support) at \(Int(d.box.centerX)),\(Int(d.box.centerY)) w \(Int(d.box.width)) uprightFaces \(upright.count)")
+                }
+            }
+            if upright.isEmpty, let first = found.first {
+                row.onlyMulti[first.pose.rawValue, default: 0] += 1
+                if let dump = o.dumpFrames {
+                    try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+                    var rgb = RGBImage(gray: frame)
+                    for f in found { rgb.strokeRectangle(f.box.boundingRect, color: .green, thickness: 2) }
+                    try ImageFile.writePNG(rgb, path: "\(dump)/\(clip)-\(index)-\(first.pose.rawValue)-\(Int(first.angle)).png")
+                }
+            }
+        }
+        clips.append(row)
+        let only = row.onlyMulti.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print(clip.padding(toLength: 36, withPad: " ", startingAt: 0)
+              + String(format: "%6d  %20d  %5d  %4d  ", row.frames, row.frontalFrames, row.multiFrames, row.lost)
+              + (only.isEmpty ? "-" : only).padding(toLength: 22, withPad: " ", startingAt: 0)
+              + "\(row.frontalBoxes)/\(row.multiBoxes)")
+    }
+
+    // MARK: - Label agreement: upright photo vs turned copies
+    var agreement: [AgreementRow] = []
+    if FileManager.default.fileExists(atPath: o.model) {
+        let classifier = try EmotionClassifier(path: o.model)
+        func label(_ image: GrayImage, _ box: Rect) throws -> Int {
+            let p = try classifier.classify(image, faces: [box])[0]
+            return p.indices.max { p[$0] < p[$1] }!
+        }
+        print("\nlabel agreement with the upright photo (\(o.model)): crop of the upright box vs of the turned box, faces both searches find")
+        print("angle  faces  upright-box crop  turned-box crop")
+        for magnitude in [0.0, 15, 30, 45] {
+            var row = AgreementRow(angle: magnitude, faces: 0, uprightBox: 0, turnedBox: 0)
+            for signed in magnitude == 0 ? [0.0] : [-magnitude, magnitude] {
+                for (_, image, faces) in truthByPhoto {
+                    let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height, degrees: signed)
+                    let turned = rotation.apply(to: image)
+                    let found = multi.detect(turned, parameters: parameters)
+                    for f in faces {
+                        let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
+                        let truth = RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
+                        guard let d = found.filter({ matches($0.box, truth) }).min(by: { $0.box.centerDistance(to: truth) < $1.box.centerDistance(to: truth) }) else { continue }
+                        let reference = try label(image, Rect(x: Int((f.centerX - f.width / 2).rounded()), y: Int((f.centerY - f.height / 2).rounded()),
+                                                              width: Int(f.width.rounded()), height: Int(f.height.rounded())))
+                        let w = Int(d.box.width.rounded()), h = Int(d.box.height.rounded())
+                        let upright = Rect(x: Int((d.box.centerX - d.box.width / 2).rounded()), y: Int((d.box.centerY - d.box.height / 2).rounded()), width: w, height: h)
+                        let patch = turned.uprightPatch(centerX: d.box.centerX, centerY: d.box.centerY, width: w, height: h, degrees: d.angle)
+                        row.faces += 1
+                        if try label(turned, upright) == reference { row.uprightBox += 1 }
+                        if try label(patch, Rect(x: 0, y: 0, width: w, height: h)) == reference { row.turnedBox += 1 }
+                    }
+                }
+            }
+            agreement.append(row)
+            print(String(format: "%4.0f°  %5d  %9d (%3.0f%%)  %8d (%3.0f%%)", magnitude, row.faces, row.uprightBox,
+                         100 * Double(row.uprightBox) / Double(max(row.faces, 1)), row.turnedBox, 100 * Double(row.turnedBox) / Double(max(row.faces, 1))))
+        }
+    } else {
+        print("\nno model at \(o.model): label agreement skipped (--model PATH)")
+    }
+
+    // MARK: - Time per 640x480 photo
+    var timing: [TimingRow] = []
+    var summary: [String: Double] = [:]
+    if !o.skipTiming {
+        let server = try OpenCVServer(python: o.python)
+        defer { server.close() }
+        print("\nOpenCV \(server.version); time per 640x480 photo, each side the median of \(2 * o.repeats) runs")
+        print("image                     threads  frontal ms  multi ms  OpenCV ms  multi/OpenCV  multi/frontal")
+        func time(_ body: () -> Void) -> [Double] {
+            for _ in 0..<2 { body() }
+            return (0..<o.repeats).map { _ in
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }
+        }
+        for threads in [1, 2] {
+            var p = parameters
+            p.frontal.threads = threads
+            for photo in photos + files.filter({ $0.contains("no-face") && $0.hasSuffix(".jpg") }) {
+                let path = "\(o.media)/\(photo)"
+                let gray = try ImageFile.readGray(path: path).resizedBilinear(width: 640, height: 480)
+                let first = try server.time(photo: path, parameters: p.frontal, minSize: 30, repeats: o.repeats)
+                var checksum = 0
+                for (i, v) in gray.pixels.enumerated() { checksum += (i % 65521 + 1) * Int(v) }
+                guard first.gray_checksum == checksum else { throw DetectorBenchError.usage("\(photo): our 640x480 gray image differs from OpenCV's") }
+                let f1 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
+                let m1 = time { _ = multi.detect(gray, parameters: p) }
+                let m2 = time { _ = multi.detect(gray, parameters: p) }
+                let f2 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
+                let second = try server.time(photo: path, parameters: p.frontal, minSize: 30, repeats: o.repeats)
+                let row = TimingRow(image: photo, threads: threads, frontalMs: detectorBenchMedian(f1 + f2),
+                                    multiMs: detectorBenchMedian(m1 + m2), opencvMs: detectorBenchMedian(first.times_ms + second.times_ms))
+                timing.append(row)
+                print(photo.padding(toLength: 26, withPad: " ", startingAt: 0)
+                      + String(format: "%7d  %10.1f  %8.1f  %9.1f  %12.2f  %13.2f", threads, row.frontalMs, row.multiMs, row.opencvMs,
+                               row.multiMs / row.opencvMs, row.multiMs / row.frontalMs))
+            }
+            let rows = timing.filter { $0.threads == threads }
+            let f = rows.map(\.frontalMs).reduce(0, +), m = rows.map(\.multiMs).reduce(0, +), c = rows.map(\.opencvMs).reduce(0, +)
+            summary["threads\(threads).multiOverOpenCV"] = m / c
+            summary["threads\(threads).frontalOverOpenCV"] = f / c
+            summary["threads\(threads).multiOverFrontal"] = m / f
+            print(String(format: "threads %d, all photos: frontal %.1f ms, multi-pose %.1f ms, OpenCV %.1f ms; multi/OpenCV %.2f, frontal/OpenCV %.2f, multi/frontal %.2f",
+                         threads, f, m, c, m / c, f / c, m / f))
+        }
+    }
+
+    let report = FacesBenchReport(
+        parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",
+                     "rotatedScale": "\(parameters.rotatedScale)", "profileScale": "\(parameters.profileScale)"],
+        recall: recall, noFacePhoto: noFace, clips: clips, timing: timing, timingSummary: summary, labelAgreement: agreement)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: o.out).deletingLastPathComponent().path,
+                                            withIntermediateDirectories: true)
+    try encoder.encode(report).write(to: URL(fileURLWithPath: o.out), options: .atomic)
+    print("wrote \(o.out)")
+}
