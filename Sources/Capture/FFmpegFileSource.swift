@@ -4,7 +4,9 @@
 // cannot be parsed is ffprobe asked, as before (a second process: a tenth of a second of start-up).
 // Invariants: the subprocess is always reaped (close() terminates it if still running); its log is
 // read to the end as it comes, so a chatty decoder can never block on a full pipe; a decoder failure
-// is reported with ffmpeg's own last error message.
+// is reported with ffmpeg's own last error message. Frames keep the picture's shape: non-square pixels
+// are made square (a 720x480 16:9 DVD frame becomes 853x480), and a requested size is filled by scaling
+// to fit inside it with black bars (letterbox or pillarbox), never by stretching.
 import Foundation
 import Frames
 import Imaging
@@ -28,8 +30,8 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     private let lock = NSLock()  // guards `closed`
     private var closed = false
 
-    /// Starts decoding `path`. `size`: scale to this size (nil keeps the video's); `paced`: release frames
-    /// at the video's rate, as a camera would.
+    /// Starts decoding `path`. `size`: fit the picture inside this size, keeping its shape, with black bars
+    /// (nil keeps the video's own size); `paced`: release frames at the video's rate, as a camera would.
     public init(path: String, size: (width: Int, height: Int)? = nil, paced: Bool = true,
                 ffmpeg: String = "ffmpeg", ffprobe: String = "ffprobe") throws {
         self.path = path
@@ -43,7 +45,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         log = FFmpegLog(errors.fileHandleForReading)
         process.executableURL = URL(fileURLWithPath: ffmpegPath)
         process.arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-i", path, "-an", "-sn"]
-            + (size.map { ["-vf", "scale=\($0.width):\($0.height)"] } ?? [])
+            + ["-vf", Self.filters(fitting: size)]
             + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
         process.standardInput = FileHandle.nullDevice
         // A 1 MB pipe (Linux's default limit for F_SETPIPE_SZ, 1031) holds a whole 640x360 frame: ffmpeg
@@ -146,6 +148,18 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         if process.processIdentifier != 0 { process.waitUntilExit() }
     }
 
+    /// The filter graph that gives frames of the picture's shape: square pixels first (ffmpeg's `sar` is 1
+    /// when the file declares none), then, for a requested size, a uniform scale to fit inside it and
+    /// black bars centred around the picture.
+    static func filters(fitting size: (width: Int, height: Int)?) -> String {
+        var graph = "scale=w='if(gt(sar,1),iw*sar,iw)':h='if(lt(sar,1),ih/sar,ih)',setsar=1"
+        if let size {
+            graph += ",scale=\(size.width):\(size.height):force_original_aspect_ratio=decrease"
+                + ",pad=\(size.width):\(size.height):(ow-iw)/2:(oh-ih)/2:color=black"
+        }
+        return graph
+    }
+
     // MARK: - Probing
 
     static func executable(_ name: String) -> String? {
@@ -163,7 +177,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         let out = Pipe(), err = Pipe()
         process.executableURL = URL(fileURLWithPath: ffprobe)
         process.arguments = ["-v", "error", "-select_streams", "v:0", "-show_entries",
-                             "stream=width,height,avg_frame_rate,r_frame_rate", "-of", "default=noprint_wrappers=1", path]
+                             "stream=width,height,sample_aspect_ratio,avg_frame_rate,r_frame_rate", "-of", "default=noprint_wrappers=1", path]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
@@ -186,7 +200,12 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             return parts.count == 2 && parts[1] > 0 ? parts[0] / parts[1] : 0
         }
         let fps = rate(fields["avg_frame_rate"]) > 0 ? rate(fields["avg_frame_rate"]) : rate(fields["r_frame_rate"])
-        return FFmpegLog.StreamSummary(width: w, height: h, fps: fps)
+        // The size after `filters`' square-pixel scale (ffprobe writes the aspect as "32:9", or "N/A").
+        let sar = (fields["sample_aspect_ratio"] ?? "").split(separator: ":").compactMap { Double($0) }
+        let aspect = sar.count == 2 && sar[0] > 0 && sar[1] > 0 ? sar[0] / sar[1] : 1
+        let (displayWidth, displayHeight) = aspect > 1 ? (Int(Double(w) * aspect), h)
+            : aspect < 1 ? (w, Int(Double(h) / aspect)) : (w, h)
+        return FFmpegLog.StreamSummary(width: displayWidth, height: displayHeight, fps: fps)
     }
 }
 

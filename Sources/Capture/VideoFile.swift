@@ -1,13 +1,17 @@
 // Opens a video file as the right FrameSource: YUV4MPEG2 natively, anything else through FFmpeg.
+// Every path keeps the picture's shape: a file is read at its own size, or, when a size is asked for,
+// fitted inside it with black bars by FFmpeg (a .y4m too, and a .y4m with non-square pixels).
 import Foundation
 import Frames
 
 public enum VideoFile {
     /// A source for `path`. `paced`: frames are released at the video's rate (as `emonet live --input` wants);
-    /// `size` scales FFmpeg-decoded video (ignored for .y4m, which is read as it is).
+    /// `size`: the picture is scaled to fit inside it, keeping its shape, with black bars (nil: its own size).
     public static func open(path: String, paced: Bool = true, size: (width: Int, height: Int)? = nil) throws -> FrameSource {
         if path.lowercased().hasSuffix(".y4m") || hasY4MHeader(path) {
-            return try Y4MFileSource(path: path, paced: paced)
+            let y4m = try Y4MFileSource(path: path, paced: paced)
+            if size == nil && y4m.hasSquarePixels { return y4m }
+            y4m.close()
         }
         return try FFmpegFileSource(path: path, size: size, paced: paced)
     }

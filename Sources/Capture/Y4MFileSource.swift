@@ -13,6 +13,9 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     public let framesPerSecond: Double
     /// "420jpeg", "422", "444", "mono", ...
     public let chroma: String
+    /// The header's pixel aspect ("A"): square when absent, unknown (A0:0) or 1:1. Frames are read as
+    /// stored, so a file with other pixels is opened through FFmpeg (VideoFile), which makes them square.
+    public let hasSquarePixels: Bool
 
     private let handle: FileHandle
     private let paced: Bool
@@ -43,7 +46,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         guard let header = reader.line(limit: 1024), header.hasPrefix("YUV4MPEG2 ") else {
             throw CaptureError.unreadableFile(path, reason: "not a YUV4MPEG2 file (no YUV4MPEG2 header)")
         }
-        var w = 0, h = 0, fps = 0.0, chroma = "420jpeg"
+        var w = 0, h = 0, fps = 0.0, chroma = "420jpeg", square = true
         for token in header.split(separator: " ").dropFirst() {
             let value = token.dropFirst()
             switch token.first {
@@ -53,6 +56,9 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
                 let parts = value.split(separator: ":").compactMap { Double($0) }
                 if parts.count == 2, parts[1] > 0 { fps = parts[0] / parts[1] }
             case "C": chroma = String(value)
+            case "A":
+                let parts = value.split(separator: ":").compactMap { Int($0) }
+                square = parts.count != 2 || parts[0] == parts[1] || parts[0] <= 0 || parts[1] <= 0
             default: break
             }
         }
@@ -74,6 +80,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
         height = h
         framesPerSecond = fps
         self.chroma = chroma
+        hasSquarePixels = square
         chromaWidth = cw
         chromaHeight = ch
         frameBytes = w * h + 2 * cw * ch  // at most 3 * 16384², no overflow

@@ -13,7 +13,8 @@ import Session
 public enum RunInput {
     /// A V4L2 camera (nil: the first capture device).
     case camera(device: String?, request: V4L2Camera.Request)
-    /// A video file played like a camera: paced to its rate, scaled to `size` when given.
+    /// A video file played like a camera: paced to its rate, at its own size, or fitted inside `size` when
+    /// given (scaled keeping its shape, with black bars; never stretched).
     case videoFile(path: String, paced: Bool, size: (width: Int, height: Int)?)
     /// What replay reads: a session directory (with its recorded settings) or a video file.
     case recording(path: String, paced: Bool)

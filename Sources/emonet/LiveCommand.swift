@@ -27,8 +27,13 @@ struct Live: ParsableCommand {
     @Option(help: "Video file to play through the live path instead of a camera (.y4m natively, others via ffmpeg).")
     var input: String?
 
-    @Option(help: "Requested frame size WxH (the camera may choose another; files are scaled).")
-    var size: FrameSize = FrameSize(width: 640, height: 480)
+    @Option(help: ArgumentHelp(
+        "Frame size WxH. A camera is asked for it (default 640x480; it may choose another). A video file keeps its own size unless this is given; then its picture is scaled to fit inside it, keeping its shape, with black bars (never stretched).",
+        valueName: "WxH"))
+    var size: FrameSize?
+
+    /// What a camera is asked for when --size is not given.
+    static let defaultCameraSize = FrameSize(width: 640, height: 480)
 
     @Option(help: "Requested camera frame rate.")
     var fps: Double = 30
@@ -144,8 +149,9 @@ struct Live: ParsableCommand {
     }
 
     private func runInput() -> RunInput {
-        if let input { return .videoFile(path: input, paced: true, size: (size.width, size.height)) }
-        return .camera(device: device, request: .init(width: size.width, height: size.height, framesPerSecond: fps))
+        if let input { return .videoFile(path: input, paced: true, size: size.map { ($0.width, $0.height) }) }
+        let request = size ?? Self.defaultCameraSize
+        return .camera(device: device, request: .init(width: request.width, height: request.height, framesPerSecond: fps))
     }
 }
 
