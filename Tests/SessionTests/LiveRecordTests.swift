@@ -16,13 +16,14 @@ final class LiveRecordTests: XCTestCase {
         throw XCTSkip("\(name) is not built next to the tests")
     }
 
-    /// 320x240 YUYV frames: the shared face clip through ffmpeg, else a moving gradient.
+    /// 320x240 YUYV frames: the shared face clip (16:9) through ffmpeg, in its shape with bars, else a moving gradient.
     private func frames(in dir: URL) throws -> String {
         let path = dir.appendingPathComponent("frames.yuyv").path
         if let clip = try? TestPaths.sharedFile("media/pyfeat_single_face.mp4") {
             let ffmpeg = Process()
             ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            ffmpeg.arguments = ["ffmpeg", "-v", "error", "-y", "-i", clip.path, "-vf", "scale=320:240", "-frames:v", "40",
+            let fit = "scale=320:240:force_original_aspect_ratio=decrease,pad=320:240:(ow-iw)/2:(oh-ih)/2"
+            ffmpeg.arguments = ["ffmpeg", "-v", "error", "-y", "-i", clip.path, "-vf", fit, "-frames:v", "40",
                                 "-pix_fmt", "yuyv422", "-f", "rawvideo", path]
             try ffmpeg.run()
             ffmpeg.waitUntilExit()
