@@ -33,9 +33,9 @@ public final class AvgPool2D: PoolingLayer {
     }
 
     public func backward(_ gradOutput: Tensor, _ options: PassOptions) -> Tensor {
+        let gradInput = buffers.beginBackward(), inputShape = buffers.inputShape
         let (h, w) = (inputShape[2], inputShape[3])
         let (ho, wo) = (gradOutput.shape[2], gradOutput.shape[3])
-        let gradInput = buffers.beginBackward(), inputShape = buffers.inputShape
         let dy = gradOutput.data, dx = gradInput.data, k = kernelSize, s = stride, scale = 1 / Float(k * k)
         Parallel.chunks(inputShape[0] * inputShape[1], workers: options.workers) { range, _ in
             for plane in range {
