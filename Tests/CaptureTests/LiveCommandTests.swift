@@ -53,9 +53,7 @@ final class LiveCommandTests: XCTestCase {
             process.waitUntilExit()
             XCTFail("emonet \(arguments.joined(separator: " ")) hung")
         }
-        return Run(status: process.terminationStatus,
-                   stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return Run(status: process.terminationStatus, stdoutFile: out, stderrFile: err)
     }
 
     private func requireModel() throws {

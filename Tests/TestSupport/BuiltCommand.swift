@@ -10,11 +10,13 @@ public struct CommandRun: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+}
 
-    public init(status: Int32, stdout: String, stderr: String) {
-        self.status = status
-        self.stdout = stdout
-        self.stderr = stderr
+extension CommandRun {
+    /// The run of a process that wrote its outputs to files (read as UTF-8; a missing file reads as empty).
+    public init(status: Int32, stdoutFile: URL, stderrFile: URL) {
+        self.init(status: status, stdout: (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "",
+                  stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "")
     }
 }
 
