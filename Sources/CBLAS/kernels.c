@@ -269,6 +269,16 @@ void emonet_maxpool2x2_argmax(const float *x, int planes, int h, int w, float *y
 // row copies and sums 16 wide) and portable. Rows of the column matrix are `row_stride` floats apart, so
 // several images' columns can sit side by side (Conv2D's grouped GEMMs).
 
+// The output columns [*lo, *hi) whose window column ix = ox*stride - pad + kj falls inside a row of w
+// pixels: the span both bodies copy, the rest being padding.
+static inline __attribute__((always_inline)) void inside_columns(int kj, int stride, int pad, int w, int wo,
+                                                                 int *lo, int *hi) {
+    *lo = 0;
+    *hi = wo;
+    while (*lo < wo && *lo * stride - pad + kj < 0) (*lo)++;
+    while (*hi > *lo && (*hi - 1) * stride - pad + kj >= w) (*hi)--;
+}
+
 static inline __attribute__((always_inline)) void im2col_body(const float *restrict x, int channels, int h, int w,
                                                               int kernel, int stride, int pad, int ho, int wo,
                                                               float *restrict cols, long row_stride) {
@@ -277,10 +287,8 @@ static inline __attribute__((always_inline)) void im2col_body(const float *restr
         const float *xc = x + (size_t)c * h * w;
         for (int ki = 0; ki < kernel; ki++)
             for (int kj = 0; kj < kernel; kj++, row += row_stride) {
-                // Output columns whose window column ix = ox*stride - pad + kj falls inside the image.
-                int lo = 0, hi = wo;
-                while (lo < wo && lo * stride - pad + kj < 0) lo++;
-                while (hi > lo && (hi - 1) * stride - pad + kj >= w) hi--;
+                int lo, hi;
+                inside_columns(kj, stride, pad, w, wo, &lo, &hi);
                 for (int oy = 0; oy < ho; oy++) {
                     float *dst = row + (size_t)oy * wo;
                     int iy = oy * stride - pad + ki;
@@ -310,9 +318,8 @@ static inline __attribute__((always_inline)) void col2im_body(const float *restr
         float *dxc = dx + (size_t)c * h * w;
         for (int ki = 0; ki < kernel; ki++)
             for (int kj = 0; kj < kernel; kj++, row += row_stride) {
-                int lo = 0, hi = wo;
-                while (lo < wo && lo * stride - pad + kj < 0) lo++;
-                while (hi > lo && (hi - 1) * stride - pad + kj >= w) hi--;
+                int lo, hi;
+                inside_columns(kj, stride, pad, w, wo, &lo, &hi);
                 for (int oy = 0; oy < ho; oy++) {
                     int iy = oy * stride - pad + ki;
                     if (iy < 0 || iy >= h) continue;

@@ -63,6 +63,16 @@ static void ic_jpeg_error_exit(j_common_ptr info) {
 
 static void ic_jpeg_silent(j_common_ptr info, int level) { (void)info; (void)level; }
 
+// libjpeg's error manager for one call: silent warnings, and errors written to `message` then
+// long-jumped to error->jump (the caller's setjmp). Serves the decoder and the encoder.
+static struct jpeg_error_mgr *ic_jpeg_error_init(ic_jpeg_error *error, char message[IC_MESSAGE_SIZE]) {
+    struct jpeg_error_mgr *base = jpeg_std_error(&error->base);
+    base->error_exit = ic_jpeg_error_exit;
+    base->emit_message = ic_jpeg_silent;
+    error->message = message;
+    return base;
+}
+
 int ic_jpeg_decode(const uint8_t *data, size_t size, ic_image *out, char message[IC_MESSAGE_SIZE]) {
     struct jpeg_decompress_struct info;
     ic_jpeg_error error;
@@ -71,10 +81,7 @@ int ic_jpeg_decode(const uint8_t *data, size_t size, ic_image *out, char message
     memset(out, 0, sizeof(*out));
     if (size == 0) { set_message(message, "empty file"); return 1; }
 
-    info.err = jpeg_std_error(&error.base);
-    error.base.error_exit = ic_jpeg_error_exit;
-    error.base.emit_message = ic_jpeg_silent;
-    error.message = message;
+    info.err = ic_jpeg_error_init(&error, message);
     if (setjmp(error.jump)) {
         jpeg_destroy_decompress(&info);
         free(pixels);
@@ -158,10 +165,7 @@ int ic_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, i
         set_message(message, "cannot encode an empty image or one that is not gray or RGB");
         return 1;
     }
-    info.err = jpeg_std_error(&error.base);
-    error.base.error_exit = ic_jpeg_error_exit;
-    error.base.emit_message = ic_jpeg_silent;
-    error.message = message;
+    info.err = ic_jpeg_error_init(&error, message);
     if (setjmp(error.jump)) {
         jpeg_destroy_compress(&info);
         free(buffer);

@@ -25,7 +25,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     private let paced: Bool
     private var ring: FrameBufferRing
     private var index = 0
-    private var start: Double?
+    private var pacer = FramePacer()
     private let cancellation = CancellationFlag()
     private let lock = NSLock()  // guards `closed`
     private var closed = false
@@ -120,13 +120,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
             }
             return nil  // end of the video (a partial last frame is dropped)
         }
-        let time = framesPerSecond > 0 ? Double(index) / framesPerSecond : 0
-        if paced, framesPerSecond > 0 {
-            let now = MonotonicClock.now()
-            if start == nil { start = now }
-            let wait = start! + time - now
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-        }
+        let time = pacer.time(ofFrame: index, framesPerSecond: framesPerSecond, paced: paced)
         defer { index += 1 }
         return Frame(index: index, time: time, image: image)
     }

@@ -44,6 +44,20 @@ final class V4L2Device {
         cv4l2_ioctl(fd, request, &argument) == 0 ? 0 : errno
     }
 
+    /// Asks an enumeration ioctl (VIDIOC_ENUM_*) for entries 0, 1, 2, ... of `request` (the fields
+    /// other than the index set by the caller) and hands each answer to `body`, until the driver has
+    /// no more, `body` returns false, or `limit` entries were asked for.
+    func enumerate<Request: V4L2Enumeration>(_ ioctl: UInt, _ request: Request, limit: UInt32 = .max,
+                                              _ body: (inout Request) -> Bool) {
+        var index: UInt32 = 0
+        while index < limit {
+            var entry = request  // a fresh copy each time, as the driver writes into the answer
+            entry.index = index
+            guard tryIoctl(ioctl, &entry) == 0, body(&entry) else { return }
+            index += 1
+        }
+    }
+
     func error(for code: Int32, operation: String, frames: Int = 0) -> CaptureError {
         switch code {
         case EBUSY: return .busy(path)
@@ -89,3 +103,12 @@ func fourccString(_ code: UInt32) -> String {
     let bytes = (0..<4).map { UInt8((code >> (8 * $0)) & 0xff) }
     return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
 }
+
+/// A V4L2 enumeration request: the same struct asked again with index 0, 1, 2, ...
+protocol V4L2Enumeration {
+    var index: UInt32 { get set }
+}
+
+extension v4l2_fmtdesc: V4L2Enumeration {}
+extension v4l2_frmsizeenum: V4L2Enumeration {}
+extension v4l2_frmivalenum: V4L2Enumeration {}

@@ -97,16 +97,14 @@ public enum VideoDevices {
             throw CaptureError.notACaptureDevice(path, reason: "no video capture capability")
         }
         var formats: [VideoDeviceInfo.Format] = []
-        var index: UInt32 = 0
-        while true {
-            var desc = v4l2_fmtdesc()
-            desc.index = index
-            desc.type = CV4L2_BUF_TYPE_VIDEO_CAPTURE
-            guard device.tryIoctl(CV4L2_VIDIOC_ENUM_FMT, &desc) == 0 else { break }
-            index += 1
-            if desc.flags & CV4L2_FMT_FLAG_EMULATED != 0 { continue }
-            formats.append(.init(fourcc: fourccString(desc.pixelformat), description: fixedString(desc.description),
-                                 sizes: sizes(device, pixelFormat: desc.pixelformat)))
+        var request = v4l2_fmtdesc()
+        request.type = CV4L2_BUF_TYPE_VIDEO_CAPTURE
+        device.enumerate(CV4L2_VIDIOC_ENUM_FMT, request) { desc in
+            if desc.flags & CV4L2_FMT_FLAG_EMULATED == 0 {
+                formats.append(.init(fourcc: fourccString(desc.pixelformat), description: fixedString(desc.description),
+                                     sizes: sizes(device, pixelFormat: desc.pixelformat)))
+            }
+            return true
         }
         return VideoDeviceInfo(path: path, card: caps.cardName, driver: caps.driverName, busInfo: caps.busInfo,
                                formats: formats)
@@ -114,37 +112,30 @@ public enum VideoDevices {
 
     private static func sizes(_ device: V4L2Device, pixelFormat: UInt32) -> [VideoDeviceInfo.FrameSize] {
         var result: [VideoDeviceInfo.FrameSize] = []
-        var index: UInt32 = 0
-        while true {
-            var size = v4l2_frmsizeenum()
-            size.index = index
-            size.pixel_format = pixelFormat
-            guard device.tryIoctl(CV4L2_VIDIOC_ENUM_FRAMESIZES, &size) == 0 else { break }
-            index += 1
+        var request = v4l2_frmsizeenum()
+        request.pixel_format = pixelFormat
+        device.enumerate(CV4L2_VIDIOC_ENUM_FRAMESIZES, request) { size in
             var width: UInt32 = 0, height: UInt32 = 0
             let discrete = cv4l2_frmsize_discrete(&size, &width, &height) != 0
             if !discrete { cv4l2_frmsize_max(&size, &width, &height) }
             result.append(.init(width: Int(width), height: Int(height),
                                 framesPerSecond: rates(device, pixelFormat: pixelFormat, width: width, height: height),
                                 isRangeMaximum: !discrete))
-            if !discrete { break }  // a range is reported once
+            return discrete  // a range is reported once
         }
         return result
     }
 
     private static func rates(_ device: V4L2Device, pixelFormat: UInt32, width: UInt32, height: UInt32) -> [Double] {
         var result: [Double] = []
-        var index: UInt32 = 0
-        while index < 64 {
-            var interval = v4l2_frmivalenum()
-            interval.index = index
-            interval.pixel_format = pixelFormat
-            interval.width = width
-            interval.height = height
-            guard device.tryIoctl(CV4L2_VIDIOC_ENUM_FRAMEINTERVALS, &interval) == 0 else { break }
-            index += 1
+        var request = v4l2_frmivalenum()
+        request.pixel_format = pixelFormat
+        request.width = width
+        request.height = height
+        device.enumerate(CV4L2_VIDIOC_ENUM_FRAMEINTERVALS, request, limit: 64) { interval in
             let fps = cv4l2_frmival_fps(&interval)
-            if fps > 0 { result.append(fps) } else { break }
+            if fps > 0 { result.append(fps) }
+            return fps > 0
         }
         return result
     }

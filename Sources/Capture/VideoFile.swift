@@ -23,3 +23,22 @@ public enum VideoFile {
         return head == Data("YUV4MPEG2 ".utf8)
     }
 }
+
+/// The times of a video file's frames: frame i is at i/fps seconds (0 when the rate is unknown), and
+/// a paced source waits until that much time has passed since its first frame, as a camera would.
+/// Both file sources (Y4M and FFmpeg) time their frames through it.
+struct FramePacer {
+    private var start: Double?
+
+    /// The time of frame `index`; when `paced` (and the rate is known), first sleeps until it is due.
+    mutating func time(ofFrame index: Int, framesPerSecond: Double, paced: Bool) -> Double {
+        let time = framesPerSecond > 0 ? Double(index) / framesPerSecond : 0
+        if paced, framesPerSecond > 0 {
+            let now = MonotonicClock.now()
+            if start == nil { start = now }
+            let wait = start! + time - now
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+        }
+        return time
+    }
+}

@@ -26,7 +26,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     private var planes: [UInt8]
     private var ring: FrameBufferRing?
     private var index = 0
-    private var start: Double?
+    private var pacer = FramePacer()
     private let cancellation = CancellationFlag()
     private var pending = [UInt8]()  // bytes read past a header line
 
@@ -117,13 +117,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
             throw CaptureError.unreadableFile(path, reason: "frame \(index) is truncated (\(got) of \(planes.count) bytes)")
         }
         let image = ring!.fill { out in convertToRGB(out.bindMemory(to: UInt8.self)) }
-        let time = framesPerSecond > 0 ? Double(index) / framesPerSecond : 0
-        if paced, framesPerSecond > 0 {
-            let now = MonotonicClock.now()
-            if start == nil { start = now }
-            let wait = start! + time - now
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-        }
+        let time = pacer.time(ofFrame: index, framesPerSecond: framesPerSecond, paced: paced)
         defer { index += 1 }
         return Frame(index: index, time: time, image: image)
     }

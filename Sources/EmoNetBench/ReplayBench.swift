@@ -132,15 +132,8 @@ enum ReplayBench {
            let first = (object["stages"] as? [[String: Any]])?.first, let stage = first["config"] {
             config = try TrainingConfig.decode(json: try JSONSerialization.data(withJSONObject: stage), file: "\(recipe) stage 1")
         }
-        var data = FERDataset()
-        for i in 0..<14 {
-            data.pixels += (0..<2304).map { UInt8(truncatingIfNeeded: $0 * (i + 3) % 251) }
-            data.labels.append(UInt8(i % 7))
-            data.splits.append(.training)
-        }
-        let trainer = try Trainer(config: config, train: data, validation: data)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(config.architecture).safetensors").path
-        try trainer.modelFile().write(path: path)
+        try Trainer.untrainedModelFile(config: config).write(path: path)
         return (path, "random weights, architecture \(config.architecture) (models/emonet.safetensors absent)")
     }
 

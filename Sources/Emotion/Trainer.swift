@@ -330,3 +330,18 @@ public struct TrainingFacts: Codable, Sendable {
     public var trainImages: Int
     public var validationImages: Int
 }
+
+extension Trainer {
+    /// A model file of `config`'s architecture with its seeded initial weights, never trained: the same
+    /// format, loading path and compute as a trained model, for the benchmarks and tests that must run
+    /// without the shipped one. Its input normalisation is measured on 14 synthetic images (two a class).
+    public static func untrainedModelFile(config: TrainingConfig) throws -> ModelFile {
+        var data = FERDataset()
+        for i in 0..<14 {
+            data.pixels += (0..<2304).map { UInt8(truncatingIfNeeded: $0 * (i + 3) % 251) }
+            data.labels.append(UInt8(i % 7))
+            data.splits.append(.training)
+        }
+        return try Trainer(config: config, train: data, validation: data).modelFile()
+    }
+}

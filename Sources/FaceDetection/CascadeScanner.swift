@@ -150,9 +150,12 @@ struct CascadeScanner {
         }
     }
 
-    /// predictOrdered (trees deeper than one node).
-    func haarTrees(_ p: UnsafePointer<UInt32>, _ factor: Float) -> Int {
-        cascade.haarNodes.withUnsafeBufferPointer { nodes in
+    /// The stages of trees deeper than one node, as OpenCV's predictOrdered and predictCategorical
+    /// share them: each tree is walked from its root, `child(node)` naming the next node (a leaf when
+    /// <= 0), and a stage's leaf sum below its threshold rejects. Always inlined, with `child`, into
+    /// haarTrees and lbpTrees, so each keeps the one loop it had.
+    @inline(__always)
+    func treeStages(_ child: (_ node: Int) -> Int32) -> Int {
         cascade.leaves.withUnsafeBufferPointer { leaves in
         cascade.trees.withUnsafeBufferPointer { trees in
             for (s, stage) in cascade.stages.enumerated() {
@@ -160,11 +163,7 @@ struct CascadeScanner {
                 for t in stage.firstTree..<(stage.firstTree + stage.treeCount) {
                     let tree = trees[t]
                     var idx: Int32 = 0
-                    repeat {
-                        let n = nodes.baseAddress! + tree.firstNode + Int(idx)
-                        let value = CascadeScanner.haarValue(n, p, factor)
-                        idx = value < n.pointee.threshold ? n.pointee.leftChild : n.pointee.rightChild
-                    } while idx > 0
+                    repeat { idx = child(tree.firstNode + Int(idx)) } while idx > 0
                     total += Double(leaves[tree.firstLeaf - Int(idx)])
                 }
                 if total < Double(stage.threshold) { return -s }
@@ -172,6 +171,16 @@ struct CascadeScanner {
             return 1
         }
         }
+    }
+
+    /// predictOrdered (trees deeper than one node).
+    func haarTrees(_ p: UnsafePointer<UInt32>, _ factor: Float) -> Int {
+        cascade.haarNodes.withUnsafeBufferPointer { nodes in
+            treeStages { node in
+                let n = nodes.baseAddress! + node
+                let value = CascadeScanner.haarValue(n, p, factor)
+                return value < n.pointee.threshold ? n.pointee.leftChild : n.pointee.rightChild
+            }
         }
     }
 
@@ -198,27 +207,13 @@ struct CascadeScanner {
     /// predictCategorical[Stump] (stumps are one-node trees; same arithmetic).
     func lbpTrees(_ p: UnsafePointer<UInt32>) -> Int {
         cascade.lbpNodes.withUnsafeBufferPointer { nodes in
-        cascade.leaves.withUnsafeBufferPointer { leaves in
         cascade.subsets.withUnsafeBufferPointer { subsets in
-        cascade.trees.withUnsafeBufferPointer { trees in
-            for (s, stage) in cascade.stages.enumerated() {
-                var total = 0.0
-                for t in stage.firstTree..<(stage.firstTree + stage.treeCount) {
-                    let tree = trees[t]
-                    var idx: Int32 = 0
-                    repeat {
-                        let n = nodes.baseAddress! + tree.firstNode + Int(idx)
-                        let c = CascadeScanner.lbpCode(n, p)
-                        let word = subsets[Int(n.pointee.subsetStart) + (c >> 5)]
-                        idx = (word & (Int32(1) << Int32(c & 31))) != 0 ? n.pointee.leftChild : n.pointee.rightChild
-                    } while idx > 0
-                    total += Double(leaves[tree.firstLeaf - Int(idx)])
-                }
-                if total < Double(stage.threshold) { return -s }
+            treeStages { node in
+                let n = nodes.baseAddress! + node
+                let c = CascadeScanner.lbpCode(n, p)
+                let word = subsets[Int(n.pointee.subsetStart) + (c >> 5)]
+                return (word & (Int32(1) << Int32(c & 31))) != 0 ? n.pointee.leftChild : n.pointee.rightChild
             }
-            return 1
-        }
-        }
         }
         }
     }

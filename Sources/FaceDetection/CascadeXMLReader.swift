@@ -34,6 +34,18 @@ enum CascadeXMLReader {
         return child
     }
 
+    /// Each child of `parent`'s required <name>, read by `read`; an empty list is an error that
+    /// says what was expected (`"at least one stage"`).
+    private static func requiredList<T>(_ parent: XMLElement, _ name: String, expected: String,
+                                        _ read: (XMLElement) throws -> T) throws -> [T] {
+        let list = try required(parent, name)
+        let items = try list.children.map(read)
+        guard !items.isEmpty else {
+            throw CascadeError.invalidElement(element: name, line: list.line, expected: expected)
+        }
+        return items
+    }
+
     private static func tokens(_ e: XMLElement) -> [Substring] {
         e.text.split(whereSeparator: { $0.isWhitespace })
     }
@@ -124,13 +136,8 @@ enum CascadeXMLReader {
             throw CascadeError.invalidElement(element: "features", line: featuresNode.line, expected: "at least one feature")
         }
         let subsetSize = categories > 0 ? (categories + 31) / 32 : 0
-        let stagesNode = try required(c, "stages")
-        var stages: [HaarCascade.Stage] = []
-        for s in stagesNode.children {
-            stages.append(try readStage(s, subsetSize: subsetSize, featureCount: featureCount))
-        }
-        guard !stages.isEmpty else {
-            throw CascadeError.invalidElement(element: "stages", line: stagesNode.line, expected: "at least one stage")
+        let stages = try requiredList(c, "stages", expected: "at least one stage") {
+            try readStage($0, subsetSize: subsetSize, featureCount: featureCount)
         }
         if let n = c.child("stageNum"), let count = Int(n.text.trimmingWhitespace), count != stages.count {
             throw CascadeError.invalidElement(element: "stageNum", line: n.line, expected: "\(stages.count) (the number of <stages> entries), found \(count)")
@@ -146,13 +153,8 @@ enum CascadeXMLReader {
             throw CascadeError.invalidElement(element: "stageThreshold", line: thresholdNode.line, expected: "one number")
         }
         let threshold = try float(thresholdTokens[0], in: thresholdNode)
-        let weak = try required(s, "weakClassifiers")
-        var trees: [HaarCascade.Tree] = []
-        for w in weak.children {
-            trees.append(try readTree(w, subsetSize: subsetSize, featureCount: featureCount))
-        }
-        guard !trees.isEmpty else {
-            throw CascadeError.invalidElement(element: "weakClassifiers", line: weak.line, expected: "at least one weak classifier")
+        let trees = try requiredList(s, "weakClassifiers", expected: "at least one weak classifier") {
+            try readTree($0, subsetSize: subsetSize, featureCount: featureCount)
         }
         return HaarCascade.Stage(threshold: threshold, trees: trees)
     }

@@ -29,7 +29,7 @@ struct RowPrefilter {
         // so 0 marks a refused window; lanes past `count` are set to 0 (dead).
         var k = 0
         while k < count {
-            let f = step == 1 ? normFactors(row + k, load1) : normFactors(row + 2 * k, load2)
+            let f = step == 1 ? normFactors(row + k, RowPrefilter.load1) : normFactors(row + 2 * k, RowPrefilter.load2)
             UnsafeMutableRawPointer(factor + k).storeBytes(of: f, as: SIMD8<Float>.self)
             k += 8
         }
@@ -47,7 +47,8 @@ struct RowPrefilter {
                         let stage = cascade.stages[s]
                         var total = SIMD8<Double>()
                         for _ in 0..<stage.treeCount {
-                            let value = step == 1 ? RowPrefilter.values1(n, p, f) : RowPrefilter.values2(n, p, f)
+                            let value = step == 1 ? RowPrefilter.values(n, p, f, RowPrefilter.load1)
+                                                  : RowPrefilter.values(n, p, f, RowPrefilter.load2)
                             let leaf = SIMD8<Float>(repeating: Float(n.pointee.rightValue))
                                 .replacing(with: Float(n.pointee.leftValue), where: value .< n.pointee.threshold)
                             total += SIMD8<Double>(leaf)
@@ -65,13 +66,15 @@ struct RowPrefilter {
         }
     }
 
+    /// The integral values of eight windows one pixel apart (step 1) at `p`.
     @inline(__always)
-    private func load1(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
+    static func load1(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt32>.self)
     }
 
+    /// The same for eight windows two pixels apart (step 2).
     @inline(__always)
-    private func load2(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
+    static func load2(_ p: UnsafePointer<UInt32>) -> SIMD8<UInt32> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt32>.self).evenHalf
     }
 
@@ -93,41 +96,24 @@ struct RowPrefilter {
         return SIMD8<Float>(SIMD8<Double>(factor).replacing(with: 0, where: .!(positive .& contrasted)))
     }
 
+    /// Eight rectangle sums (a − b − c + d, corners as offsets from `p`), one per window `load` reads.
     @inline(__always)
-    static func rectSums1(_ p: UnsafePointer<UInt32>, _ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> SIMD8<Float> {
-        @inline(__always) func load(_ o: Int32) -> SIMD8<UInt32> {
-            UnsafeRawPointer(p + Int(o)).loadUnaligned(as: SIMD8<UInt32>.self)
-        }
-        return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: load(a) &- load(b) &- load(c) &+ load(d)))
+    static func rectSums(_ p: UnsafePointer<UInt32>, _ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32,
+                         _ load: (UnsafePointer<UInt32>) -> SIMD8<UInt32>) -> SIMD8<Float> {
+        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: load(p + Int(a)) &- load(p + Int(b)) &- load(p + Int(c)) &+ load(p + Int(d))))
     }
 
+    /// Feature values of the eight windows `load` reads (one or two pixels apart), as
+    /// CascadeScanner.haarValue computes each. Always inlined with `load`, like normFactors, so each
+    /// step keeps its own straight-line vector code.
     @inline(__always)
-    static func rectSums2(_ p: UnsafePointer<UInt32>, _ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) -> SIMD8<Float> {
-        @inline(__always) func load(_ o: Int32) -> SIMD8<UInt32> {
-            UnsafeRawPointer(p + Int(o)).loadUnaligned(as: SIMD16<UInt32>.self).evenHalf
-        }
-        return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: load(a) &- load(b) &- load(c) &+ load(d)))
-    }
-
-    /// Feature values of eight windows one pixel apart, as CascadeScanner.haarValue computes each.
-    @inline(__always)
-    static func values1(_ n: UnsafePointer<HaarNode>, _ p: UnsafePointer<UInt32>, _ f: SIMD8<Float>) -> SIMD8<Float> {
+    static func values(_ n: UnsafePointer<HaarNode>, _ p: UnsafePointer<UInt32>, _ f: SIMD8<Float>,
+                       _ load: (UnsafePointer<UInt32>) -> SIMD8<UInt32>) -> SIMD8<Float> {
         let m = n.pointee
-        let a: SIMD8<Float> = m.w0 * rectSums1(p, m.o00, m.o01, m.o02, m.o03)
-        let b: SIMD8<Float> = m.w1 * rectSums1(p, m.o10, m.o11, m.o12, m.o13)
+        let a: SIMD8<Float> = m.w0 * rectSums(p, m.o00, m.o01, m.o02, m.o03, load)
+        let b: SIMD8<Float> = m.w1 * rectSums(p, m.o10, m.o11, m.o12, m.o13, load)
         var v = a + b
-        if m.w2 != 0 { v += m.w2 * rectSums1(p, m.o20, m.o21, m.o22, m.o23) }
-        return v * f
-    }
-
-    /// The same for eight windows two pixels apart.
-    @inline(__always)
-    static func values2(_ n: UnsafePointer<HaarNode>, _ p: UnsafePointer<UInt32>, _ f: SIMD8<Float>) -> SIMD8<Float> {
-        let m = n.pointee
-        let a: SIMD8<Float> = m.w0 * rectSums2(p, m.o00, m.o01, m.o02, m.o03)
-        let b: SIMD8<Float> = m.w1 * rectSums2(p, m.o10, m.o11, m.o12, m.o13)
-        var v = a + b
-        if m.w2 != 0 { v += m.w2 * rectSums2(p, m.o20, m.o21, m.o22, m.o23) }
+        if m.w2 != 0 { v += m.w2 * rectSums(p, m.o20, m.o21, m.o22, m.o23, load) }
         return v * f
     }
 }

@@ -75,25 +75,13 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
     }
 
     /// Frames written completely so far.
-    public var framesWritten: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return written
-    }
+    public var framesWritten: Int { lock.withLock { written } }
 
     /// Whether the recording has ended (finished, stopped or failed).
-    public var isStopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
-    }
+    public var isStopped: Bool { lock.withLock { stopped } }
 
     /// The error that stopped the recording, if any.
-    public var failure: Error? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopError
-    }
+    public var failure: Error? { lock.withLock { stopError } }
 
     // MARK: - FrameSink
 

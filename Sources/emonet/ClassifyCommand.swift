@@ -87,15 +87,13 @@ struct Classify: ParsableCommand {
                 }
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+                try ImageConsole.printJSON(reports)
             }
         }
     }
 
     private func printText(path: String, rgb: RGBImage, faces: [FaceResult]) {
-        print("\(path): \(rgb.width)x\(rgb.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+        print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
         for f in faces {
             let ranked = zip(EmotionLabel.names, f.probabilities).sorted { $0.1 > $1.1 }
             let rest = ranked.dropFirst().prefix(3).map { String(format: "%@ %.0f%%", $0.0, $0.1 * 100) }.joined(separator: ", ")

@@ -79,9 +79,7 @@ struct Detect: ParsableCommand {
                 }
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+                try ImageConsole.printJSON(reports)
             }
         }
     }
@@ -97,7 +95,7 @@ struct Detect: ParsableCommand {
             let faces = detector.detect(GrayImage(rgb: rgb), parameters: MultiPoseParameters(frontal: parameters))
             reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: faces.map(FaceReport.init)))
             if !json {
-                print("\(path): \(rgb.width)x\(rgb.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
                 for f in faces {
                     let r = FaceReport(f)
                     print("  x \(r.x) y \(r.y) width \(r.width) height \(r.height) angle \(r.angle!) pose \(r.pose!) neighbors \(r.neighbors)")
@@ -111,14 +109,12 @@ struct Detect: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+            try ImageConsole.printJSON(reports)
         }
     }
 
     private func printText(path: String, rgb: RGBImage, faces: [Detection]) {
-        print("\(path): \(rgb.width)x\(rgb.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+        print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
         for f in faces {
             print("  x \(f.box.x) y \(f.box.y) width \(f.box.width) height \(f.box.height) neighbors \(f.neighbors)")
         }

@@ -5,33 +5,14 @@ import TestSupport
 import XCTest
 
 final class EmoNetCommandTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = CommandRun
 
     var directory: URL!
     override func setUp() { directory = TestPaths.temporaryDirectory("emonet-cli") }
     override func tearDown() { try? FileManager.default.removeItem(at: directory) }
 
     func emonet(_ arguments: [String]) throws -> Run {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("emonet").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        try BuiltCommand.run(BuiltCommand.process(try BuiltCommand.emonet(), arguments, in: directory))
     }
 
     /// A FER-format CSV: class c is a bright square at one of seven places on noise.

@@ -13,42 +13,12 @@ final class OutputSafetyTests: XCTestCase {
     override func setUp() { directory = TestPaths.temporaryDirectory("emonet-outputs") }
     override func tearDown() { try? FileManager.default.removeItem(at: directory) }
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = CommandRun
 
-    var executable: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
-    }
-
-    /// Runs emonet in the test's directory; with `fileSizeLimitKB` under `ulimit -f` (SIGXFSZ ignored, so a
-    /// write past the limit fails with EFBIG, as one on a full disk fails with ENOSPC).
+    /// Runs emonet in the test's directory; with `fileSizeLimitKB` under `ulimit -f` (see BuiltCommand.process).
     func emonet(_ arguments: [String], fileSizeLimitKB: Int? = nil) throws -> Run {
-        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
-        let process = Process()
-        if let limit = fileSizeLimitKB {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(limit); exec \"$0\" \"$@\"", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        var stdout = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        try BuiltCommand.run(BuiltCommand.process(try BuiltCommand.emonet(), arguments, in: directory,
+                                                  fileSizeLimitKB: fileSizeLimitKB))
     }
 
     func cascade() throws -> String {

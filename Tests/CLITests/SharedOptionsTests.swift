@@ -6,34 +6,11 @@ import TestSupport
 import XCTest
 
 final class SharedOptionsTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = CommandRun
 
     func emonet(_ arguments: [String]) throws -> Run {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("\(executable) is not built") }
-        let process = Process(), out = Pipe(), err = Pipe()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DISPLAY")
-        env.removeValue(forKey: "WAYLAND_DISPLAY")
-        process.environment = env
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        var stdout = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        try BuiltCommand.run(BuiltCommand.process(try BuiltCommand.emonet(), arguments,
+                                                  environment: BuiltCommand.headlessEnvironment))
     }
 
     /// [x, y, width, height] of each face in a JSON object's "faces".

@@ -42,3 +42,18 @@ final class HappyClassifier: FaceClassifying, @unchecked Sendable {
 
 /// The shared test sink (TestSupport), under the name these tests use.
 typealias RecordingSink = CollectingSink
+
+/// A live pipeline from `source` through `finder` and HappyClassifier (full detection every 3 frames)
+/// into `sink`, run until the sink holds `frames` results or `seconds` have passed, then asked to stop.
+/// The caller checks how it finished.
+func runPipeline(from source: FrameSource, finder: FaceFinding, into sink: RecordingSink,
+                 untilFrames frames: Int, orSeconds seconds: Double, polling interval: Double) -> LivePipeline {
+    let processor = FrameProcessor(finder: finder, classifier: HappyClassifier(),
+                                   configuration: PipelineConfiguration(detectEvery: 3))
+    let pipeline = LivePipeline(source: source, processor: processor, sinks: [sink])
+    pipeline.start()
+    let deadline = Date().addingTimeInterval(seconds)
+    while sink.count < frames && Date() < deadline { Thread.sleep(forTimeInterval: interval) }
+    pipeline.stop()
+    return pipeline
+}

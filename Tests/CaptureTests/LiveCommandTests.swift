@@ -6,11 +6,7 @@ import TestSupport
 import XCTest
 
 final class LiveCommandTests: XCTestCase {
-    private struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    private typealias Run = CommandRun
 
     private var executable: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
@@ -36,17 +32,9 @@ final class LiveCommandTests: XCTestCase {
         let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        if let limit = fileSizeLimitKB {
-            // As a full disk: writes past the limit fail with EFBIG (SIGXFSZ ignored) instead of ENOSPC.
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(limit); exec \"$0\" \"$@\"", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.environment = env
-        process.currentDirectoryURL = TestPaths.repositoryRoot
+        // With a file-size limit, as a full disk: writes past it fail with EFBIG instead of ENOSPC.
+        let process = BuiltCommand.process(executable, arguments, in: TestPaths.repositoryRoot, environment: env,
+                                           fileSizeLimitKB: fileSizeLimitKB)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
@@ -65,9 +53,7 @@ final class LiveCommandTests: XCTestCase {
             process.waitUntilExit()
             XCTFail("emonet \(arguments.joined(separator: " ")) hung")
         }
-        return Run(status: process.terminationStatus,
-                   stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return Run(status: process.terminationStatus, stdoutFile: out, stderrFile: err)
     }
 
     private func requireModel() throws {
@@ -189,33 +175,15 @@ final class LiveCommandTests: XCTestCase {
         writer.start()
         let err = directory.appendingPathComponent("err")
         FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["live", "--input", fifo, "--no-window"]
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "DISPLAY")
-        env.removeValue(forKey: "WAYLAND_DISPLAY")
-        process.environment = env
-        process.currentDirectoryURL = TestPaths.repositoryRoot
+        let process = BuiltCommand.process(executable, ["live", "--input", fifo, "--no-window"], in: TestPaths.repositoryRoot,
+                                           environment: BuiltCommand.headlessEnvironment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
-        var deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, process.isRunning,
-              !((try? String(contentsOf: err, encoding: .utf8)) ?? "").contains("headless:") {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        BuiltCommand.waitForLog(err, toContain: "headless:", while: process)
         Thread.sleep(forTimeInterval: 0.5)  // the pipeline is running, its capture thread waiting for a frame
         XCTAssertTrue(process.isRunning, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-        let signalled = Date()
-        kill(process.processIdentifier, SIGTERM)
-        deadline = signalled.addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        let seconds = Date().timeIntervalSince(signalled)
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        let seconds = BuiltCommand.secondsToEnd(afterSIGTERM: process)
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
         print(String(format: "live ended %.2f s after SIGTERM (limit 1 s)", seconds))
         XCTAssertLessThan(seconds, 1, "live took \(seconds) s to end after SIGTERM: \(stderr)")

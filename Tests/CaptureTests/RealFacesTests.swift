@@ -32,13 +32,7 @@ final class RealFacesTests: XCTestCase {
         let camera = try V4L2Camera(path: EmulatedCamera.devicePath)
         XCTAssertEqual(camera.width, 640)
         let sink = RecordingSink()
-        let processor = FrameProcessor(finder: finder, classifier: HappyClassifier(),
-                                       configuration: PipelineConfiguration(detectEvery: 3))
-        let pipeline = LivePipeline(source: camera, processor: processor, sinks: [sink])
-        pipeline.start()
-        let deadline = Date().addingTimeInterval(20)
-        while sink.count < 8 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        pipeline.stop()
+        let pipeline = runPipeline(from: camera, finder: finder, into: sink, untilFrames: 8, orSeconds: 20, polling: 0.05)
         XCTAssertTrue(pipeline.waitUntilFinished(timeout: 10))
         XCTAssertNil(pipeline.waitUntilFinished())
 

@@ -43,13 +43,8 @@ final class V4L2CameraTests: XCTestCase {
         guard EmulatedCamera.isChild else { return try EmulatedCamera.runInChild(self, name: #function, faces: 2) }
         let camera = try V4L2Camera(path: path)
         let sink = RecordingSink()
-        let processor = FrameProcessor(finder: BrightBlobFinder(), classifier: HappyClassifier(),
-                                       configuration: PipelineConfiguration(detectEvery: 3))
-        let pipeline = LivePipeline(source: camera, processor: processor, sinks: [sink])
-        pipeline.start()
-        let deadline = Date().addingTimeInterval(10)
-        while sink.count < 30 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        pipeline.stop()
+        let pipeline = runPipeline(from: camera, finder: BrightBlobFinder(), into: sink, untilFrames: 30, orSeconds: 10,
+                                   polling: 0.02)
         XCTAssertTrue(pipeline.waitUntilFinished(timeout: 5), "stop must end the capture thread promptly")
         XCTAssertNil(pipeline.waitUntilFinished())
 

@@ -107,11 +107,19 @@ final class VideoFileTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else { throw XCTSkip("ffmpeg is not installed") }
     }
 
+    /// `frames` frames of FFmpeg's generated video `input` (a lavfi source such as "testsrc=size=64x48:rate=10")
+    /// encoded into `name` in the test's directory, FFV1 unless `codec` says otherwise; the path and ffmpeg's status.
+    private func ffmpegClip(_ name: String, of input: String, frames: Int,
+                            codec: [String] = ["-c:v", "ffv1"]) -> (path: String, status: Int32) {
+        let clip = directory.appendingPathComponent(name).path
+        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", input,
+                                                           "-frames:v", "\(frames)"] + codec + [clip])
+        return (clip, status)
+    }
+
     func testOtherVideoIsDecodedThroughFFmpeg() throws {
         try requireFFmpeg()
-        let clip = directory.appendingPathComponent("clip.mkv").path
-        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=red:size=64x48:rate=10",
-                                                           "-frames:v", "5", "-c:v", "ffv1", clip])
+        let (clip, status) = ffmpegClip("clip.mkv", of: "color=c=red:size=64x48:rate=10", frames: 5)
         XCTAssertEqual(status, 0)
         let source = try VideoFile.open(path: clip, paced: false)
         XCTAssertTrue(source is FFmpegFileSource)
@@ -133,9 +141,7 @@ final class VideoFileTests: XCTestCase {
     func testAVideoDeclaringMoreThanTheSideLimitIsRefusedBeforeItsBuffersAreAllocated() throws {
         // The container's size sizes the frame buffers; 20000x2 stands for a forged header (ffv1 allows it).
         try requireFFmpeg()
-        let clip = directory.appendingPathComponent("wide.mkv").path
-        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=20000x2:rate=10",
-                                                           "-frames:v", "1", "-c:v", "ffv1", clip])
+        let (clip, status) = ffmpegClip("wide.mkv", of: "color=c=gray:size=20000x2:rate=10", frames: 1)
         XCTAssertEqual(status, 0)
         XCTAssertThrowsError(try VideoFile.open(path: clip, paced: false)) { error in
             XCTAssertEqual(error.localizedDescription, "cannot read video \(clip): frame size 20000x2 is over the 16384-pixel limit per side")
@@ -153,9 +159,7 @@ final class VideoFileTests: XCTestCase {
 
     func testCancelStopsAnFFmpegDecodeAtOnce() throws {
         try requireFFmpeg()
-        let clip = directory.appendingPathComponent("long.mkv").path
-        EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10",
-                                               "-frames:v", "100", "-c:v", "ffv1", clip])
+        let (clip, _) = ffmpegClip("long.mkv", of: "testsrc=size=64x48:rate=10", frames: 100)
         let source = try VideoFile.open(path: clip, paced: true)
         XCTAssertNotNil(try source.nextFrame())
         source.cancel()
@@ -166,10 +170,8 @@ final class VideoFileTests: XCTestCase {
     func testADamagedVideoDecodesUpToTheDamageAndReportsIt() throws {
         try requireFFmpeg()
         // H.264 with its index first (faststart), then cut: ffmpeg decodes the start and exits 0.
-        let clip = directory.appendingPathComponent("whole.mp4").path
-        let status = EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-                                                           "-frames:v", "60", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p",
-                                                           "-movflags", "+faststart", clip])
+        let (clip, status) = ffmpegClip("whole.mp4", of: "testsrc=size=160x120:rate=10", frames: 60,
+                                        codec: ["-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
         guard status == 0 else { throw XCTSkip("this ffmpeg cannot encode H.264 (libx264)") }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
         let cut = directory.appendingPathComponent("cut.mp4").path

@@ -95,7 +95,7 @@ final class CascadeEvaluationTests: XCTestCase {
     func testA4KWhiteFrameHasNoFacesAndDoesNotCrash() throws {
         let w = 3840, h = 2160
         let white = GrayImage(width: w, height: h, pixels: [UInt8](repeating: 255, count: w * h))
-        let detector = FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml"))
+        let detector = try frontalFaceDetector()
         // Large windows only, to keep the debug-build test quick; every window is flat (σ = 0).
         let p = DetectionParameters(scaleFactor: 1.5, minNeighbors: 0, minSize: PixelSize(400), threads: 2)
         XCTAssertEqual(detector.detect(white, parameters: p), [])

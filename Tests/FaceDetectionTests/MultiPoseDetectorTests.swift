@@ -12,13 +12,13 @@ final class MultiPoseDetectorTests: XCTestCase {
     static let parameters = MultiPoseParameters(frontal: DetectionParameters(scaleFactor: 1.1, minNeighbors: 5, minSize: PixelSize(30)))
 
     func detector() throws -> MultiPoseDetector {
-        MultiPoseDetector(frontal: FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml")),
+        MultiPoseDetector(frontal: try frontalFaceDetector(),
                           profile: FaceDetector(cascade: try cascadeFile("haarcascade_profileface.xml")))
     }
 
     /// A ../shared photo scaled to fit 640x480 with its shape kept (as `EmoNetBench faces` does).
     func photo(_ name: String) throws -> GrayImage {
-        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/\(name)").path)
+        let gray = try sharedGray(name)
         let s = min(640 / Double(gray.width), 480 / Double(gray.height))
         return gray.resizedBilinear(width: Int((Double(gray.width) * s).rounded()), height: Int((Double(gray.height) * s).rounded()))
     }

@@ -7,8 +7,8 @@ import XCTest
 
 final class RegionSearchTests: XCTestCase {
     func testFindsTheSameFacesNearPreviousBoxes() throws {
-        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/fr_two_people.jpg").path)
-        let detector = FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml"))
+        let gray = try sharedGray("fr_two_people.jpg")
+        let detector = try frontalFaceDetector()
         let p = DetectionParameters(scaleFactor: 1.2, minNeighbors: 5, minSize: PixelSize(60))
         let full = detector.detect(gray, parameters: p)
         XCTAssertEqual(full.count, 2)
@@ -28,7 +28,7 @@ final class RegionSearchTests: XCTestCase {
     /// A detector keeps its flattened cascade and scratch planes between calls (ScanResources): calls on
     /// images and crops of other sizes in between must not change any result.
     func testScanResourcesKeptBetweenCallsDoNotChangeResults() throws {
-        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/fr_two_people.jpg").path)
+        let gray = try sharedGray("fr_two_people.jpg")
         let cascade = try cascadeFile("haarcascade_frontalface_default.xml")
         let p = DetectionParameters(scaleFactor: 1.1, minNeighbors: 3, minSize: PixelSize(30))
         let reused = FaceDetector(cascade: cascade)

@@ -7,9 +7,8 @@ import XCTest
 
 final class ThreadingTests: XCTestCase {
     func testResultsDoNotDependOnThreadCount() throws {
-        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/fr_two_people.jpg").path)
-            .resizedBilinear(width: 320, height: 188)
-        let detector = FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml"))
+        let gray = try sharedGray("fr_two_people.jpg").resizedBilinear(width: 320, height: 188)
+        let detector = try frontalFaceDetector()
         var p = DetectionParameters(scaleFactor: 1.1, minNeighbors: 0)
         let raw1 = detector.rawWindows(gray, parameters: p)
         XCTAssertFalse(raw1.isEmpty)
@@ -24,9 +23,8 @@ final class ThreadingTests: XCTestCase {
 // path on a real photo, on levels scanned with both steps (2 px below scale 2, 1 px above).
 final class VectorPrefilterTests: XCTestCase {
     func testVectorAndScalarPathsFindTheSameWindows() throws {
-        let gray = try ImageFile.readGray(path: try TestPaths.sharedFile("media/dlib_2008_001322.jpg").path)
-            .resizedBilinear(width: 250, height: 188)
-        let detector = FaceDetector(cascade: try cascadeFile("haarcascade_frontalface_default.xml"))
+        let gray = try sharedGray("dlib_2008_001322.jpg").resizedBilinear(width: 250, height: 188)
+        let detector = try frontalFaceDetector()
         let p = DetectionParameters(scaleFactor: 1.15, minNeighbors: 0)
         let scalar = detector.rawWindows(gray, parameters: p, vectorPrefilter: false)
         let vector = detector.rawWindows(gray, parameters: p, vectorPrefilter: true)

@@ -5,6 +5,7 @@
 import Foundation
 import Imaging
 import Pipeline
+import TestSupport
 import XCTest
 
 /// Frames 0..<count of a 160x120 scene; `fps` > 0 paces them like a camera; count nil = endless.
@@ -138,14 +139,5 @@ enum ChildTest {
     }
 
     /// Waits at most `timeout` seconds for `process`; false (and the child terminated) if it hung.
-    static func wait(_ process: Process, timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)  // not SIGTERM: a hung child may not be able to handle it
-            process.waitUntilExit()
-            return false
-        }
-        return true
-    }
+    static func wait(_ process: Process, timeout: Double) -> Bool { BuiltCommand.wait(process, timeout: timeout) }
 }

@@ -8,32 +8,14 @@ import TestSupport
 import XCTest
 
 final class ReplayCommandTests: XCTestCase {
-    private func emonet() throws -> String {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for dir in [bin, bin.deletingLastPathComponent()] where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("emonet").path) {
-            return dir.appendingPathComponent("emonet").path
-        }
-        throw XCTSkip("the emonet executable is not built next to the tests")
-    }
+    private func emonet() throws -> String { try BuiltCommand.emonet() }
 
     private func cascade() throws -> String { TestPaths.frontalFaceCascade }
 
     /// Runs emonet with `arguments`; returns (status, stdout, stderr).
     private func run(_ arguments: [String], timeout: Double = 240) throws -> (Int32, String, String) {
-        let process = Process(), out = Pipe(), err = Pipe()
-        process.executableURL = URL(fileURLWithPath: try emonet())
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        var stdout = Data(), stderr = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        stderr = err.fileHandleForReading.readDataToEndOfFile()
-        XCTAssertTrue(ChildTest.wait(process, timeout: timeout), "emonet \(arguments) hung")
-        group.wait()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let run = try BuiltCommand.run(BuiltCommand.process(try emonet(), arguments), timeout: timeout)
+        return (run.status, run.stdout, run.stderr)
     }
 
     /// Runs emonet with stderr in a file and sends `signal` one second after it says it is replaying
@@ -41,17 +23,11 @@ final class ReplayCommandTests: XCTestCase {
     private func runInterrupted(_ arguments: [String], signal number: Int32, timeout: Double = 60) throws -> (Int32, String) {
         let log = TestPaths.temporaryDirectory("replay-stderr").appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try emonet())
-        process.arguments = arguments
+        let process = BuiltCommand.process(try emonet(), arguments)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline, process.isRunning,
-              !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("emonet: replaying") {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        BuiltCommand.waitForLog(log, toContain: "emonet: replaying", while: process, timeout: timeout)
         Thread.sleep(forTimeInterval: 1)
         kill(process.processIdentifier, number)
         XCTAssertTrue(ChildTest.wait(process, timeout: timeout), "emonet \(arguments) hung")
@@ -118,13 +94,7 @@ final class ReplayCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         // 10 s of 25 fps video replayed in real time, stopped about a second in.
         let clip = directory.appendingPathComponent("long.y4m").path
-        var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
-        for i in 0..<250 {
-            video.append(Data("FRAME\n".utf8))
-            video.append(Data(repeating: UInt8(i % 200 + 20), count: 64 * 48))
-            video.append(Data(repeating: 128, count: 2 * 32 * 24))
-        }
-        try video.write(to: URL(fileURLWithPath: clip))
+        try TestY4M.clip(frames: 250) { UInt8($0 % 200 + 20) }.write(to: URL(fileURLWithPath: clip))
         for number in [SIGINT, SIGTERM] {
             let out = directory.appendingPathComponent("out\(number)").path
             let (status, stderr) = try runInterrupted(["replay", clip, "--realtime", "--out", out, "--model", try TestModel.path(),

@@ -10,13 +10,7 @@ final class ReplayOutputTests: XCTestCase {
     override func setUp() { directory = TestPaths.temporaryDirectory("replay-outputs") }
     override func tearDown() { try? FileManager.default.removeItem(at: directory) }
 
-    private func emonet() throws -> String {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for dir in [bin, bin.deletingLastPathComponent()] where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("emonet").path) {
-            return dir.appendingPathComponent("emonet").path
-        }
-        throw XCTSkip("the emonet executable is not built next to the tests")
-    }
+    private func emonet() throws -> String { try BuiltCommand.emonet() }
 
     private func cascade() throws -> String {
         let path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
@@ -28,15 +22,7 @@ final class ReplayOutputTests: XCTestCase {
     /// with SIGXFSZ ignored, so writes past the limit fail with EFBIG as they fail with ENOSPC on a full disk.
     private func replay(_ arguments: [String], fileSizeLimitKB: Int? = nil) throws -> (status: Int32, stderr: String) {
         let full = ["replay", try clip(), "--model", try TestModel.path(), "--cascade", try cascade(), "--quiet"] + arguments
-        let process = Process(), err = Pipe()
-        if let limit = fileSizeLimitKB {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(limit); exec \"$0\" \"$@\"", try emonet()] + full
-        } else {
-            process.executableURL = URL(fileURLWithPath: try emonet())
-            process.arguments = full
-        }
-        process.currentDirectoryURL = directory
+        let process = BuiltCommand.process(try emonet(), full, in: directory, fileSizeLimitKB: fileSizeLimitKB), err = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
         try process.run()
@@ -49,13 +35,7 @@ final class ReplayOutputTests: XCTestCase {
     private func clip() throws -> String {
         let path = directory.appendingPathComponent("clip.y4m").path
         if FileManager.default.fileExists(atPath: path) { return path }
-        var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
-        for i in 0..<400 {
-            video.append(Data("FRAME\n".utf8))
-            video.append(Data(repeating: UInt8(i % 200 + 20), count: 64 * 48))
-            video.append(Data(repeating: 128, count: 2 * 32 * 24))
-        }
-        try video.write(to: URL(fileURLWithPath: path))
+        try TestY4M.clip(frames: 400) { UInt8($0 % 200 + 20) }.write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -137,28 +117,14 @@ final class ReplayOutputTests: XCTestCase {
         }.start()
         let log = directory.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try emonet())
-        process.arguments = ["replay", fifo, "--out", "out", "--quiet", "--model", try TestModel.path(), "--cascade", try cascade()]
-        process.currentDirectoryURL = directory
+        let process = BuiltCommand.process(try emonet(), ["replay", fifo, "--out", "out", "--quiet", "--model", try TestModel.path(),
+                                                          "--cascade", try cascade()], in: directory)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
-        var deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, process.isRunning,
-              !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("emonet: replaying") {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        BuiltCommand.waitForLog(log, toContain: "emonet: replaying", while: process)
         Thread.sleep(forTimeInterval: 0.5)  // the signal handlers are installed; the capture thread waits for a frame
-        let signalled = Date()
-        kill(process.processIdentifier, SIGTERM)
-        deadline = signalled.addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        let seconds = Date().timeIntervalSince(signalled)
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        let seconds = BuiltCommand.secondsToEnd(afterSIGTERM: process)
         let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         print(String(format: "replay ended %.2f s after SIGTERM (limit 1 s)", seconds))
         XCTAssertLessThan(seconds, 1, stderr)
@@ -171,13 +137,7 @@ final class ReplayOutputTests: XCTestCase {
 
     func testReplayingASessionIntoItsOwnDirectoryIsRefused() throws {
         // A 20-frame session recorded by `emonet live` from a y4m file.
-        var video = Data("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n".utf8)
-        for i in 0..<20 {
-            video.append(Data("FRAME\n".utf8))
-            video.append(Data(repeating: UInt8(i * 5 + 20), count: 64 * 48))
-            video.append(Data(repeating: 128, count: 2 * 32 * 24))
-        }
-        try video.write(to: directory.appendingPathComponent("short.y4m"))
+        try TestY4M.clip(frames: 20) { UInt8($0 * 5 + 20) }.write(to: directory.appendingPathComponent("short.y4m"))
         let record = Process()
         record.executableURL = URL(fileURLWithPath: try emonet())
         record.arguments = ["live", "--input", "short.y4m", "--no-window", "--record", "session", "--model", try TestModel.path(),

@@ -17,15 +17,8 @@ enum TestModel {
         config.architecture = architecture
         config.epochs = 1
         config.workers = 1
-        var data = FERDataset()
-        for i in 0..<14 {
-            data.pixels += (0..<2304).map { UInt8(truncatingIfNeeded: $0 * (i + 3) % 251) }
-            data.labels.append(UInt8(i % 7))
-            data.splits.append(.training)
-        }
-        let trainer = try Trainer(config: config, train: data, validation: data)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-test-\(architecture)-\(getpid()).safetensors").path
-        try trainer.modelFile().write(path: path)
+        try Trainer.untrainedModelFile(config: config).write(path: path)
         paths[architecture] = path
         return path
     }

@@ -25,27 +25,15 @@ public final class CollectingSink: FrameSink, @unchecked Sendable {
         lock.unlock()
     }
 
-    public var results: [FrameResult] {
-        lock.lock()
-        defer { lock.unlock() }
-        return collected
-    }
+    public var results: [FrameResult] { lock.withLock { collected } }
 
     /// Results so far, counted under the lock: a polling loop must not read the array's buffer while the
     /// pipeline appends to it (TSan reported exactly that for `results.count`: the copy's reference counting
     /// happens in the uninstrumented Swift runtime, so TSan cannot see that the buffer is shared).
-    public var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return collected.count
-    }
+    public var count: Int { lock.withLock { collected.count } }
 
     /// Every pipelineDidFinish call: a run must make exactly one.
-    public var finished: [(PipelineSummary, Error?)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return finishes
-    }
+    public var finished: [(PipelineSummary, Error?)] { lock.withLock { finishes } }
 
     public var finishCount: Int { finished.count }
     /// The error of the last pipelineDidFinish call.

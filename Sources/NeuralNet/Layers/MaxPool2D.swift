@@ -4,39 +4,24 @@
 
 import CBLAS
 
-public final class MaxPool2D: Layer {
+public final class MaxPool2D: PoolingLayer {
     public let name: String
-    public let kernelSize: Int
-    public let stride: Int
-    private let output = Tensor(shape: [0])
-    private let gradInput = Tensor(shape: [0])
+    public let window: PoolingWindow
+    private let buffers = PoolingBuffers()
     private var argmax: [Int32] = []
-    private var inputShape: [Int] = []
 
     public init(name: String, kernelSize: Int, stride: Int? = nil) {
-        precondition(kernelSize > 0)
         self.name = name
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
-    }
-
-    public func outputShape(for input: [Int]) throws -> [Int] {
-        guard input.count == 3, input[1] >= kernelSize, input[2] >= kernelSize else {
-            throw NeuralNetError.badArchitecture("\(name): needs [C, H, W] of at least \(kernelSize)x\(kernelSize), got \(input)")
-        }
-        return [input[0], (input[1] - kernelSize) / stride + 1, (input[2] - kernelSize) / stride + 1]
+        self.window = PoolingWindow(kernelSize: kernelSize, stride: stride)
     }
 
     public func forward(_ input: Tensor, _ options: PassOptions) -> Tensor {
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let ho = (h - kernelSize) / stride + 1, wo = (w - kernelSize) / stride + 1
-        inputShape = input.shape
-        output.reshape(n, c, ho, wo)
-        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
-        let x = input.data, y = output.data, k = kernelSize, s = stride
+        let (planes, h, w, ho, wo) = buffers.beginForward(input, window)
+        if argmax.count < buffers.output.count { argmax = [Int32](repeating: 0, count: buffers.output.count) }
+        let x = input.data, y = buffers.output.data, k = kernelSize, s = stride
         argmax.withUnsafeMutableBufferPointer { arg in
             let arg = arg.baseAddress!
-            Parallel.chunks(n * c, workers: options.workers) { range, _ in
+            Parallel.chunks(planes, workers: options.workers) { range, _ in
                 if k == 2 && s == 2 {
                     // The common case as one vector pass (CBLAS's kernels), same maxima and indices.
                     emonet_maxpool2x2_argmax(x + range.lowerBound * h * w, Int32(range.count), Int32(h), Int32(w),
@@ -63,12 +48,11 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
-        return output
+        return buffers.output
     }
 
     public func backward(_ gradOutput: Tensor, _ options: PassOptions) -> Tensor {
-        gradInput.reshape(inputShape)
-        gradInput.zero()
+        let gradInput = buffers.beginBackward(), inputShape = buffers.inputShape
         let planeIn = inputShape[2] * inputShape[3], planeOut = gradOutput.shape[2] * gradOutput.shape[3]
         let dy = gradOutput.data, dx = gradInput.data
         argmax.withUnsafeBufferPointer { arg in
