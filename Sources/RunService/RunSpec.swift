@@ -43,10 +43,13 @@ public enum RunModel {
 }
 
 /// The live finder: a cascade file (nil: the default lookup, CascadeLocator) and its full-scan parameters;
-/// the regional scans use as many threads as the full scan.
+/// the regional scans use as many threads as the full scan. A finder built once can be passed in (`built`,
+/// a batch's many runs: the cascade is parsed once); the finder keeps no state between runs.
 public struct FinderSpec {
     public var cascade: String?
     public var parameters: DetectionParameters
+    /// A finder already built from this spec; `make()` returns it instead of reading the cascade again.
+    public var built: CascadeFaceFinder?
 
     public init(cascade: String? = nil, parameters: DetectionParameters = CascadeFaceFinder.defaultParameters) {
         self.cascade = cascade
@@ -54,8 +57,16 @@ public struct FinderSpec {
     }
 
     public func make() throws -> CascadeFaceFinder {
-        CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
-                          parameters: parameters, regionThreads: parameters.threads)
+        if let built { return built }
+        return CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
+                                 parameters: parameters, regionThreads: parameters.threads)
+    }
+
+    /// This spec with its finder built now, for many runs.
+    public func building() throws -> FinderSpec {
+        var spec = self
+        spec.built = try make()
+        return spec
     }
 }
 

@@ -12,10 +12,16 @@ enum CLIErrors {
         } catch let error as CleanExit {
             throw error
         } catch {
-            let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+            let message = message(error)
             FileHandle.standardError.write(Data("emonet: \(message)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// The one line a user sees for `error`.
+    static func message(_ error: Error) -> String {
+        ((error as? LocalizedError)?.errorDescription ?? String(describing: error))
+            .replacingOccurrences(of: "\n", with: " ")
     }
 }
 

@@ -65,7 +65,7 @@ struct OutputPlan {
         }
     }
 
-    struct Identity: Equatable {
+    struct Identity: Hashable {
         var device: UInt64
         var inode: UInt64
         var isDirectory: Bool

@@ -6,6 +6,7 @@ import Capture
 import Display
 import FaceDetection
 import Foundation
+import Frames
 import ImageIO
 import Pipeline
 import Plot
@@ -13,44 +14,110 @@ import RunService
 import SafeOutput
 import Session
 
+/// One input's replay: where it reads and writes. A lone `emonet replay INPUT` makes one from its options;
+/// a batch (ReplayBatch) makes one per input, with that input's folder under --out.
+struct ReplayJob {
+    var input: String
+    var out: String?
+    var jsonl: String?
+    var csv: String?
+    var annotatedVideo: String?
+    /// Part of a batch: no per-frame progress bar, no per-input notes or summary lines (the batch reports
+    /// each input in one line), and no comparison with a session's recording.
+    var inBatch = false
+
+    /// The lone replay of `command`'s single input.
+    init(command: Replay, input: String) {
+        self.input = input
+        out = command.out
+        jsonl = command.jsonl ?? command.out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
+        csv = command.csv ?? command.out.map { ($0 as NSString).appendingPathComponent("results.csv") }
+        annotatedVideo = command.annotatedVideo
+    }
+
+    /// The replay of one batch input into its own folder `out` (nil: no files, the row only).
+    init(batchInput input: String, out: String?) {
+        self.input = input
+        self.out = out
+        jsonl = out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
+        csv = out.map { ($0 as NSString).appendingPathComponent("results.csv") }
+        inBatch = true
+    }
+
+    /// Every file this job writes.
+    var outputs: [String] {
+        var outputs = [jsonl, csv].compactMap { $0 }
+        if let out {
+            outputs += ["summary.json", "timeline.png"].map { (out as NSString).appendingPathComponent($0) }
+        }
+        if let annotatedVideo { outputs.append(annotatedVideo) }
+        return outputs
+    }
+}
+
+/// What one replay found, for a batch's row (also known after a run that ended early).
+struct ReplayCounts {
+    var frames = 0
+    var framesWithFaces = 0
+    var tracks = 0
+    /// The emotion most often the most probable over every face observation; nil without faces.
+    var dominant: String?
+}
+
 final class ReplayRun {
     let command: Replay
+    let job: ReplayJob
     /// The run service: it owns the input (a session or a video file) from open to close.
     let run: PipelineRun
-    let jsonlPath: String?
     let temporaryJSONL: String?
-    let csvPath: String?
+    /// What the run found so far (set once it ended, also when it ended with an error).
+    private(set) var counts: ReplayCounts?
+    /// A SIGINT/SIGTERM stopped the run (a batch then starts no further input).
+    private(set) var stoppedBySignal = false
+    private var jsonlPath: String? { job.jsonl }
+    private var csvPath: String? { job.csv }
 
-    init(command: Replay) throws {
+    /// `model` and `finder`: the command's, or a batch's loaded once for all its inputs.
+    init(command: Replay, job: ReplayJob, model: RunModel, finder: FinderSpec) throws {
         self.command = command
-        jsonlPath = command.jsonl ?? command.out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
-        csvPath = command.csv ?? command.out.map { ($0 as NSString).appendingPathComponent("results.csv") }
-        try Self.checkOutputs(command: command, jsonl: jsonlPath, csv: csvPath)
-        // Detector threads from EMONET_DETECT_THREADS (default: live's); they do not change the boxes, only who
-        // computes them.
-        let threads = ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) }
-        run = try PipelineRun(RunSpec(input: .recording(path: command.input, paced: command.realtime),
-                                      model: .file(path: command.modelOptions.model),
-                                      finder: command.detector.finderSpec(threads: threads), tuning: command.pipelineOptions.tuning))
-        if let out = command.out { try run.prepare { try OutputPlan.makeDirectory(out) } }
+        self.job = job
+        if !job.inBatch { try Self.checkOutputs(command: command, job: job) }
+        run = try PipelineRun(RunSpec(input: .recording(path: job.input, paced: command.realtime),
+                                      model: model, finder: finder, tuning: command.pipelineOptions.tuning))
+        if let out = job.out { try run.prepare { try OutputPlan.makeDirectory(out) } }
         // A session is always checked against its recording, so its lines are written somewhere.
-        temporaryJSONL = run.session != nil && jsonlPath == nil
+        temporaryJSONL = !job.inBatch && run.session != nil && job.jsonl == nil
             ? FileManager.default.temporaryDirectory.appendingPathComponent("emonet-replay-\(UUID().uuidString).jsonl").path : nil
     }
 
+    /// The lone replay of `command`: its model and finder are loaded by the run service, beside the input.
+    convenience init(command: Replay, input: String) throws {
+        // Detector threads from EMONET_DETECT_THREADS (default: live's); they do not change the boxes, only who
+        // computes them.
+        try self.init(command: command, job: ReplayJob(command: command, input: input),
+                      model: .file(path: command.modelOptions.model), finder: command.detector.finderSpec(threads: Self.detectThreads))
+    }
+
+    static var detectThreads: Int? { ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) } }
+
     /// Before anything opens: no output over an input (the video, the session's own files, the model,
     /// the cascade), and none over an existing file without --force.
-    static func checkOutputs(command: Replay, jsonl: String?, csv: String?) throws {
-        var outputs = [jsonl, csv].compactMap { $0 }
-        if let out = command.out {
-            outputs += ["summary.json", "timeline.png"].map { (out as NSString).appendingPathComponent($0) }
-        }
-        if let video = command.annotatedVideo { outputs.append(video) }
-        var isDirectory: ObjCBool = false
-        let inputIsDirectory = FileManager.default.fileExists(atPath: command.input, isDirectory: &isDirectory) && isDirectory.boolValue
-        let inputs = (inputIsDirectory ? OutputPlan.files(in: command.input) : [command.input])
-            + [command.modelOptions.model, CascadeLocator.resolve(command.detector.cascade)]
-        try OutputPlan(inputs: inputs, force: command.output.force).check(outputs)
+    static func checkOutputs(command: Replay, job: ReplayJob) throws {
+        try OutputPlan(inputs: readFiles(command: command, inputs: [job.input]), force: command.output.force).check(job.outputs)
+    }
+
+    /// The files a replay of `inputs` reads: each file, each session directory's files, the model, the cascade.
+    static func readFiles(command: Replay, inputs: [String]) -> [String] {
+        inputs.flatMap { input -> [String] in
+            var isDirectory: ObjCBool = false
+            let inputIsDirectory = FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) && isDirectory.boolValue
+            return inputIsDirectory ? OutputPlan.files(in: input) : [input]
+        } + [command.modelOptions.model, CascadeLocator.resolve(command.detector.cascade)]
+    }
+
+    /// A note on stderr, unless this run is part of a batch (which reports each input in one line).
+    private func say(_ message: String) {
+        if !job.inBatch { note(message) }
     }
 
     func execute() throws {
@@ -60,25 +127,25 @@ final class ReplayRun {
         defer { if let temporaryJSONL { try? FileManager.default.removeItem(atPath: temporaryJSONL) } }
         let summary = ResultsSummary()
         var sinks: [FrameSink] = [writer, summary]
-        if !command.quiet && !command.window {
+        if !command.quiet && !command.window && !job.inBatch {
             let total = session?.frameCountEstimate
-                ?? VideoFrameCount.estimate(path: command.input, width: source.width, height: source.height,
+                ?? VideoFrameCount.estimate(path: job.input, width: source.width, height: source.height,
                                             framesPerSecond: source.framesPerSecond,
                                             duration: (source as? FFmpegFileSource)?.durationSeconds)
             sinks.append(ReplayProgressSink(total: total))
         }
         let annotated = try run.prepare {
-            try command.annotatedVideo.map {
+            try job.annotatedVideo.map {
                 try AnnotatedVideoWriter(path: $0, width: source.width, height: source.height, framesPerSecond: source.framesPerSecond)
             }
         }
         if let annotated { sinks.append(annotated) }
         let display = DisplaySink()
         if command.window { sinks.append(display) }
-        note("emonet: replaying \(source.description); " + PipelineOptions.describe(run.configuration))
+        say("emonet: replaying \(source.description); " + PipelineOptions.describe(run.configuration))
 
         let liveWindow = try run.prepare {
-            command.window ? try LiveWindow(title: "EmoNet replay — \(command.input)", width: source.width, height: source.height) : nil
+            command.window ? try LiveWindow(title: "EmoNet replay — \(job.input)", width: source.width, height: source.height) : nil
         }
         let pipeline = run.start(sinks: sinks)
         if let liveWindow {
@@ -90,36 +157,52 @@ final class ReplayRun {
         try writer.close()
         if let annotated {
             try annotated.close()
-            note("emonet: wrote the annotated video \(annotated.path)")
+            say("emonet: wrote the annotated video \(annotated.path)")
         }
-        note("emonet: " + outcome.headline)
+        counts = Self.counts(summary)
+        stoppedBySignal = outcome.stoppedBySignal
+        say("emonet: " + outcome.headline)
         if !outcome.stoppedBySignal, outcome.error == nil, let damage = (source as? FFmpegFileSource)?.decodeError {
-            note("emonet: warning: ffmpeg reported damage in \(command.input) (\(damage)); the results cover the "
+            note("emonet: warning: ffmpeg reported damage in \(job.input) (\(damage)); the results cover the "
                  + "\(stats.framesCaptured) frames it could decode")
         }
-        if let stages = outcome.stagesLine { note("emonet: " + stages) }
+        if let stages = outcome.stagesLine { say("emonet: " + stages) }
 
         try writeOutputs(summary: summary, stats: stats)
-        for line in summary.lines() { print(line) }
-        if let session { try compare(with: session) }
+        if !job.inBatch {
+            for line in summary.lines() { print(line) }
+            if let session { try compare(with: session) }
+        }
         if let runError = outcome.error {
             let where_ = session.map { "after \($0.framesRead) frames" } ?? "after \(stats.framesProcessed) frames"
-            note("emonet: input ended early \(where_); the results up to there were written")
+            say("emonet: input ended early \(where_); the results up to there were written")
             throw runError
         }
     }
 
     private func writeOutputs(summary: ResultsSummary, stats: PipelineSummary) throws {
-        guard let out = command.out else { return }
+        guard let out = job.out else { return }
         let summaryPath = (out as NSString).appendingPathComponent("summary.json")
-        let object = summary.json(input: command.input, pipeline: stats)
+        let object = summary.json(input: job.input, pipeline: stats)
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(data + Data("\n".utf8), to: summaryPath)
-        let chart = summary.timeline(title: "Emotions over time — \((command.input as NSString).lastPathComponent)")
+        let chart = summary.timeline(title: "Emotions over time — \((job.input as NSString).lastPathComponent)")
         let panels = max(1, chart.shownTracks.count)
         let image = chart.render(width: 1400, height: 140 + 190 * panels)
         try ImageFile.writePNG(image, path: (out as NSString).appendingPathComponent("timeline.png"))
-        note("emonet: wrote results.jsonl, results.csv, summary.json and timeline.png to \(out)")
+        say("emonet: wrote results.jsonl, results.csv, summary.json and timeline.png to \(out)")
+    }
+
+    /// A batch row's numbers from the run's summary.
+    private static func counts(_ summary: ResultsSummary) -> ReplayCounts {
+        let object = summary.json(input: "", pipeline: nil)
+        let tracks = summary.tracks()
+        var labels = Array(repeating: 0, count: 7)
+        for track in tracks { for j in labels.indices { labels[j] += track.labelCounts[j] } }
+        let top = labels.indices.max { labels[$0] < labels[$1] }
+        let dominant = top.flatMap { labels[$0] > 0 ? EmotionLabel(rawValue: $0)?.description : nil }
+        return ReplayCounts(frames: object["frames"] as? Int ?? 0, framesWithFaces: object["frames_with_faces"] as? Int ?? 0,
+                            tracks: tracks.count, dominant: dominant)
     }
 
     /// Says whether this replay reproduces the recording and, if not, what changed.
