@@ -148,6 +148,16 @@ final class ReplayBatchTests: XCTestCase {
         XCTAssertEqual(try csvRows().map { $0["status"] }, ["ok", "skipped"])
     }
 
+    func testOneInputsOptionsAreRefusedForABatchBeforeAnyWork() throws {
+        let first = try clip("a.y4m"), second = try clip("b.y4m")
+        for option in ["--jsonl", "--csv", "--annotated-video"] {
+            let run = try replay([first, second, "--out", out, option, directory.appendingPathComponent("x").path])
+            XCTAssertNotEqual(run.status, 0, option)
+            XCTAssertTrue(run.stderr.contains("\(option) is for one input"), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing was written")
+        }
+    }
+
     func testExistingBatchOutputsAreReplacedOnlyWithForce() throws {
         let first = try clip("a.y4m", frames: 2), second = try clip("b.y4m", frames: 2)
         XCTAssertEqual(try replay([first, second, "--out", out]).status, 0)
