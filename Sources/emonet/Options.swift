@@ -125,6 +125,15 @@ struct AnnotationOptions: ParsableArguments {
     @Option(help: "Write each image with its faces drawn to this PNG; with several images -<name> is appended to it (out-photo.png), and -<name>-<k> for the k-th of several images with the same name (out-x-1.png, out-x-2.png for a/x.jpg b/x.jpg).")
     var annotate: String?
 
+    /// The files written are PNGs, so a path with another extension is refused: it is most often a photo
+    /// meant as an input (`--annotate holiday1.jpg holiday2.jpg`, the flag taken for a switch).
+    func validate() throws {
+        if let annotate, URL(fileURLWithPath: annotate).pathExtension.lowercased() != "png" {
+            throw ValidationError("--annotate writes PNG files: its path must end in .png (found \(annotate); "
+                                  + "an image to read goes after the options)")
+        }
+    }
+
     /// The annotated file of each image, in order (distinct for distinct positions).
     func paths(for images: [String]) -> [String]? {
         guard let annotate else { return nil }
