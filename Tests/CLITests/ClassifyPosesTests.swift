@@ -51,8 +51,8 @@ extension EmoNetCommandTests {
         XCTAssertEqual(p.count, 7)
         let distance = p.keys.map { abs(p[$0]! - (q[$0] ?? 0)) }.reduce(0, +)
         print(String(format: "L1 distance of the turned face's probabilities to the upright face's: %.3f", distance))
-        // 0.046 measured (flip TTA, the shipped model); the upright-box crop of the turned face is not even found.
-        XCTAssertLessThan(distance, 0.15, "probabilities of the turned face, \(q), against upright, \(p)")
+        // Measured with the shipped model, flip TTA: 0.046 cropped along the turned box, 0.166 with an upright crop of it.
+        XCTAssertLessThan(distance, 0.1, "probabilities of the turned face, \(q), against upright, \(p)")
     }
 
     func testClassifyWithPosesMultiGivesUprightFacesTheirFrontalBoxAndLabelPlusAngleAndPose() throws {
