@@ -62,6 +62,7 @@ struct Replay: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        try detector.requireFrontal(command: "replay")
         if window && ProcessInfo.processInfo.environment["DISPLAY"] == nil && ProcessInfo.processInfo.environment["WAYLAND_DISPLAY"] == nil {
             throw ValidationError("--window needs a display (DISPLAY or WAYLAND_DISPLAY)")
         }
