@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Session", dependencies: ["Frames", "Imaging", "ImageIO", "Plot", "Presentation", "SafeOutput", "CZlib",
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         // One run of the live path from open to close (live, replay, the pipeline benchmark): RunSpec → PipelineRun.
-        .target(name: "RunService", dependencies: ["Pipeline", "Frames", "Capture", "Session", "FaceDetection", "Emotion"]),
+        .target(name: "RunService", dependencies: ["Assets", "Pipeline", "Frames", "Capture", "Session", "FaceDetection", "Emotion"]),
         .executableTarget(
             name: "emonet",
             dependencies: [

@@ -9,6 +9,9 @@ import Foundation
 
 /// Finds the folders that hold emonet's data for a given executable.
 public enum DataRoot {
+    /// The shipped emotion model inside a data root (and in a checkout's working directory).
+    public static let shippedModel = "models/emonet.safetensors"
+
     /// The installed data folder, relative to the executable's folder.
     public static let installedRelativePath = "../share/emonet"
 

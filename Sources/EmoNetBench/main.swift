@@ -7,13 +7,14 @@ do {
     switch CommandLine.arguments.dropFirst().first {
     case "detector": try runDetectorBench(benchArguments)
     case "faces": try runFacesBench(benchArguments)
+    case "labels": try runLabelBench(benchArguments)
     case "pipeline": try PipelineBench.run(arguments: benchArguments)
     case "network": try runNetworkBench(Array(benchArguments))
     case "replay": try ReplayBench.run(arguments: benchArguments)
     case "layers": try runLayerProfile(benchArguments)
     case "soak": try Soak.run(arguments: benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|pipeline|network|replay|layers|soak [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|layers|soak [options]\n".utf8))
         exit(2)
     }
 } catch {

@@ -32,14 +32,22 @@ public final class EmotionClassifier {
 
     /// As `classify(_:faces:)`, the crop of face i mirrored left to right first when `mirror[i]`.
     public func classify(_ image: GrayImage, faces: [Rect], mirrored mirror: [Bool]) throws -> [[Float]] {
-        precondition(mirror.count == faces.count, "one mirror flag per face")
+        try classify(image, faces: faces, angles: [Double](repeating: 0, count: faces.count), mirrored: mirror)
+    }
+
+    /// As `classify(_:faces:mirrored:)` for faces found tilted: box i turned `angles[i]` degrees clockwise
+    /// about its centre, its crop sampled along the turned box so the network sees the face upright
+    /// (`FaceCrop.extract(_:box:angle:normalization:into:)`; angle 0 is the upright crop).
+    public func classify(_ image: GrayImage, faces: [Rect], angles: [Double], mirrored mirror: [Bool]? = nil) throws -> [[Float]] {
+        let mirror = mirror ?? [Bool](repeating: false, count: faces.count)
+        precondition(mirror.count == faces.count && angles.count == faces.count, "one mirror flag and one angle per face")
         guard !faces.isEmpty else { return [] }
         let side = FERDataset.side, pixels = side * side, k = EmotionLabel.allCases.count
         let mirrored = testTimeAugmentation == .flip
         let n = faces.count * (mirrored ? 2 : 1)
         input.reshape([n, 1, side, side])
         for (i, box) in faces.enumerated() {
-            FaceCrop.extract(image, box: box, normalization: model.normalization, into: crop.data)
+            FaceCrop.extract(image, box: box, angle: angles[i], normalization: model.normalization, into: crop.data)
             let face = UnsafePointer(crop.data)
             TestTimeAugmentation.copyView(face, into: input.data + i * pixels, side: side, dx: 0, dy: 0,
                                           mirror: mirror[i]) { $0 }

@@ -1,7 +1,12 @@
 // Turning a face box in a gray frame into the network's 48x48 input, the same way for `classify`,
 // `live` and `replay`: clamp the box to the frame, resample to 48x48 (area averaging when
 // shrinking, as OpenCV's INTER_AREA; bilinear when enlarging), scale to 0...1, normalise.
+// A box turned by an angle (a face found tilted) is sampled along its own axes instead, so the network
+// sees the face upright: each of the 48x48 cells averages an n x n grid of bilinear samples (n = the
+// cell's size in pixels, rounded up), close to area averaging of the turned box. Angle 0 is the upright
+// path above, byte for byte.
 // Writes straight into the caller's buffer: no allocation per face.
+import Foundation
 import Imaging
 
 public enum FaceCrop {
@@ -27,6 +32,49 @@ public enum FaceCrop {
                     let fy = max(0, min(Double(r.height - 1), (Double(y) + 0.5) * sy - 0.5)) + Double(r.y)
                     let value = bilinear(src, stride: image.width, x: fx, y: fy, maxX: r.x + r.width - 1, maxY: r.y + r.height - 1)
                     out[y * side + x] = Float(value / 255)
+                }
+            }
+        }
+        normalization.apply(out, count: side * side)
+    }
+
+    /// Fills `out` (48*48 floats) from `box` turned `angle` degrees clockwise (on screen) about its centre,
+    /// sampled along the turned box so its top comes out up; angle 0 is `extract(_:box:normalization:into:)`.
+    /// Samples outside the frame take the nearest edge pixel.
+    public static func extract(_ image: GrayImage, box: Rect, angle: Double, normalization: Normalization,
+                               into out: UnsafeMutablePointer<Float>) {
+        guard angle != 0 else {
+            extract(image, box: box, normalization: normalization, into: out)
+            return
+        }
+        let side = FERDataset.side
+        guard box.width > 0, box.height > 0, image.width > 0, image.height > 0, angle.isFinite else {
+            out.update(repeating: 0, count: side * side)
+            return
+        }
+        let r = angle * .pi / 180, c = cos(r), s = sin(r)
+        let cellWidth = Double(box.width) / Double(side), cellHeight = Double(box.height) / Double(side)
+        // Samples per cell along each axis: about one per source pixel, at least one.
+        let nx = max(1, Int(cellWidth.rounded(.up))), ny = max(1, Int(cellHeight.rounded(.up)))
+        let centerX = Double(box.x) + Double(box.width) / 2, centerY = Double(box.y) + Double(box.height) / 2
+        let maxX = Double(image.width - 1), maxY = Double(image.height - 1)
+        image.pixels.withUnsafeBufferPointer { px in
+            let src = px.baseAddress!
+            for y in 0..<side {
+                for x in 0..<side {
+                    var sum = 0.0
+                    for j in 0..<ny {
+                        // Offset from the box centre along the box's own axes (pixels).
+                        let v = (Double(y) + (Double(j) + 0.5) / Double(ny)) * cellHeight - Double(box.height) / 2
+                        for i in 0..<nx {
+                            let u = (Double(x) + (Double(i) + 0.5) / Double(nx)) * cellWidth - Double(box.width) / 2
+                            // Into the frame (turned by the box's angle), in pixel-centre units.
+                            let fx = min(max(centerX + u * c - v * s - 0.5, 0), maxX)
+                            let fy = min(max(centerY + u * s + v * c - 0.5, 0), maxY)
+                            sum += bilinear(src, stride: image.width, x: fx, y: fy, maxX: image.width - 1, maxY: image.height - 1)
+                        }
+                    }
+                    out[y * side + x] = Float(sum / Double(nx * ny) / 255)
                 }
             }
         }

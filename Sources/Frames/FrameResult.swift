@@ -32,12 +32,16 @@ public struct FaceResult: Sendable, Equatable {
     public let box: Rect
     /// Seven probabilities in `EmotionLabel` order (smoothed when smoothing is on).
     public let probabilities: [Float]
+    /// Degrees, clockwise on screen: the face is `box` turned by this much about its centre (0: upright;
+    /// only `classify --poses multi` finds faces at an angle so far).
+    public let angle: Double
 
-    public init(track: Int, box: Rect, probabilities: [Float]) {
+    public init(track: Int, box: Rect, probabilities: [Float], angle: Double = 0) {
         precondition(probabilities.count == EmotionLabel.allCases.count, "seven probabilities expected")
         self.track = track
         self.box = box
         self.probabilities = probabilities
+        self.angle = angle
     }
 
     /// The most probable emotion.

@@ -51,7 +51,7 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
     }
 
     /// The frame at most `detectionWidth` wide, and the factors that map its pixels back.
-    private func scaledDown(_ image: GrayImage) -> (GrayImage, Double, Double) {
+    func scaledDown(_ image: GrayImage) -> (GrayImage, Double, Double) {
         guard image.width > detectionWidth else { return (image, 1, 1) }
         let height = max(1, Int((Double(image.height) * Double(detectionWidth) / Double(image.width)).rounded()))
         return (image.resizedBilinear(width: detectionWidth, height: height),

@@ -1,10 +1,11 @@
 // Draws one frame and its results with an SDL renderer: the video scaled to fit (letterboxed), per face a
-// box in its emotion's colour with "label confidence% #track" on a plate, optional probability bars,
+// box (turned by the face's angle) in its emotion's colour with "label confidence% #track" on a plate, optional probability bars,
 // and a HUD (fps, latency, drops, status). The same code draws into the window and, through a software
 // renderer on a surface, into off-screen images for screenshots and recordings.
 // Invariants: sizes scale with the output height so text stays readable at any window size; boxes are
 // mapped with the same transform as the video, so they land on the faces.
 import CSDL2
+import Foundation
 import Frames
 import Imaging
 
@@ -94,6 +95,10 @@ public final class OverlayRenderer {
         let thickness = max(2, textSize / 6)
         setColor(color)
         for t in 0..<thickness {
+            if face.angle != 0 {
+                drawTurnedBox(box, inset: t, degrees: face.angle)
+                continue
+            }
             var r = SDL_Rect(x: Int32(box.x + t), y: Int32(box.y + t),
                              w: Int32(max(1, box.width - 2 * t)), h: Int32(max(1, box.height - 2 * t)))
             SDL_RenderDrawRect(renderer, &r)
@@ -108,6 +113,17 @@ public final class OverlayRenderer {
         try drawText(text, x: box.x + 4, y: plateY + 2, size: textSize, color: RGBColor.black)
 
         if options.showBars { try drawBars(face, box: box, textSize: textSize) }
+    }
+
+    /// The outline of `box` shrunk by `inset` on every side and turned `degrees` clockwise about its centre.
+    private func drawTurnedBox(_ box: Rect, inset: Int, degrees: Double) {
+        let r = degrees * .pi / 180, c = cos(r), s = sin(r)
+        let cx = Double(box.x) + Double(box.width) / 2, cy = Double(box.y) + Double(box.height) / 2
+        let hw = max(0.5, Double(box.width) / 2 - Double(inset)), hh = max(0.5, Double(box.height) / 2 - Double(inset))
+        var points = [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh), (-hw, -hh)].map { u, v in
+            SDL_FPoint(x: Float(cx + u * c - v * s), y: Float(cy + u * s + v * c))
+        }
+        SDL_RenderDrawLinesF(renderer, &points, Int32(points.count))
     }
 
     private func drawBars(_ face: FaceResult, box: Rect, textSize: Int) throws {

@@ -2,6 +2,7 @@
 // face finder's cascade and parameters, the tracking and smoothing settings and what to do when processing
 // is slower than the source. The command line's option groups map onto it (Sources/emonet/Options.swift);
 // the benchmarks fill it in directly. `PipelineRun` turns it into an open source and a running pipeline.
+import Assets
 import Capture
 import Emotion
 import FaceDetection
@@ -123,13 +124,10 @@ public enum RunError: Error, LocalizedError {
     public var errorDescription: String? {
         switch self {
         case .modelNotFound(let path):
-            return "model file \(path) not found: train one with `make train DATA=path/to/fer2013.csv` "
-                + "(writes \(RunError.shippedModel)) or pass --model PATH"
+            return "model file \(path) not found: pass --model PATH or set $EMONET_MODEL (the shipped model is "
+                + "\(DataRoot.shippedModel) beside emonet; `make train STAGE=k` trains one into runs/)"
         }
     }
-
-    /// Where `make train` writes the shipped model, relative to the repository.
-    public static let shippedModel = "models/emonet.safetensors"
 }
 
 /// One line on stderr, prefixed like every emonet message.

@@ -1,7 +1,10 @@
 // `emonet classify`: faces in still images, each with its seven emotion probabilities. Faces come
 // from the live path's finder (CascadeFaceFinder's full scan, the same defaults), so an image gives the
 // faces `live` finds in it; each is cropped and normalised exactly as the live path does
-// (Emotion.FaceCrop). `--whole-image` treats each image as one face crop (e.g. FER-style 48x48 faces).
+// (Emotion.FaceCrop). `--poses multi` also finds tilted faces and profiles (the live finder's full scan
+// at several angles, CascadeFaceFinder.findTurnedFaces) and crops each along its turned box, so the
+// network sees it upright; its upright faces and their crops are the frontal search's.
+// `--whole-image` treats each image as one face crop (e.g. FER-style 48x48 faces).
 import ArgumentParser
 import Display
 import Emotion
@@ -26,7 +29,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Classify each whole image as one face (skips detection).")
     var wholeImage = false
 
-    @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, label, confidence, probabilities}]}].")
+    @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, label, confidence, probabilities}]}] (--poses multi adds angle, pose).")
     var json = false
 
     @OptionGroup var annotation: AnnotationOptions
@@ -42,6 +45,8 @@ struct Classify: ParsableCommand {
 
     struct FaceReport: Encodable {
         var x: Int, y: Int, width: Int, height: Int
+        /// Only with --poses multi: degrees clockwise (the box turned about its centre), and frontal/left/right.
+        var angle: Double?, pose: String?
         var label: String
         var confidence: Float
         var probabilities: [String: Float]
@@ -56,28 +61,37 @@ struct Classify: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             let annotated = annotation.paths(for: images)
-            let inputs = images + [modelOptions.model, wholeImage ? nil : CascadeLocator.resolve(detector.cascade)]
+            let profilePath = wholeImage ? nil : detector.profileCascadePath
+            let inputs = images + [modelOptions.model, wholeImage ? nil : CascadeLocator.resolve(detector.cascade), profilePath]
             try OutputPlan(inputs: inputs, force: output.force).check(annotated ?? [])
             let classifier = try EmotionClassifier(path: modelOptions.model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
             // The live path's full scan, so an image gives the faces live would find in it.
             let finder = wholeImage ? nil : try detector.liveFinder()
+            let search = try finder.flatMap { try detector.multiPoseSearch(frontal: $0.detector) }
             let overlay = try annotated.map { _ in try OffscreenOverlay() }
             var reports: [ImageReport] = []
             for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
                 let gray = GrayImage(rgb: rgb)
-                let boxes = finder.map { $0.findFaces(in: gray) }
-                    ?? [Rect(x: 0, y: 0, width: rgb.width, height: rgb.height)]
-                let probabilities = try classifier.classify(gray, faces: boxes)
-                let faces = zip(boxes, probabilities).enumerated().map { i, face in
-                    FaceResult(track: i + 1, box: face.0, probabilities: face.1)
+                let found: [TurnedFace]
+                if let finder, let search {
+                    found = finder.findTurnedFaces(in: gray, search: search)
+                } else {
+                    let boxes = finder.map { $0.findFaces(in: gray) } ?? [Rect(x: 0, y: 0, width: rgb.width, height: rgb.height)]
+                    found = boxes.map { TurnedFace(box: $0, angle: 0, pose: .frontal, neighbors: 0) }
                 }
-                reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: faces.map { f in
-                    FaceReport(x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height, label: f.label.description,
+                let probabilities = try classifier.classify(gray, faces: found.map(\.box), angles: found.map(\.angle))
+                let faces = zip(found, probabilities).enumerated().map { i, face in
+                    FaceResult(track: i + 1, box: face.0.box, probabilities: face.1, angle: face.0.angle)
+                }
+                reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: zip(faces, found).map { f, turned in
+                    FaceReport(x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height,
+                               angle: search == nil ? nil : (turned.angle * 10).rounded() / 10,
+                               pose: search == nil ? nil : turned.pose.rawValue, label: f.label.description,
                                confidence: f.confidence,
                                probabilities: Dictionary(uniqueKeysWithValues: zip(EmotionLabel.names, f.probabilities)))
                 }))
-                if !json { printText(path: path, rgb: rgb, faces: faces) }
+                if !json { printText(path: path, rgb: rgb, faces: faces, poses: search == nil ? nil : found.map(\.pose)) }
                 if let annotated, let overlay {
                     let drawn = try overlay.render(rgb, result: FrameResult(frameIndex: 0, time: 0, faces: faces),
                                                    options: OverlayOptions(showHUD: false, showBars: true))
@@ -92,13 +106,15 @@ struct Classify: ParsableCommand {
         }
     }
 
-    private func printText(path: String, rgb: RGBImage, faces: [FaceResult]) {
+    /// One line per face; with --poses multi (`poses` given) each line also says the face's angle and pose.
+    private func printText(path: String, rgb: RGBImage, faces: [FaceResult], poses: [FacePose]?) {
         print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
-        for f in faces {
+        for (i, f) in faces.enumerated() {
             let ranked = zip(EmotionLabel.names, f.probabilities).sorted { $0.1 > $1.1 }
             let rest = ranked.dropFirst().prefix(3).map { String(format: "%@ %.0f%%", $0.0, $0.1 * 100) }.joined(separator: ", ")
-            print(String(format: "  face %d at x %d y %d %dx%d: %@ %.0f%%  (then %@)", f.track, f.box.x, f.box.y, f.box.width,
-                         f.box.height, f.label.description, f.confidence * 100, rest))
+            let turned = poses.map { String(format: " angle %.1f pose %@", f.angle, $0[i].rawValue) } ?? ""
+            print(String(format: "  face %d at x %d y %d %dx%d%@: %@ %.0f%%  (then %@)", f.track, f.box.x, f.box.y, f.box.width,
+                         f.box.height, turned, f.label.description, f.confidence * 100, rest))
         }
     }
 }

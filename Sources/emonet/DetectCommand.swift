@@ -23,14 +23,6 @@ struct Detect: ParsableCommand {
     @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, neighbors}]}] (multi adds angle, pose).")
     var json = false
 
-    @Option(help: ArgumentHelp("Poses to search: frontal (upright, OpenCV-exact) or multi (tilts to ±45° and profiles).",
-                               discussion: "With multi, each face's box is width x height at x, y turned `angle` degrees clockwise "
-                                   + "about its centre; pose is frontal, left or right. Profiles use --profile-cascade."))
-    var poses: DetectPoses = .frontal
-
-    @Option(help: "Profile cascade for --poses multi (default: \(MultiPoseDetector.defaultProfileCascadePath)).")
-    var profileCascade: String?
-
     @OptionGroup var annotation: AnnotationOptions
     @OptionGroup var output: OutputOptions
 
@@ -55,13 +47,13 @@ struct Detect: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             let annotated = annotation.paths(for: images)
-            let profilePath = poses == .multi ? (profileCascade ?? MultiPoseDetector.defaultProfileCascadePath) : nil
+            let profilePath = detector.profileCascadePath
             try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade)] + (profilePath.map { [$0] } ?? []),
                            force: output.force).check(annotated ?? [])
             let detector = FaceDetector(cascade: try CascadeLocator.load(path: self.detector.cascade))
             let parameters = self.parameters
-            if let profilePath {
-                try runMultiPose(frontal: detector, profilePath: profilePath, parameters: parameters, annotated: annotated)
+            if let search = try self.detector.multiPoseSearch(frontal: detector) {
+                try runMultiPose(search, parameters: parameters, annotated: annotated)
                 return
             }
             var reports: [ImageReport] = []
@@ -85,10 +77,7 @@ struct Detect: ParsableCommand {
     }
 
     /// `--poses multi`: the multi-pose search, boxes with their angle and pose.
-    private func runMultiPose(frontal: FaceDetector, profilePath: String, parameters: DetectionParameters,
-                              annotated: [String]?) throws {
-        let profile = FaceDetector(cascade: try CascadeLocator.load(path: profilePath))
-        let detector = MultiPoseDetector(frontal: frontal, profile: profile)
+    private func runMultiPose(_ detector: MultiPoseDetector, parameters: DetectionParameters, annotated: [String]?) throws {
         var reports: [ImageReport] = []
         for (k, path) in images.enumerated() {
             let rgb = try ImageFile.read(path: path)
@@ -119,11 +108,6 @@ struct Detect: ParsableCommand {
             print("  x \(f.box.x) y \(f.box.y) width \(f.box.width) height \(f.box.height) neighbors \(f.neighbors)")
         }
     }
-}
-
-/// Which faces `detect` searches for.
-enum DetectPoses: String, ExpressibleByArgument, CaseIterable {
-    case frontal, multi
 }
 
 private struct FaceReport: Encodable {

@@ -83,15 +83,13 @@ struct Eval: ParsableCommand {
 
 /// Where the project keeps its default files.
 enum ModelPaths {
-    static let relativeModel = "models/emonet.safetensors"
-
     /// The shipped model: `$EMONET_MODEL`; else `models/emonet.safetensors` under the working directory
     /// (the repository root for `make` targets); else the copy in the executable's data root (DataRoot:
     /// `<prefix>/share/emonet/models/` when installed, the checkout's `models/` above its `.build*` folder),
     /// so `emonet` works from any directory, however it was invoked.
     static var defaultModel: String {
         if let path = ProcessInfo.processInfo.environment["EMONET_MODEL"] { return path }
-        if FileManager.default.fileExists(atPath: relativeModel) { return relativeModel }
-        return DataRoot.find(relativeModel) ?? relativeModel
+        if FileManager.default.fileExists(atPath: DataRoot.shippedModel) { return DataRoot.shippedModel }
+        return DataRoot.find(DataRoot.shippedModel) ?? DataRoot.shippedModel
     }
 }

@@ -38,6 +38,15 @@ struct DetectorOptions: ParsableArguments {
     @Option(help: "Smallest face side in pixels, 0 to 8192 (default: 24 in the frame scaled to 320 px wide, the live path's, i.e. 48 px in a 640x480 frame; detect: the cascade's window, OpenCV's, in image pixels).")
     var minSize: Int?
 
+    @Option(help: ArgumentHelp("Poses to search: frontal (upright faces only, today's default) or multi (faces tilted to about ±50° and profiles; classify: scanned on the live path's frame, 320 px wide, and cropped along the turned box so the network sees the face upright). Default: frontal; multi becomes classify's default once false faces are verified (issue 19), detect stays OpenCV-exact by default.",
+                               discussion: "With multi, each face's box is width x height at x, y turned `angle` degrees clockwise "
+                                   + "about its centre; pose is frontal, left or right (the side the face looks towards). "
+                                   + "Profiles use --profile-cascade. live and replay search frontal faces only so far."))
+    var poses: FacePoses = .frontal
+
+    @Option(help: "Profile cascade for --poses multi (default: \(MultiPoseDetector.defaultProfileCascadePath)).")
+    var profileCascade: String?
+
     func validate() throws {
         if let scaleFactor, !(scaleFactor.isFinite && Self.scaleRange.contains(scaleFactor)) {
             throw ValidationError("--scale-factor must be in \(Self.scaleRange) (found \(scaleFactor))")
@@ -47,6 +56,24 @@ struct DetectorOptions: ParsableArguments {
         }
         if let minSize, !Self.sizeRange.contains(minSize) {
             throw ValidationError("--min-size must be in \(Self.sizeRange) (found \(minSize))")
+        }
+    }
+
+    /// The profile cascade's path with --poses multi (nil with frontal).
+    var profileCascadePath: String? {
+        poses == .multi ? (profileCascade ?? MultiPoseDetector.defaultProfileCascadePath) : nil
+    }
+
+    /// The multi-pose search with --poses multi (nil with frontal): `frontal` and the profile cascade.
+    func multiPoseSearch(frontal: FaceDetector) throws -> MultiPoseDetector? {
+        guard let profileCascadePath else { return nil }
+        return MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: try CascadeLocator.load(path: profileCascadePath)))
+    }
+
+    /// live and replay: the multi-pose search is not in the live path yet (it needs the false-face check).
+    func requireFrontal(command: String) throws {
+        guard poses == .frontal else {
+            throw ValidationError("\(command) searches frontal faces only so far: --poses multi is for detect and classify (issue 19)")
         }
     }
 
@@ -71,6 +98,11 @@ struct DetectorOptions: ParsableArguments {
         if let threads { parameters.threads = max(1, threads) }
         return FinderSpec(cascade: cascade, parameters: parameters)
     }
+}
+
+/// Which faces a search looks for (`--poses`).
+enum FacePoses: String, ExpressibleByArgument, CaseIterable {
+    case frontal, multi
 }
 
 /// Tracking and smoothing of the live path (`live`, `replay`).
@@ -124,6 +156,15 @@ struct OutputOptions: ParsableArguments {
 struct AnnotationOptions: ParsableArguments {
     @Option(help: "Write each image with its faces drawn to this PNG; with several images -<name> is appended to it (out-photo.png), and -<name>-<k> for the k-th of several images with the same name (out-x-1.png, out-x-2.png for a/x.jpg b/x.jpg).")
     var annotate: String?
+
+    /// The files written are PNGs, so a path with another extension is refused: it is most often a photo
+    /// meant as an input (`--annotate holiday1.jpg holiday2.jpg`, the flag taken for a switch).
+    func validate() throws {
+        if let annotate, URL(fileURLWithPath: annotate).pathExtension.lowercased() != "png" {
+            throw ValidationError("--annotate writes PNG files: its path must end in .png (found \(annotate); "
+                                  + "an image to read goes after the options)")
+        }
+    }
 
     /// The annotated file of each image, in order (distinct for distinct positions).
     func paths(for images: [String]) -> [String]? {

@@ -75,6 +75,20 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(try files(), ["holiday1.png", "holiday2.png"], "nothing else was written")
     }
 
+    func testAnAnnotationPathThatIsNotAPNGIsRefusedEvenWithForce() throws {
+        let cascade = try cascade()
+        try photo("holiday2.png", seed: 2)
+        let jpeg = directory.appendingPathComponent("holiday1.jpg")
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).write(to: jpeg)
+        // The JPEG a user meant as the first input: --force would otherwise turn it into a PNG of holiday2.
+        for command in ["detect", "classify"] {
+            let run = try emonet([command, "--cascade", cascade, "--force", "--annotate", "holiday1.jpg", "holiday2.png"])
+            XCTAssertNotEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stderr.contains("--annotate writes PNG files: its path must end in .png (found holiday1.jpg"), run.stderr)
+            XCTAssertEqual(try bytes("holiday1.jpg"), Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]), "\(command) kept the photo")
+        }
+    }
+
     func testImagesWithTheSameNameGetDistinctAnnotatedFiles() throws {
         let cascade = try cascade()
         try photo("a/x.png", seed: 1)

@@ -73,7 +73,7 @@ final class LiveCommandTests: XCTestCase {
         let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--model", "/nonexistent/m.safetensors"])
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
-        XCTAssertTrue(run.stderr.hasPrefix("emonet: model file /nonexistent/m.safetensors not found: train one with `make train"),
+        XCTAssertTrue(run.stderr.hasPrefix("emonet: model file /nonexistent/m.safetensors not found: pass --model PATH or set $EMONET_MODEL"),
                       run.stderr)
         XCTAssertTrue(run.stdout.isEmpty)
     }
