@@ -97,6 +97,9 @@ final class LivePipelineTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(sink.results.map(\.frameIndex), [0, 1, 2])
         XCTAssertEqual(sink.finishCount, 1)
+        // Under load the capture thread may take a while to come back from nextFrame(): wait for it, up to 5 s.
+        let deadline = Date().addingTimeInterval(5)
+        while !source.closed && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         XCTAssertTrue(source.closed, "the capture thread closes the source when it returns")
     }
 }
