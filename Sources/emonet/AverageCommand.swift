@@ -19,8 +19,8 @@ struct Average: ParsableCommand {
     @Argument(help: "Model files or checkpoints to average (one alone: only recount its statistics).")
     var sources: [String]
 
-    @Option(help: "FER-2013 CSV (emotion,pixels,Usage), plain or .gz: Training recounts the statistics, PublicTest evaluates.")
-    var data: String
+    @OptionGroup(title: "Data") var dataOptions: DatasetOptions
+    var data: String { dataOptions.data }
 
     @Option(help: "Where to write the averaged model (.safetensors).")
     var out: String
@@ -31,15 +31,13 @@ struct Average: ParsableCommand {
     @Flag(help: "Recount over unaugmented images instead of the last source's training augmentation.")
     var plain = false
 
-    @Option(help: "Threads (default: all cores).")
-    var workers: Int?
+    var workers: Int? { dataOptions.workers }
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard !sources.isEmpty else { throw ValidationError("give the models or checkpoints to average") }
         if let recountImages, recountImages < 64 { throw ValidationError("--recount-images must be at least 64 (one batch)") }
-        if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
     }
 
     func run() throws {

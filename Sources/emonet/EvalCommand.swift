@@ -10,8 +10,8 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate an emotion model on a FER-2013 split (accuracy, per-class F1, confusion matrix).")
 
-    @Option(help: "FER-2013 CSV (emotion,pixels,Usage), plain or .gz.")
-    var data: String
+    @OptionGroup(title: "Data") var dataOptions: DatasetOptions
+    var data: String { dataOptions.data }
 
     @Option(help: "Split to evaluate: PublicTest, PrivateTest or Training.")
     var split: String = "PublicTest"
@@ -45,7 +45,7 @@ struct Eval: ParsableCommand {
             try OutputPlan(inputs: paths + [data], force: output.force).check(plot.map { [$0] } ?? [])
             let models = try paths.map { path in
                 let m = try EmotionModel.read(path: path)
-                m.network.workers = ProcessInfo.processInfo.activeProcessorCount
+                m.network.workers = dataOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount
                 return m
             }
             let which = FERSplit(rawValue: split)!

@@ -146,6 +146,23 @@ struct PipelineOptions: ParsableArguments {
     }
 }
 
+/// `--data` and `--workers`: the commands that read FER-2013 (`train`, `average`, `eval`).
+struct DatasetOptions: ParsableArguments {
+    static let workersRange = 1...256
+
+    @Option(help: "FER-2013 CSV (emotion,pixels,Usage), plain or .gz (train: Training, validated on PublicTest; average: Training recounts the statistics, PublicTest evaluates; eval: the --split).")
+    var data: String
+
+    @Option(help: "Threads, 1 to 256 (default: train, the config's workers; average and eval, all cores).")
+    var workers: Int?
+
+    func validate() throws {
+        if let workers, !Self.workersRange.contains(workers) {
+            throw ValidationError("--workers must be in \(Self.workersRange) (found \(workers))")
+        }
+    }
+}
+
 /// `--force`: every command that writes files.
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Replace output files that already exist (an output that is one of the command's inputs is refused even so).")

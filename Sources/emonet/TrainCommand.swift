@@ -18,8 +18,8 @@ struct Train: ParsableCommand {
         Architectures: \(Architectures.presets.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ")).
         """)
 
-    @Option(help: "FER-2013 CSV (emotion,pixels,Usage), plain or .gz.")
-    var data: String
+    @OptionGroup(title: "Data") var dataOptions: DatasetOptions
+    var data: String { dataOptions.data }
 
     @Option(help: "Where to write the best model (.safetensors).")
     var out: String
@@ -33,8 +33,7 @@ struct Train: ParsableCommand {
     @Option(help: "Total number of epochs (overrides the config; with --resume, lengthens or shortens the run, and a cosine schedule is replanned to end there).")
     var epochs: Int?
 
-    @Option(help: "Threads to split each batch over (overrides the config).")
-    var workers: Int?
+    var workers: Int? { dataOptions.workers }
 
     @Option(help: "Random seed (overrides the config).")
     var seed: UInt64?
@@ -72,7 +71,6 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
-        if let workers, workers <= 0 { throw ValidationError("--workers must be positive") }
         if let limitPerClass, limitPerClass <= 0 { throw ValidationError("--limit-per-class must be positive") }
         if resume != nil && (config != nil || architecture != nil || seed != nil || initialWeights != nil || ferPlus != nil || !teachers.isEmpty) {
             throw ValidationError("--resume takes its settings from the checkpoint; only --epochs, --workers and --keep-epochs may change")

@@ -60,6 +60,21 @@ final class SharedOptionsTests: XCTestCase {
         if compared == 0 { throw XCTSkip("needs the ../shared/media photos") }
     }
 
+    func testTheDataOptionsAreOneDeclarationInTrainAverageAndEval() throws {
+        func dataHelp(_ command: String) throws -> String {
+            let run = try emonet([command, "--help"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let lines = run.stdout.components(separatedBy: "\n")
+            guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--data <data>") }) else { return "" }
+            let rest = lines[(start + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
+            return ([lines[start]] + rest).joined(separator: "\n")
+        }
+        let train = try dataHelp("train")
+        XCTAssertFalse(train.isEmpty, "train has --data")
+        XCTAssertEqual(try dataHelp("average"), train, "one declaration, one help text")
+        XCTAssertEqual(try dataHelp("eval"), train, "one declaration, one help text")
+    }
+
     func testOutOfRangeDetectorAndPipelineValuesNameTheirRange() throws {
         let cases: [([String], String)] = [
             (["detect", "--scale-factor", "1.0001", "x.png"], "--scale-factor must be in 1.01...10.0 (found 1.0001)"),
@@ -71,6 +86,9 @@ final class SharedOptionsTests: XCTestCase {
             (["live", "--detect-every", "0"], "--detect-every must be in 1...1000 (found 0)"),
             (["replay", "clip.mp4", "--smoothing", "5"], "--smoothing must be a number in (0, 1] or 'off' (found '5')"),
             (["replay", "clip.mp4", "--min-neighbors", "1000"], "--min-neighbors must be in 0...100 (found 1000)"),
+            (["train", "--data", "d.csv", "--out", "m.safetensors", "--workers", "0"], "--workers must be in 1...256 (found 0)"),
+            (["average", "a.safetensors", "--data", "d.csv", "--out", "m.safetensors", "--workers", "300"], "--workers must be in 1...256 (found 300)"),
+            (["eval", "--data", "d.csv", "--workers", "0"], "--workers must be in 1...256 (found 0)"),
         ]
         for (arguments, message) in cases {
             let run = try emonet(arguments)
