@@ -52,21 +52,19 @@ struct Detect: ParsableCommand {
                            force: output.force).check(annotated ?? [])
             let detector = FaceDetector(cascade: try CascadeLocator.load(path: self.detector.cascade))
             let parameters = self.parameters
-            if let search = try self.detector.multiPoseSearch(frontal: detector) {
-                try runMultiPose(search, parameters: parameters, annotated: annotated)
-                return
-            }
+            let search = try self.detector.multiPoseSearch(frontal: detector)
             var reports: [ImageReport] = []
             for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
-                let faces = detector.detect(GrayImage(rgb: rgb), parameters: parameters)
-                reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height,
-                                           faces: faces.map(FaceReport.init)))
-                if !json { printText(path: path, rgb: rgb, faces: faces) }
+                let (faces, draw) = find(in: GrayImage(rgb: rgb), frontal: detector, search: search, parameters: parameters)
+                reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: faces))
+                if !json {
+                    print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
+                    for face in faces { print(face.textLine) }
+                }
                 if let annotated {
                     var out = rgb
-                    let thickness = max(2, min(rgb.width, rgb.height) / 200)
-                    for face in faces { out.strokeRectangle(face.box, color: .green, thickness: thickness) }
+                    draw(&out, max(2, min(rgb.width, rgb.height) / 200))
                     try ImageFile.writePNG(out, path: annotated[k])
                 }
             }
@@ -76,37 +74,20 @@ struct Detect: ParsableCommand {
         }
     }
 
-    /// `--poses multi`: the multi-pose search, boxes with their angle and pose.
-    private func runMultiPose(_ detector: MultiPoseDetector, parameters: DetectionParameters, annotated: [String]?) throws {
-        var reports: [ImageReport] = []
-        for (k, path) in images.enumerated() {
-            let rgb = try ImageFile.read(path: path)
-            let faces = detector.detect(GrayImage(rgb: rgb), parameters: MultiPoseParameters(frontal: parameters))
-            reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: faces.map(FaceReport.init)))
-            if !json {
-                print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
-                for f in faces {
-                    let r = FaceReport(f)
-                    print("  x \(r.x) y \(r.y) width \(r.width) height \(r.height) angle \(r.angle!) pose \(r.pose!) neighbors \(r.neighbors)")
-                }
-            }
-            if let annotated {
-                var out = rgb
-                let thickness = max(2, min(rgb.width, rgb.height) / 200)
-                for face in faces { out.strokePolygon(face.box.corners, color: .green, thickness: thickness) }
-                try ImageFile.writePNG(out, path: annotated[k])
-            }
+    /// The faces of one image as reported, and how to draw them (green, at a thickness): upright boxes
+    /// from the OpenCV-exact scan, or turned boxes with their angle and pose with `--poses multi`.
+    private func find(in gray: GrayImage, frontal: FaceDetector, search: MultiPoseDetector?,
+                      parameters: DetectionParameters) -> ([FaceReport], (inout RGBImage, Int) -> Void) {
+        if let search {
+            let found = search.detect(gray, parameters: MultiPoseParameters(frontal: parameters))
+            return (found.map(FaceReport.init), { image, thickness in
+                for face in found { image.strokePolygon(face.box.corners, color: .green, thickness: thickness) }
+            })
         }
-        if json {
-            try ImageConsole.printJSON(reports)
-        }
-    }
-
-    private func printText(path: String, rgb: RGBImage, faces: [Detection]) {
-        print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
-        for f in faces {
-            print("  x \(f.box.x) y \(f.box.y) width \(f.box.width) height \(f.box.height) neighbors \(f.neighbors)")
-        }
+        let found = frontal.detect(gray, parameters: parameters)
+        return (found.map(FaceReport.init), { image, thickness in
+            for face in found { image.strokeRectangle(face.box, color: .green, thickness: thickness) }
+        })
     }
 }
 
@@ -124,6 +105,12 @@ private struct FaceReport: Encodable {
         neighbors = d.neighbors
         angle = (d.angle * 10).rounded() / 10
         pose = d.pose.rawValue
+    }
+
+    /// The text line: position and size, the angle and pose with --poses multi, then the neighbours.
+    var textLine: String {
+        let turned = angle.map { " angle \($0) pose \(pose ?? "")" } ?? ""
+        return "  x \(x) y \(y) width \(width) height \(height)\(turned) neighbors \(neighbors)"
     }
 }
 
