@@ -33,6 +33,7 @@ help:
 	@echo "make bench   benchmarks against PyTorch / OpenCV (installs a Python venv)"
 	@echo "make train   replay stage STAGE of the model's recipe into runs/ (DATA=path/to/fer2013.csv[.gz])"
 	@echo "make eval    evaluate the shipped model on PublicTest (DATA=...)"
+	@echo "make train-verifier  train the face verifier (models/face-verifier.safetensors; DATA=..., ../shared/media)"
 	@echo "make test-asan / make test-tsan   the tests under AddressSanitizer / ThreadSanitizer"
 	@echo "make fuzz    every file reader under libFuzzer (FUZZ_SECONDS each, default 180)"
 	@echo "make soak    30 minutes of live + recording on the emulated camera: memory, descriptors, latency"
@@ -55,7 +56,7 @@ DATADIR = $(DESTDIR)$(PREFIX)/share/emonet
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/models $(DATADIR)/assets/cascades $(DATADIR)/assets/icons
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/emonet
-	install -m 644 models/emonet.safetensors $(DATADIR)/models/
+	install -m 644 models/emonet.safetensors models/face-verifier.safetensors $(DATADIR)/models/
 	install -m 644 assets/cascades/* $(DATADIR)/assets/cascades/
 	install -m 644 assets/icons/* $(DATADIR)/assets/icons/
 
@@ -160,6 +161,38 @@ train: build
 	@mkdir -p runs/stage$(STAGE)
 	python3 scripts/train_stage.py "$(STAGE)" --emonet $(BIN) --data "$(DATA)" $(if $(FERPLUS),--ferplus "$(FERPLUS)") \
 		2>&1 | tee -a runs/stage$(STAGE)/train.log; exit $${PIPESTATUS[0]}
+
+## train-verifier: the face / not-face network that drops the cascade's false boxes (FaceVerifier), trained by
+## our engine in about 2 minutes: faces from FER-2013 and ../shared/media, non-faces from what the multi-pose
+## search proposes away from faces, windows beside faces, and photos without faces (the image data Debian's
+## python3-skimage ships, fetched with apt-get download as `make demo` does; its LFW subset is the independent
+## test). Writes VERIFIER_OUT (default runs/verifier/face-verifier.safetensors; copy it over the shipped one
+## to ship it) and prints held-out precision/recall; the figures go to runs/verifier/report.json.
+VERIFIER_DIR := .build-verifier
+VERIFIER_OUT ?= runs/verifier/face-verifier.safetensors
+SKIMAGE_DATA := usr/lib/python3/dist-packages/skimage/data
+# Photos without a face (skimage's camera.png and astronaut.png show people: left out).
+VERIFIER_NEGATIVES := brick.png cell.png chelsea.png clock_motion.png coffee.png coins.png color.png grass.png gravel.png \
+	horse.png hubble_deep_field.jpg ihc.png logo.png moon.png motorcycle_left.png motorcycle_right.png page.png \
+	retina.jpg rocket.jpg text.png microaneurysms.png phantom.png
+
+$(VERIFIER_DIR)/.ready:
+	@mkdir -p $(VERIFIER_DIR)/negatives
+	@echo "Fetching python3-skimage (its photos without faces and its LFW subset) with apt-get download"
+	@cd $(VERIFIER_DIR) && rm -rf unpacked && apt-get download -q python3-skimage 2>/dev/null && \
+		dpkg-deb -x python3-skimage_*.deb unpacked && rm -f python3-skimage_*.deb
+	@for f in $(VERIFIER_NEGATIVES); do cp $(VERIFIER_DIR)/unpacked/$(SKIMAGE_DATA)/$$f $(VERIFIER_DIR)/negatives/; done
+	@cp $(VERIFIER_DIR)/unpacked/$(SKIMAGE_DATA)/lfw_subset.npy $(VERIFIER_DIR)/ && rm -rf $(VERIFIER_DIR)/unpacked
+	@touch $@
+
+.PHONY: train-verifier
+train-verifier: deps $(VERIFIER_DIR)/.ready
+	@test -f "$(DATA)" || { echo "make train-verifier: no FER-2013 CSV at $(DATA); pass DATA=path/to/fer2013.csv[.gz]"; exit 1; }
+	$(SWIFT) build -c release --product EmoNetBench
+	@mkdir -p $(dir $(VERIFIER_OUT))
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" verifier --data "$(DATA)" --media $(SHARED)/media \
+		--negatives $(VERIFIER_DIR)/negatives --lfw $(VERIFIER_DIR)/lfw_subset.npy --epochs 16 \
+		--out $(VERIFIER_OUT) --report $(dir $(VERIFIER_OUT))report.json $(if $(FORCE),--force)
 
 ## eval: the shipped model on PublicTest (the validation split), without and with test-time augmentation.
 MODEL ?= models/emonet.safetensors

@@ -11,6 +11,8 @@ import Foundation
 public enum DataRoot {
     /// The shipped emotion model inside a data root (and in a checkout's working directory).
     public static let shippedModel = "models/emonet.safetensors"
+    /// The shipped face verifier (the false-face check after the cascade) inside a data root.
+    public static let shippedVerifier = "models/face-verifier.safetensors"
 
     /// The installed data folder, relative to the executable's folder.
     public static let installedRelativePath = "../share/emonet"

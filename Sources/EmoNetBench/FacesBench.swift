@@ -37,6 +37,9 @@ private struct FacesBenchOptions {
     var skipClips = false
     var dumpFrames: String?
     var model = "models/emonet.safetensors"
+    var verifier = "models/face-verifier.safetensors"
+    var productOut = "bench-results/faces-product.json"
+    var productOnly = false
 }
 
 private struct RecallRow: Encodable {
@@ -90,7 +93,7 @@ private struct AgreementRow: Encodable {
 }
 
 /// dlib's training.xml boxes for `file` (its name without the `dlib_` prefix), as upright rects.
-private func dlibBoxes(xml: String, file: String) -> [Rect] {
+func dlibBoxes(xml: String, file: String) -> [Rect] {
     guard let start = xml.range(of: "<image file='\(file)'") else { return [] }
     let rest = xml[start.upperBound...]
     let end = rest.range(of: "</image>")?.lowerBound ?? rest.endIndex
@@ -179,6 +182,7 @@ func runFacesBench(_ arguments: [String]) throws {
         let option = arguments[k]
         if option == "--skip-timing" { o.skipTiming = true; k += 1; continue }
         if option == "--skip-clips" { o.skipClips = true; k += 1; continue }
+        if option == "--product-only" { o.productOnly = true; k += 1; continue }
         guard k + 1 < arguments.count else { throw DetectorBenchError.usage("\(option) needs a value") }
         let value = arguments[k + 1]
         switch option {
@@ -188,6 +192,7 @@ func runFacesBench(_ arguments: [String]) throws {
         case "--profile-cascade": o.profileCascade = value
         case "--dump-frames": o.dumpFrames = value
         case "--model": o.model = value
+        case "--verifier": o.verifier = value
         case "--repeats":
             guard let n = Int(value), n > 0 else { throw DetectorBenchError.usage("--repeats needs a positive integer") }
             o.repeats = n
@@ -208,7 +213,7 @@ func runFacesBench(_ arguments: [String]) throws {
             guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--profile-scale needs a number in (0, 1]") }
             o.profileScale = s
         default:
-            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames --model)")
+            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames --model --verifier --product-only)")
         }
         k += 2
     }
@@ -246,6 +251,12 @@ func runFacesBench(_ arguments: [String]) throws {
         }
         print("\(photo): \(image.width)x\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s") upright")
         truthByPhoto.append((photo, image, faces))
+    }
+    if o.productOnly {
+        try runProductFacesBench(truth: truthByPhoto, media: o.media, files: files, profileCascade: o.profileCascade,
+                                 verifierPath: o.verifier, skipClips: o.skipClips, skipTiming: o.skipTiming, repeats: o.repeats,
+                                 out: o.productOut)
+        return
     }
     var recall: [RecallRow] = []
     print("\nangle  faces  frontal found  multi found  other boxes (frontal/multi)  mean angle error (multi)")
@@ -422,6 +433,10 @@ func runFacesBench(_ arguments: [String]) throws {
                          threads, f, m, c, m / c, f / c, m / f))
         }
     }
+
+    try runProductFacesBench(truth: truthByPhoto, media: o.media, files: files, profileCascade: o.profileCascade,
+                             verifierPath: o.verifier, skipClips: o.skipClips, skipTiming: o.skipTiming, repeats: o.repeats,
+                             out: o.productOut)
 
     let report = FacesBenchReport(
         parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",

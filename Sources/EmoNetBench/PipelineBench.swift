@@ -21,6 +21,9 @@ enum PipelineBench {
         var workers = 1
         /// Views of each face classified (`emonet live --views`; default alternate, as live).
         var views = FaceViews.alternate
+        /// The faces full scans search (`emonet live --poses`): multi (the default, with the face verifier) or frontal.
+        var poses = "multi"
+        var verifier = "models/face-verifier.safetensors"
     }
 
     struct CaseResult: Codable {
@@ -59,7 +62,12 @@ enum PipelineBench {
                 guard let views = FaceViews(rawValue: text) else { throw PipelineBenchError("--views must be alternate, both or single (got '\(text)')") }
                 options.views = views
             case "--child-faces": childCase = Int(try words.value())
-            default: throw PipelineBenchError("unknown option \(key) (options: --image --seconds --model --cascade --detect-every --workers --views)")
+            case "--poses":
+                let poses = try words.value()
+                guard ["multi", "frontal"].contains(poses) else { throw PipelineBenchError("--poses is multi or frontal (found \(poses))") }
+                options.poses = poses
+            case "--verifier": options.verifier = try words.value()
+            default: throw PipelineBenchError("unknown option \(key) (options: --image --seconds --model --cascade --detect-every --workers --views --poses --verifier)")
             }
         }
         if let faces = childCase {
@@ -147,7 +155,10 @@ enum PipelineBench {
     private static func runCase(faces: Int, options: Options) throws -> CaseResult {
         let classifier = try BenchClassifier.make(modelPath: options.model, workers: options.workers)
         let run = try PipelineRun(RunSpec(input: .camera(device: device, request: .init(width: 640, height: 480, framesPerSecond: 30)),
-                                          model: .given(classifier.classifier), finder: FinderSpec(cascade: options.cascade),
+                                          model: .given(classifier.classifier),
+                                          finder: FinderSpec(cascade: options.cascade,
+                                                             profileCascade: options.poses == "multi" ? MultiPoseDetector.defaultProfileCascadePath : nil,
+                                                             verifier: options.poses == "multi" ? options.verifier : nil),
                                           tuning: PipelineTuning(detectEvery: options.detectEvery, views: options.views),
                                           stopsOnSignals: false))
         defer { run.close() }

@@ -13,8 +13,9 @@ do {
     case "replay": try ReplayBench.run(arguments: benchArguments)
     case "layers": try runLayerProfile(benchArguments)
     case "soak": try Soak.run(arguments: benchArguments)
+    case "verifier": try runVerifierBench(benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|layers|soak [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|layers|soak|verifier [options]\n".utf8))
         exit(2)
     }
 } catch {

@@ -121,22 +121,47 @@ public struct MultiPoseDetector: Sendable {
         merge(candidates(image, parameters: parameters), parameters: parameters)
     }
 
+    /// As `detect(_:parameters:)`, keeping only the candidates `keep` accepts before they are merged (one call
+    /// with every scan's candidates; one flag each). Checking before merging matters: a false box that a turned
+    /// scan holds more strongly than the real face would otherwise swallow that face in the merge.
+    /// How many scans a search with `parameters` runs: the upright scan (index 0), each turned angle, the profiles.
+    public func scanCount(_ parameters: MultiPoseParameters) -> Int { scans(parameters).count }
+
+    /// As `detect(_:parameters:keeping:)` with only the scans at `selected` indices (0 is the upright scan;
+    /// see `scanCount`), e.g. the upright scan and one other per call, taking turns across a video's frames.
+    public func detect(_ image: GrayImage, parameters: MultiPoseParameters = MultiPoseParameters(), scans selected: [Int]? = nil,
+                       keeping keep: ([PoseDetection]) -> [Bool]) -> [PoseDetection] {
+        let scans = candidates(image, parameters: parameters, selected: selected)
+        let flags = keep(scans.flatMap { $0 })
+        precondition(flags.count == scans.reduce(0) { $0 + $1.count }, "one flag per candidate")
+        var k = 0
+        let kept = scans.map { scan in
+            scan.filter { _ in
+                defer { k += 1 }
+                return flags[k]
+            }
+        }
+        return merge(kept, parameters: parameters)
+    }
+
     /// Every scan's detections mapped to frame pixels, in scan order, before merging.
-    func candidates(_ image: GrayImage, parameters: MultiPoseParameters) -> [[PoseDetection]] {
+    /// `selected`: the indices of the scans to run (nil: all); the others give no detections.
+    func candidates(_ image: GrayImage, parameters: MultiPoseParameters, selected: [Int]? = nil) -> [[PoseDetection]] {
         let scans = self.scans(parameters)
-        let threads = max(1, min(parameters.frontal.threads, scans.count))
+        let chosen = selected.map { $0.filter(scans.indices.contains) } ?? Array(scans.indices)
+        let threads = max(1, min(parameters.frontal.threads, chosen.count))
         let slots = ScanSlots(count: scans.count)
         let fill = image.meanValue
         if threads == 1 {
-            for (i, scan) in scans.enumerated() {
-                slots.store(run(scan, on: image, fill: fill, parameters: parameters, threads: 1), at: i)
+            for i in chosen {
+                slots.store(run(scans[i], on: image, fill: fill, parameters: parameters, threads: 1), at: i)
             }
         } else {
             // Scans are handed out in order (the full-resolution upright scan, the largest, first).
             let next = ScanCounter()
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                while let i = next.take(below: scans.count) {
-                    slots.store(run(scans[i], on: image, fill: fill, parameters: parameters, threads: 1), at: i)
+                while let k = next.take(below: chosen.count) {
+                    slots.store(run(scans[chosen[k]], on: image, fill: fill, parameters: parameters, threads: 1), at: chosen[k])
                 }
             }
         }
@@ -201,7 +226,7 @@ public struct MultiPoseDetector: Sendable {
     }
 
     /// One detection per face: strongest first; a weaker detection on a kept face joins it. `scans[0]`
-    /// is the upright scan's: each of its faces stays a face (perhaps as a stronger turned detection of it).
+    /// is the upright scan's: each of its faces stays a face with its upright box, whatever joins it.
     func merge(_ scans: [[PoseDetection]], parameters: MultiPoseParameters) -> [PoseDetection] {
         let candidates = scans.flatMap { $0 }
         let upright = scans.first?.count ?? 0
@@ -214,6 +239,15 @@ public struct MultiPoseDetector: Sendable {
             let c = candidates[i]
             if let k = kept.firstIndex(where: { sameFace($0.face.box, c.box, parameters) }) {
                 kept[k].members += 1
+                // The upright scan's box of a face is its box (the one OpenCV and every earlier release gave it,
+                // upright, its angle 0) even when a turned scan holds the face more strongly; and a box much
+                // larger than the stronger one it merges with holds it: the stronger box is a part of that face
+                // (a cheek, the mouth and chin), and the larger one is the face's own box.
+                let uprightJoins = i < upright && kept[k].index >= upright
+                if uprightJoins || c.box.width > Self.partRatio * kept[k].face.box.width {
+                    kept[k].face = PoseDetection(box: c.box, pose: c.pose, neighbors: max(c.neighbors, kept[k].face.neighbors))
+                    kept[k].index = min(kept[k].index, i)
+                }
             } else {
                 kept.append((c, i, 1))
             }
@@ -226,6 +260,9 @@ public struct MultiPoseDetector: Sendable {
             return merged
         }
     }
+
+    /// How much wider than the box it merges with a box must be to be taken as the face that box is part of.
+    static let partRatio = 1.6
 
     /// Whether the centre of either box lies inside the other (shrunk to `mergeDistance` of its size).
     func sameFace(_ a: RotatedBox, _ b: RotatedBox, _ parameters: MultiPoseParameters) -> Bool {

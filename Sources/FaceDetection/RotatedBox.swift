@@ -1,13 +1,8 @@
-// A face box that may be turned in the image plane, and the pose a face was found in.
+// A face box that may be turned in the image plane (the pose a face was found in, FacePose, is Imaging's).
 // Angles follow Imaging's ImageRotation: degrees, positive = turned clockwise as seen on screen
 // (image y points down). A box of angle a is the upright box of its size turned a about its centre.
 import Foundation
 import Imaging
-
-/// Which way a face looks: at the camera, or in profile towards the image's left or right edge.
-public enum FacePose: String, Sendable, Codable, CaseIterable {
-    case frontal, left, right
-}
 
 /// A rectangle of `width` x `height` centred at (`centerX`, `centerY`), turned `angle` degrees clockwise.
 public struct RotatedBox: Sendable, Equatable, Codable {

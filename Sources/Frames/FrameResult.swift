@@ -32,16 +32,18 @@ public struct FaceResult: Sendable, Equatable {
     public let box: Rect
     /// Seven probabilities in `EmotionLabel` order (smoothed when smoothing is on).
     public let probabilities: [Float]
-    /// Degrees, clockwise on screen: the face is `box` turned by this much about its centre (0: upright;
-    /// only `classify --poses multi` finds faces at an angle so far).
+    /// Degrees, clockwise on screen: the face is `box` turned by this much about its centre (0: upright).
     public let angle: Double
+    /// Which way the face looks (frontal, or a profile towards the image's left or right).
+    public let pose: FacePose
 
-    public init(track: Int, box: Rect, probabilities: [Float], angle: Double = 0) {
+    public init(track: Int, box: Rect, probabilities: [Float], angle: Double = 0, pose: FacePose = .frontal) {
         precondition(probabilities.count == EmotionLabel.allCases.count, "seven probabilities expected")
         self.track = track
         self.box = box
         self.probabilities = probabilities
         self.angle = angle
+        self.pose = pose
     }
 
     /// The most probable emotion.

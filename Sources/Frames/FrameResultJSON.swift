@@ -1,6 +1,8 @@
 // The JSON Lines form of a FrameResult, as printed by `emonet live` headless and written to logs:
 // {"frame":N,"time":S,"latency_ms":L,"faces":[{"track":ID,"x":..,"y":..,"width":..,"height":..,
-//   "label":"happy","confidence":P,"probabilities":{"angry":P,...}}]}
+//   "angle":A,"pose":"frontal","label":"happy","confidence":P,"probabilities":{"angry":P,...}}]}
+// x, y, width, height are the face's box before turning; the face is that box turned `angle` degrees
+// clockwise about its centre (0 for an upright face); pose is frontal, left or right.
 // Keys in a fixed order, probabilities in EmotionLabel order, numbers rounded to 4 decimals.
 import Foundation
 
@@ -12,6 +14,7 @@ extension FrameResult {
             if k > 0 { s += "," }
             s += "{\"track\":\(face.track),\"x\":\(face.box.x),\"y\":\(face.box.y),"
             s += "\"width\":\(face.box.width),\"height\":\(face.box.height),"
+            s += "\"angle\":\(Self.number(face.angle)),\"pose\":\"\(face.pose.rawValue)\","
             s += "\"label\":\"\(face.label)\",\"confidence\":\(Self.number(Double(face.confidence))),\"probabilities\":{"
             for (j, name) in EmotionLabel.names.enumerated() {
                 if j > 0 { s += "," }

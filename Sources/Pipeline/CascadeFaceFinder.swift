@@ -1,8 +1,11 @@
 // The real face detector behind the pipeline's FaceFinding protocol, tuned for real time:
 // searches run on a copy scaled down to at most `detectionWidth` pixels wide (boxes are scaled back):
 // a full scan every few frames, and in between scans of small regions around the tracked faces, on both
-// cores when several faces are tracked.
+// cores when several faces are tracked. With a `poseSearch` the full scans find faces turned in the
+// plane and in profile too (CascadeFaceFinder+Poses.swift), and regions are searched at each track's own
+// angle and pose; with a `verifier` every face of a full scan must pass the face / not-face check.
 import Dispatch
+import Emotion
 import FaceDetection
 import Foundation
 import Imaging
@@ -20,6 +23,14 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
     /// for faces between size/`regionSizeRange` and size·`regionSizeRange`.
     public let regionMargin: Double
     public let regionSizeRange: Double
+    /// The multi-pose search of full scans (nil: upright frontal faces only, the search of `findFaces(in:)`).
+    public let poseSearch: MultiPoseDetector?
+    /// The false-face check of full scans' faces (nil: every face the cascade finds is kept). Used under
+    /// `verifierLock`: one finder may serve several runs at once (a batch's jobs).
+    public let verifier: FaceVerifier?
+    let verifierLock = NSLock()
+    /// Turned and profile frames of the multi-pose search, as a fraction of the scaled-down frame.
+    public let poseScale: Double
 
     /// The live path's full-scan and regional-scan parameters (see `init`).
     public static let defaultParameters = DetectionParameters(scaleFactor: 1.2, minNeighbors: 4, minSize: PixelSize(24), threads: 2)
@@ -34,7 +45,8 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
                 parameters: DetectionParameters = CascadeFaceFinder.defaultParameters,
                 regionParameters: DetectionParameters = CascadeFaceFinder.defaultRegionParameters,
                 detectionWidth: Int = 320, regionThreads: Int = 2,
-                regionMargin: Double = 0.3, regionSizeRange: Double = 1.3) {
+                regionMargin: Double = 0.3, regionSizeRange: Double = 1.3,
+                poseSearch: MultiPoseDetector? = nil, verifier: FaceVerifier? = nil, poseScale: Double = 1) {
         precondition(detectionWidth >= 32, "detectionWidth must be at least 32")
         self.detector = detector
         self.parameters = parameters
@@ -43,6 +55,9 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
         self.regionThreads = max(1, regionThreads)
         self.regionMargin = regionMargin
         self.regionSizeRange = regionSizeRange
+        self.poseSearch = poseSearch
+        self.verifier = verifier
+        self.poseScale = poseScale
     }
 
     public func findFaces(in image: GrayImage) -> [Rect] {
@@ -58,12 +73,12 @@ public final class CascadeFaceFinder: FaceFinding, @unchecked Sendable {
                 Double(image.width) / Double(detectionWidth), Double(image.height) / Double(height))
     }
 
-    private func scaleUp(_ r: Rect, _ sx: Double, _ sy: Double) -> Rect {
+    func scaleUp(_ r: Rect, _ sx: Double, _ sy: Double) -> Rect {
         Rect(x: Int((Double(r.x) * sx).rounded()), y: Int((Double(r.y) * sy).rounded()),
              width: Int((Double(r.width) * sx).rounded()), height: Int((Double(r.height) * sy).rounded()))
     }
 
-    private func scaleDown(_ r: Rect, _ sx: Double, _ sy: Double) -> Rect {
+    func scaleDown(_ r: Rect, _ sx: Double, _ sy: Double) -> Rect {
         Rect(x: Int((Double(r.x) / sx).rounded()), y: Int((Double(r.y) / sy).rounded()),
              width: Int((Double(r.width) / sx).rounded()), height: Int((Double(r.height) / sy).rounded()))
     }

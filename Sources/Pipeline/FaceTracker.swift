@@ -7,8 +7,12 @@ import Imaging
 /// One face followed across frames.
 public struct Track: Sendable, Equatable {
     public let id: Int
-    /// The box of its latest detection.
+    /// The box of its latest detection (before turning by `angle`).
     public var box: Rect
+    /// Its latest detection's angle (degrees, clockwise) and pose: the regional search looks for the face
+    /// there next, and the crop is taken along the turned box.
+    public var angle: Double = 0
+    public var pose: FacePose = .frontal
     /// Consecutive frames without a matching detection (0 when seen in the latest frame).
     public var missedFrames: Int
     /// Frames in which it was seen.
@@ -31,6 +35,13 @@ public struct FaceTracker: Sendable {
 
     /// Matches `detections` to tracks; returns one track per detection (same order) and the IDs that expired.
     public mutating func update(with detections: [Rect]) -> (tracks: [Track], expired: [Int]) {
+        update(with: detections.map { FoundFace(box: $0) })
+    }
+
+    /// As `update(with:)` for faces found at an angle or in profile: a track takes its face's angle and pose.
+    /// Matching is by IoU of the boxes before turning (same centre and size as the turned boxes).
+    public mutating func update(with faces: [FoundFace]) -> (tracks: [Track], expired: [Int]) {
+        let detections = faces.map(\.box)
         // All candidate pairs above the threshold, best first; ties broken by order for determinism.
         var pairs: [(iou: Double, track: Int, detection: Int)] = []
         for (t, track) in tracks.enumerated() {
@@ -54,11 +65,13 @@ public struct FaceTracker: Sendable {
         for (d, box) in detections.enumerated() {
             if let t = trackOfDetection[d] {
                 tracks[t].box = box
+                tracks[t].angle = faces[d].angle
+                tracks[t].pose = faces[d].pose
                 tracks[t].missedFrames = 0
                 tracks[t].hits += 1
                 result.append(tracks[t])
             } else {
-                let track = Track(id: nextID, box: box, missedFrames: 0, hits: 1)
+                let track = Track(id: nextID, box: box, angle: faces[d].angle, pose: faces[d].pose, missedFrames: 0, hits: 1)
                 nextID += 1
                 tracks.append(track)
                 result.append(track)
@@ -71,6 +84,9 @@ public struct FaceTracker: Sendable {
 
     /// Boxes of the live tracks, the regions a cheaper between-detections search looks around.
     public var activeBoxes: [Rect] { tracks.map(\.box) }
+
+    /// The live tracks as faces (box, angle, pose), for a search at each track's own angle.
+    public var activeFaces: [FoundFace] { tracks.map { FoundFace(box: $0.box, angle: $0.angle, pose: $0.pose) } }
 
     public mutating func reset() {
         tracks.removeAll()

@@ -35,7 +35,7 @@ public struct PipelineConfiguration: Sendable {
 public struct LocatedFrame: @unchecked Sendable {
     public let frame: Frame
     let gray: GrayImage
-    let boxes: [Rect]
+    let faces: [FoundFace]
     let tracks: [Track]
     /// Tracks that ended on this frame (the smoother forgets them before smoothing it).
     let expired: [Int]
@@ -50,6 +50,7 @@ public final class FrameProcessor {
     private var smoother: ProbabilitySmoother
     private var alternator = ViewAlternator()
     private var framesSinceFullDetection = Int.max / 2  // the first frame gets a full detection
+    private var fullScans = 0
 
     public init(finder: FaceFinding, classifier: FaceClassifying, configuration: PipelineConfiguration = .init()) {
         precondition(configuration.detectEvery >= 1, "detectEvery must be >= 1")
@@ -79,22 +80,23 @@ public final class FrameProcessor {
         let gray = GrayImage(rgb: frame.image)
         lap(PipelineStage.gray)
 
-        let boxes: [Rect]
-        let regions = tracker.activeBoxes
+        let faces: [FoundFace]
+        let regions = tracker.activeFaces
         // New faces appear at the next full detection; in between only tracked faces are looked for.
         if framesSinceFullDetection >= configuration.detectEvery - 1 {
-            boxes = finder.findFaces(in: gray)
+            faces = finder.locateFaces(in: gray, fullScan: fullScans)
+            fullScans += 1
             framesSinceFullDetection = 0
         } else {
-            boxes = regions.isEmpty ? [] : finder.findFaces(in: gray, around: regions)
+            faces = regions.isEmpty ? [] : finder.locateFaces(in: gray, around: regions)
             // A tracked face the regional search lost (it moved fast, or left) gets a full search next frame.
-            framesSinceFullDetection = boxes.count < regions.count ? Int.max / 2 : framesSinceFullDetection + 1
+            framesSinceFullDetection = faces.count < regions.count ? Int.max / 2 : framesSinceFullDetection + 1
         }
         lap(PipelineStage.detect)
 
-        let (tracks, expired) = tracker.update(with: boxes)
+        let (tracks, expired) = tracker.update(with: faces)
         lap(PipelineStage.track)
-        return LocatedFrame(frame: frame, gray: gray, boxes: boxes, tracks: tracks, expired: expired, stageSeconds: stages)
+        return LocatedFrame(frame: frame, gray: gray, faces: faces, tracks: tracks, expired: expired, stageSeconds: stages)
     }
 
     /// The second half: all faces of the frame classified in one batch, then smoothed per track.
@@ -108,7 +110,8 @@ public final class FrameProcessor {
         faces.reserveCapacity(raw.count)
         for (track, probabilities) in zip(located.tracks, raw) {
             faces.append(FaceResult(track: track.id, box: track.box,
-                                    probabilities: smoother.smooth(track: track.id, probabilities)))
+                                    probabilities: smoother.smooth(track: track.id, probabilities),
+                                    angle: track.angle, pose: track.pose))
         }
         var stages = located.stageSeconds
         let t1 = MonotonicClock.now()
@@ -120,7 +123,7 @@ public final class FrameProcessor {
 
     /// Each face's probabilities from the views `configuration.views` names, before smoothing.
     private func probabilities(_ located: LocatedFrame) throws -> [[Float]] {
-        let boxes = located.boxes, n = boxes.count
+        let boxes = located.faces.map(\.box), angles = located.faces.map(\.angle), n = boxes.count
         guard n > 0 else { return [] }
         let flags: [Bool]
         switch configuration.views {
@@ -128,7 +131,9 @@ public final class FrameProcessor {
         case .both: flags = [Bool](repeating: false, count: n) + [Bool](repeating: true, count: n)
         case .alternate: flags = located.tracks.map { alternator.mirrored(track: $0.id) }
         }
-        let raw = try classifier.classify(located.gray, faces: configuration.views == .both ? boxes + boxes : boxes, mirrored: flags)
+        let both = configuration.views == .both
+        let raw = try classifier.classify(located.gray, faces: both ? boxes + boxes : boxes, angles: both ? angles + angles : angles,
+                                          mirrored: flags)
         precondition(raw.count == flags.count, "classifier returned \(raw.count) results for \(flags.count) faces")
         switch configuration.views {
         case .single: return raw
@@ -143,5 +148,6 @@ public final class FrameProcessor {
         smoother = ProbabilitySmoother(alpha: configuration.smoothing)
         alternator = ViewAlternator()
         framesSinceFullDetection = Int.max / 2
+        fullScans = 0
     }
 }

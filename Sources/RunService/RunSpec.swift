@@ -44,23 +44,43 @@ public enum RunModel {
 }
 
 /// The live finder: a cascade file (nil: the default lookup, CascadeLocator) and its full-scan parameters;
-/// the regional scans use as many threads as the full scan. A finder built once can be passed in (`built`,
-/// a batch's many runs: the cascade is parsed once); the finder keeps no state between runs.
+/// the regional scans use as many threads as the full scan. With `profileCascade` set, full scans are
+/// multi-pose (turned and profile faces, MultiPoseDetector); with `verifier` set, every face a full scan
+/// finds must pass that face verifier. A finder built once can be passed in (`built`, a batch's many runs:
+/// the cascades and the verifier are read once); the finder keeps no state between runs.
 public struct FinderSpec {
     public var cascade: String?
     public var parameters: DetectionParameters
+    /// The profile cascade of a multi-pose search (nil: upright frontal faces only).
+    public var profileCascade: String?
+    /// The face verifier file (nil: no false-face check).
+    public var verifier: String?
     /// A finder already built from this spec; `make()` returns it instead of reading the cascade again.
     public var built: CascadeFaceFinder?
 
-    public init(cascade: String? = nil, parameters: DetectionParameters = CascadeFaceFinder.defaultParameters) {
+    public init(cascade: String? = nil, parameters: DetectionParameters = CascadeFaceFinder.defaultParameters,
+                profileCascade: String? = nil, verifier: String? = nil) {
         self.cascade = cascade
         self.parameters = parameters
+        self.profileCascade = profileCascade
+        self.verifier = verifier
     }
 
     public func make() throws -> CascadeFaceFinder {
         if let built { return built }
-        return CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
-                                 parameters: parameters, regionThreads: parameters.threads)
+        let frontal = FaceDetector(cascade: try CascadeLocator.load(path: cascade))
+        let search = try profileCascade.map {
+            MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: try CascadeLocator.load(path: $0)))
+        }
+        let verifier: FaceVerifier?
+        if let path = self.verifier {
+            guard FileManager.default.fileExists(atPath: path) else { throw RunError.verifierNotFound(path: path) }
+            verifier = try FaceVerifier.read(path: path)
+        } else {
+            verifier = nil
+        }
+        return CascadeFaceFinder(detector: frontal, parameters: parameters, regionThreads: parameters.threads,
+                                 poseSearch: search, verifier: verifier)
     }
 
     /// This spec with its finder built now, for many runs.
@@ -120,12 +140,16 @@ public struct RunSpec {
 /// The run service's own errors, one line each.
 public enum RunError: Error, LocalizedError {
     case modelNotFound(path: String)
+    case verifierNotFound(path: String)
 
     public var errorDescription: String? {
         switch self {
         case .modelNotFound(let path):
             return "model file \(path) not found: pass --model PATH or set $EMONET_MODEL (the shipped model is "
                 + "\(DataRoot.shippedModel) beside emonet; `make train STAGE=k` trains one into runs/)"
+        case .verifierNotFound(let path):
+            return "face verifier \(path) not found: pass --verifier PATH, or --no-verify to keep every face the cascade finds "
+                + "(the shipped verifier is \(DataRoot.shippedVerifier) beside emonet; `make train-verifier` makes one)"
         }
     }
 }

@@ -66,6 +66,15 @@ public struct ResultsComparison: Sendable, Equatable {
                   let frame = object["frame"] as? Int else { continue }
             var trimmed = object
             trimmed.removeValue(forKey: "latency_ms")
+            // Lines written before faces carried an angle and a pose describe upright frontal faces.
+            if let faces = object["faces"] as? [[String: Any]] {
+                trimmed["faces"] = faces.map { face -> [String: Any] in
+                    var face = face
+                    if face["angle"] == nil { face["angle"] = 0 }
+                    if face["pose"] == nil { face["pose"] = "frontal" }
+                    return face
+                }
+            }
             byFrame[frame] = trimmed as NSDictionary
         }
         return byFrame
@@ -106,6 +115,8 @@ extension SessionManifest {
         if a.maxMissedFrames != b.maxMissedFrames { out.append("max missed frames \(a.maxMissedFrames) → \(b.maxMissedFrames)") }
         if a.detector != b.detector { out.append("detector \(a.detector) → \(b.detector)") }
         if a.views != b.views { out.append("face views \(a.views.rawValue) → \(b.views.rawValue)") }
+        if a.poses != b.poses { out.append("poses \(a.poses) → \(b.poses)") }
+        if a.verified != b.verified { out.append("face verifier \(a.verified ? "on" : "off") → \(b.verified ? "on" : "off")") }
         return out
     }
 }

@@ -9,7 +9,7 @@ import Frames
 import SafeOutput
 
 public final class ResultsWriter: FrameSink, @unchecked Sendable {
-    public static let csvHeader = (["frame", "time", "track", "x", "y", "width", "height"] + EmotionLabel.names
+    public static let csvHeader = (["frame", "time", "track", "x", "y", "width", "height", "angle", "pose"] + EmotionLabel.names
         + ["label", "confidence"]).joined(separator: ",")
 
     private var jsonl: BufferedFile?
@@ -30,7 +30,8 @@ public final class ResultsWriter: FrameSink, @unchecked Sendable {
     public static func csvRows(_ result: FrameResult) -> [String] {
         result.faces.map { face in
             var fields = [String(result.frameIndex), Self.number(result.time), String(face.track),
-                          String(face.box.x), String(face.box.y), String(face.box.width), String(face.box.height)]
+                          String(face.box.x), String(face.box.y), String(face.box.width), String(face.box.height),
+                          Self.number(face.angle), face.pose.rawValue]
             fields += face.probabilities.map { Self.number(Double($0)) }
             fields += [face.label.description, Self.number(Double(face.confidence))]
             return fields.joined(separator: ",")

@@ -32,20 +32,28 @@ public struct SessionSettings: Codable, Equatable, Sendable {
     /// Which views of each face were classified. Sessions recorded before the setting existed classified
     /// each face as seen: `single`.
     public var views: FaceViews
+    /// Which faces full scans searched: "frontal" (upright frontal faces) or "multi" (turned and profile
+    /// faces too). Sessions recorded before the setting existed searched frontal faces.
+    public var poses: String
+    /// Whether every face of a full scan had to pass the face verifier (false before the setting existed).
+    public var verified: Bool
+    public static let posesValues = ["frontal", "multi"]
 
     public init(detectEvery: Int, smoothing: Double, matchThreshold: Double, maxMissedFrames: Int, detector: String,
-                views: FaceViews = .single) {
+                views: FaceViews = .single, poses: String = "frontal", verified: Bool = false) {
         self.detectEvery = detectEvery
         self.smoothing = smoothing
         self.matchThreshold = matchThreshold
         self.maxMissedFrames = maxMissedFrames
         self.detector = detector
         self.views = views
+        self.poses = poses
+        self.verified = verified
     }
 
     enum CodingKeys: String, CodingKey {
         case detectEvery = "detect_every", smoothing, matchThreshold = "match_threshold"
-        case maxMissedFrames = "max_missed_frames", detector, views
+        case maxMissedFrames = "max_missed_frames", detector, views, poses, verified
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,7 +61,9 @@ public struct SessionSettings: Codable, Equatable, Sendable {
         self.init(detectEvery: try c.decode(Int.self, forKey: .detectEvery), smoothing: try c.decode(Double.self, forKey: .smoothing),
                   matchThreshold: try c.decode(Double.self, forKey: .matchThreshold),
                   maxMissedFrames: try c.decode(Int.self, forKey: .maxMissedFrames), detector: try c.decode(String.self, forKey: .detector),
-                  views: try c.decodeIfPresent(FaceViews.self, forKey: .views) ?? .single)
+                  views: try c.decodeIfPresent(FaceViews.self, forKey: .views) ?? .single,
+                  poses: try c.decodeIfPresent(String.self, forKey: .poses) ?? "frontal",
+                  verified: try c.decodeIfPresent(Bool.self, forKey: .verified) ?? false)
     }
 
     /// The values a replay accepts: the ranges the pipeline's stages require (a shared or edited
@@ -71,6 +81,7 @@ public struct SessionSettings: Codable, Equatable, Sendable {
         try check(matchThreshold > 0 && matchThreshold <= 1, .matchThreshold, "an IoU in (0, 1]", matchThreshold)
         try check(Self.maxMissedFramesRange.contains(maxMissedFrames), .maxMissedFrames,
                   "an integer in \(Self.maxMissedFramesRange)", maxMissedFrames)
+        try check(Self.posesValues.contains(poses), .poses, "one of \(Self.posesValues.joined(separator: ", "))", "'\(poses)'")
     }
 }
 

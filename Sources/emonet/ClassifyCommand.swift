@@ -61,28 +61,23 @@ struct Classify: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             let annotated = annotation.paths(for: images)
-            let profilePath = wholeImage ? nil : detector.profileCascadePath
-            let inputs = images + [modelOptions.model, wholeImage ? nil : CascadeLocator.resolve(detector.cascade), profilePath]
+            let spec = detector.finderSpec()
+            let inputs = images + [modelOptions.model] + (wholeImage ? [] : [CascadeLocator.resolve(detector.cascade), spec.profileCascade, spec.verifier])
             try OutputPlan(inputs: inputs, force: output.force).check(annotated ?? [])
             let classifier = try EmotionClassifier(path: modelOptions.model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
-            // The live path's full scan, so an image gives the faces live would find in it.
-            let finder = wholeImage ? nil : try detector.liveFinder()
-            let search = try finder.flatMap { try detector.multiPoseSearch(frontal: $0.detector) }
+            // The live path's full scan (multi-pose and verified unless told otherwise), so an image gives the
+            // faces live would find in it.
+            let finder = wholeImage ? nil : try spec.make()
+            let search = finder?.poseSearch
             let overlay = try annotated.map { _ in try OffscreenOverlay() }
             var reports: [ImageReport] = []
             for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
                 let gray = GrayImage(rgb: rgb)
-                let found: [TurnedFace]
-                if let finder, let search {
-                    found = finder.findTurnedFaces(in: gray, search: search)
-                } else {
-                    let boxes = finder.map { $0.findFaces(in: gray) } ?? [Rect(x: 0, y: 0, width: rgb.width, height: rgb.height)]
-                    found = boxes.map { TurnedFace(box: $0, angle: 0, pose: .frontal, neighbors: 0) }
-                }
+                let found = finder.map { $0.locateFaces(in: gray) } ?? [FoundFace(box: Rect(x: 0, y: 0, width: rgb.width, height: rgb.height))]
                 let probabilities = try classifier.classify(gray, faces: found.map(\.box), angles: found.map(\.angle))
                 let faces = zip(found, probabilities).enumerated().map { i, face in
-                    FaceResult(track: i + 1, box: face.0.box, probabilities: face.1, angle: face.0.angle)
+                    FaceResult(track: i + 1, box: face.0.box, probabilities: face.1, angle: face.0.angle, pose: face.0.pose)
                 }
                 reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: zip(faces, found).map { f, turned in
                     FaceReport(x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height,

@@ -2,6 +2,7 @@
 // and optionally write annotated PNGs. Defaults are OpenCV detectMultiScale's (not the live path's, which
 // `classify` uses): this command is the cascade as OpenCV runs it, box for box.
 import ArgumentParser
+import Emotion
 import FaceDetection
 import Foundation
 import ImageIO
@@ -47,16 +48,19 @@ struct Detect: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             let annotated = annotation.paths(for: images)
-            let profilePath = detector.profileCascadePath
-            try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade)] + (profilePath.map { [$0] } ?? []),
+            let profilePath = detector.profileCascadePath(default: .frontal)
+            let verifierPath = detector.verifierPath(default: false)
+            try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade), profilePath, verifierPath].compactMap { $0 },
                            force: output.force).check(annotated ?? [])
             let detector = FaceDetector(cascade: try CascadeLocator.load(path: self.detector.cascade))
             let parameters = self.parameters
-            let search = try self.detector.multiPoseSearch(frontal: detector)
+            let search = try self.detector.multiPoseSearch(frontal: detector, default: .frontal)
+            let verifier = try verifierPath.map { try FaceVerifier.read(path: $0) }
             var reports: [ImageReport] = []
             for (k, path) in images.enumerated() {
                 let rgb = try ImageFile.read(path: path)
-                let (faces, draw) = find(in: GrayImage(rgb: rgb), frontal: detector, search: search, parameters: parameters)
+                let (faces, draw) = find(in: GrayImage(rgb: rgb), frontal: detector, search: search, verifier: verifier,
+                                         parameters: parameters)
                 reports.append(ImageReport(image: path, width: rgb.width, height: rgb.height, faces: faces))
                 if !json {
                     print(ImageConsole.heading(path: path, image: rgb, faces: faces.count))
@@ -75,16 +79,26 @@ struct Detect: ParsableCommand {
     }
 
     /// The faces of one image as reported, and how to draw them (green, at a thickness): upright boxes
-    /// from the OpenCV-exact scan, or turned boxes with their angle and pose with `--poses multi`.
-    private func find(in gray: GrayImage, frontal: FaceDetector, search: MultiPoseDetector?,
+    /// from the OpenCV-exact scan, or turned boxes with their angle and pose with `--poses multi`; with
+    /// `--verify`, only the boxes the face verifier accepts.
+    private func find(in gray: GrayImage, frontal: FaceDetector, search: MultiPoseDetector?, verifier: FaceVerifier?,
                       parameters: DetectionParameters) -> ([FaceReport], (inout RGBImage, Int) -> Void) {
         if let search {
-            let found = search.detect(gray, parameters: MultiPoseParameters(frontal: parameters))
+            var found = search.detect(gray, parameters: MultiPoseParameters(frontal: parameters))
+            if let verifier {
+                let boxes = found.map(FaceReport.init).map { Rect(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
+                let keep = verifier.accepts(gray, boxes: boxes, angles: found.map(\.angle))
+                found = zip(found, keep).filter(\.1).map(\.0)
+            }
             return (found.map(FaceReport.init), { image, thickness in
                 for face in found { image.strokePolygon(face.box.corners, color: .green, thickness: thickness) }
             })
         }
-        let found = frontal.detect(gray, parameters: parameters)
+        var found = frontal.detect(gray, parameters: parameters)
+        if let verifier {
+            let keep = verifier.accepts(gray, boxes: found.map(\.box), angles: found.map { _ in 0 })
+            found = zip(found, keep).filter(\.1).map(\.0)
+        }
         return (found.map(FaceReport.init), { image, thickness in
             for face in found { image.strokeRectangle(face.box, color: .green, thickness: thickness) }
         })

@@ -92,4 +92,12 @@ enum ModelPaths {
         if FileManager.default.fileExists(atPath: DataRoot.shippedModel) { return DataRoot.shippedModel }
         return DataRoot.find(DataRoot.shippedModel) ?? DataRoot.shippedModel
     }
+
+    /// The shipped face verifier, looked up as the model is: `$EMONET_VERIFIER`, the working directory's
+    /// models/, then the executable's data root.
+    static var defaultVerifier: String {
+        if let path = ProcessInfo.processInfo.environment["EMONET_VERIFIER"] { return path }
+        if FileManager.default.fileExists(atPath: DataRoot.shippedVerifier) { return DataRoot.shippedVerifier }
+        return DataRoot.find(DataRoot.shippedVerifier) ?? DataRoot.shippedVerifier
+    }
 }

@@ -57,7 +57,6 @@ struct Live: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        try detector.requireFrontal(command: "live")
         if device != nil && input != nil { throw ValidationError("give --device or --input, not both") }
         guard fps > 0 && fps <= 240 else { throw ValidationError("--fps must be in (0, 240]") }
     }

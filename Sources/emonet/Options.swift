@@ -10,6 +10,7 @@
 import ArgumentParser
 import FaceDetection
 import Foundation
+import Assets
 import Pipeline
 import RunService
 
@@ -38,14 +39,20 @@ struct DetectorOptions: ParsableArguments {
     @Option(help: "Smallest face side in pixels, 0 to 8192 (default: 24 in the frame scaled to 320 px wide, the live path's, i.e. 48 px in a 640x480 frame; detect: the cascade's window, OpenCV's, in image pixels).")
     var minSize: Int?
 
-    @Option(help: ArgumentHelp("Poses to search: frontal (upright faces only, today's default) or multi (faces tilted to about ±50° and profiles; classify: scanned on the live path's frame, 320 px wide, and cropped along the turned box so the network sees the face upright). Default: frontal; multi becomes classify's default once false faces are verified (issue 19), detect stays OpenCV-exact by default.",
+    @Option(help: ArgumentHelp("Poses to search: multi (faces tilted to about ±50° and profiles, found on the live path's frame, 320 px wide, and cropped along the turned box so the network sees the face upright) or frontal (upright frontal faces only). Default: multi for classify, live and replay; frontal for detect, which stays OpenCV-exact.",
                                discussion: "With multi, each face's box is width x height at x, y turned `angle` degrees clockwise "
                                    + "about its centre; pose is frontal, left or right (the side the face looks towards). "
-                                   + "Profiles use --profile-cascade. live and replay search frontal faces only so far."))
-    var poses: FacePoses = .frontal
+                                   + "Profiles use --profile-cascade. Between full scans a track is searched at its own angle and pose."))
+    var poses: FacePoses?
 
     @Option(help: "Profile cascade for --poses multi (default: \(MultiPoseDetector.defaultProfileCascadePath)).")
     var profileCascade: String?
+
+    @Option(help: "Face verifier: a small network that drops the cascade's boxes that are not faces (default: the shipped \(DataRoot.shippedVerifier)).")
+    var verifier: String?
+
+    @Flag(inversion: .prefixedNo, help: "Check every face a full scan finds with the face verifier (default: on for classify, live and replay; off for detect).")
+    var verify: Bool?
 
     func validate() throws {
         if let scaleFactor, !(scaleFactor.isFinite && Self.scaleRange.contains(scaleFactor)) {
@@ -59,22 +66,24 @@ struct DetectorOptions: ParsableArguments {
         }
     }
 
-    /// The profile cascade's path with --poses multi (nil with frontal).
-    var profileCascadePath: String? {
-        poses == .multi ? (profileCascade ?? MultiPoseDetector.defaultProfileCascadePath) : nil
+    /// The poses searched: --poses, else `defaults` (detect: frontal; the product path: multi).
+    func poses(default defaults: FacePoses) -> FacePoses { poses ?? defaults }
+
+    /// The profile cascade's path when the search is multi-pose (nil with frontal).
+    func profileCascadePath(default defaults: FacePoses) -> String? {
+        poses(default: defaults) == .multi ? (profileCascade ?? MultiPoseDetector.defaultProfileCascadePath) : nil
     }
 
-    /// The multi-pose search with --poses multi (nil with frontal): `frontal` and the profile cascade.
-    func multiPoseSearch(frontal: FaceDetector) throws -> MultiPoseDetector? {
-        guard let profileCascadePath else { return nil }
-        return MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: try CascadeLocator.load(path: profileCascadePath)))
+    /// The multi-pose search when the poses are multi (nil with frontal): `frontal` and the profile cascade.
+    func multiPoseSearch(frontal: FaceDetector, default defaults: FacePoses) throws -> MultiPoseDetector? {
+        guard let path = profileCascadePath(default: defaults) else { return nil }
+        return MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: try CascadeLocator.load(path: path)))
     }
 
-    /// live and replay: the multi-pose search is not in the live path yet (it needs the false-face check).
-    func requireFrontal(command: String) throws {
-        guard poses == .frontal else {
-            throw ValidationError("\(command) searches frontal faces only so far: --poses multi is for detect and classify (issue 19)")
-        }
+    /// The verifier's path when faces are verified (--verify, else `defaults`), nil when not.
+    func verifierPath(default defaults: Bool) -> String? {
+        guard verify ?? defaults else { return nil }
+        return verifier ?? ModelPaths.defaultVerifier
     }
 
     /// `defaults` with the options that were given.
@@ -92,11 +101,13 @@ struct DetectorOptions: ParsableArguments {
         try finderSpec(threads: threads).make()
     }
 
-    /// The product path's finder as the run service builds it.
-    func finderSpec(threads: Int? = nil) -> FinderSpec {
+    /// The product path's finder as the run service builds it: multi-pose and verified unless told otherwise.
+    func finderSpec(threads: Int? = nil, recorded: (poses: FacePoses, verified: Bool)? = nil) -> FinderSpec {
         var parameters = self.parameters(over: CascadeFaceFinder.defaultParameters)
         if let threads { parameters.threads = max(1, threads) }
-        return FinderSpec(cascade: cascade, parameters: parameters)
+        let defaults = recorded ?? (.multi, true)
+        return FinderSpec(cascade: cascade, parameters: parameters, profileCascade: profileCascadePath(default: defaults.poses),
+                          verifier: verifierPath(default: defaults.verified))
     }
 }
 

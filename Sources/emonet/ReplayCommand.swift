@@ -81,7 +81,6 @@ struct Replay: ParsableCommand {
     }
 
     func validate() throws {
-        try detector.requireFrontal(command: "replay")
         if inputs.isEmpty && manifest == nil {
             throw ValidationError("give an INPUT (a session directory, a video file or a directory of them) or --manifest FILE")
         }

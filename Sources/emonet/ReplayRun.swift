@@ -94,8 +94,13 @@ final class ReplayRun {
     convenience init(command: Replay, input: String) throws {
         // Detector threads from EMONET_DETECT_THREADS (default: live's); they do not change the boxes, only who
         // computes them.
+        // A session is searched as it was recorded (its poses and verifier setting) unless the options say otherwise.
+        let recorded = (try? SessionManifest.read(directory: input)).map {
+            (poses: FacePoses(rawValue: $0.settings.poses) ?? .frontal, verified: $0.settings.verified)
+        }
         try self.init(command: command, job: ReplayJob(command: command, input: input),
-                      model: .file(path: command.modelOptions.model), finder: command.detector.finderSpec(threads: Self.detectThreads))
+                      model: .file(path: command.modelOptions.model),
+                      finder: command.detector.finderSpec(threads: Self.detectThreads, recorded: recorded))
     }
 
     static var detectThreads: Int? { ProcessInfo.processInfo.environment["EMONET_DETECT_THREADS"].flatMap { Int($0) } }

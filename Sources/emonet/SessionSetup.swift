@@ -18,7 +18,8 @@ enum SessionSetup {
     static func settings(_ configuration: PipelineConfiguration, finder: CascadeFaceFinder) -> SessionSettings {
         SessionSettings(detectEvery: configuration.detectEvery, smoothing: (Double(configuration.smoothing) * 1e6).rounded() / 1e6,
                         matchThreshold: configuration.matchThreshold, maxMissedFrames: configuration.maxMissedFrames,
-                        detector: detectorDescription(finder), views: configuration.views)
+                        detector: detectorDescription(finder), views: configuration.views,
+                        poses: finder.poseSearch == nil ? "frontal" : "multi", verified: finder.verifier != nil)
     }
 
     /// The manifest of a new recording from `source`.
