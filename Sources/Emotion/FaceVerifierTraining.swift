@@ -64,7 +64,8 @@ public struct VerifierMetrics: Codable, Sendable {
     public static func threshold(scores: [Float], isFace: [Bool], recall: Double) -> Float {
         let faceScores = zip(scores, isFace).filter { $1 }.map(\.0).sorted()
         guard !faceScores.isEmpty else { return 0.5 }
-        let drop = Int((Double(faceScores.count) * (1 - recall)).rounded(.down))
+        // The faces it may lose (the small epsilon: 10 * (1 - 0.8) is 1.9999999999999996 in Double).
+        let drop = Int((Double(faceScores.count) * (1 - recall) + 1e-9).rounded(.down))
         return min(max(faceScores[min(drop, faceScores.count - 1)], 1e-4), 0.9999)
     }
 }

@@ -226,7 +226,7 @@ public struct MultiPoseDetector: Sendable {
     }
 
     /// One detection per face: strongest first; a weaker detection on a kept face joins it. `scans[0]`
-    /// is the upright scan's: each of its faces stays a face with its upright box, whatever joins it.
+    /// is the upright scan's: each of its faces stays a face (perhaps as a stronger turned detection of it).
     func merge(_ scans: [[PoseDetection]], parameters: MultiPoseParameters) -> [PoseDetection] {
         let candidates = scans.flatMap { $0 }
         let upright = scans.first?.count ?? 0
@@ -239,12 +239,10 @@ public struct MultiPoseDetector: Sendable {
             let c = candidates[i]
             if let k = kept.firstIndex(where: { sameFace($0.face.box, c.box, parameters) }) {
                 kept[k].members += 1
-                // The upright scan's box of a face is its box (the one OpenCV and every earlier release gave it,
-                // upright, its angle 0) even when a turned scan holds the face more strongly; and a box much
-                // larger than the stronger one it merges with holds it: the stronger box is a part of that face
-                // (a cheek, the mouth and chin), and the larger one is the face's own box.
-                let uprightJoins = i < upright && kept[k].index >= upright
-                if uprightJoins || c.box.width > Self.partRatio * kept[k].face.box.width {
+                // An upright-scan box much larger than the stronger turned one it merges with holds it: the
+                // turned box is a part of that face (a cheek, the mouth and chin; seen on the Pexels clip), and
+                // the upright one is the face's own box.
+                if i < upright && kept[k].index >= upright && c.box.width > Self.partRatio * kept[k].face.box.width {
                     kept[k].face = PoseDetection(box: c.box, pose: c.pose, neighbors: max(c.neighbors, kept[k].face.neighbors))
                     kept[k].index = min(kept[k].index, i)
                 }

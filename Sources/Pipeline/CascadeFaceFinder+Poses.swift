@@ -106,13 +106,13 @@ extension CascadeFaceFinder {
         let fill = small.meanValue
         let step = Self.trackAngleStep
         for face in turned + lost {
+            // The angle that holds the face best (most neighbours) of its own and those either side.
             let angles = isUpright(face) ? [-step, step] : [face.angle, face.angle - step, face.angle + step]
-            for angle in angles where abs(angle) <= Self.maximumTrackAngle {
-                if let hit = findTurned(face, at: angle, in: small, fill: fill, sx: sx, sy: sy, search: poseSearch),
-                   !found.contains(where: { $0.box.iou(hit.box) > 0.5 }) {
-                    found.append(hit)
-                    break
-                }
+            let hits = angles.filter { abs($0) <= Self.maximumTrackAngle }.compactMap {
+                findTurned(face, at: $0, in: small, fill: fill, sx: sx, sy: sy, search: poseSearch)
+            }
+            if let best = hits.max(by: { $0.neighbors < $1.neighbors }), !found.contains(where: { $0.box.iou(best.face.box) > 0.5 }) {
+                found.append(best.face)
             }
         }
         return found
@@ -121,7 +121,7 @@ extension CascadeFaceFinder {
     /// `face` looked for near its box in the patch of the scaled-down frame turned upright at `angle`,
     /// with its pose's cascade (the profile cascade on the patch or its mirror), at sizes near its own.
     func findTurned(_ face: FoundFace, at angle: Double, in small: GrayImage, fill: UInt8, sx: Double, sy: Double,
-                    search: MultiPoseDetector) -> FoundFace? {
+                    search: MultiPoseDetector) -> (face: FoundFace, neighbors: Int)? {
         let b = scaleDown(face.box, sx, sy)
         guard b.width > 0, b.height > 0 else { return nil }
         let cx = Double(b.x) + Double(b.width) / 2, cy = Double(b.y) + Double(b.height) / 2
@@ -153,7 +153,7 @@ extension CascadeFaceFinder {
         let w = Double(best.box.width), h = Double(best.box.height)
         let box = Rect(x: Int(((x - w / 2) * sx).rounded()), y: Int(((y - h / 2) * sy).rounded()),
                        width: Int((w * sx).rounded()), height: Int((h * sy).rounded()))
-        return FoundFace(box: box, angle: angle, pose: face.pose)
+        return (FoundFace(box: box, angle: angle, pose: face.pose), best.neighbors)
     }
 
     /// The faces the verifier accepts (all of them without a verifier).

@@ -35,12 +35,12 @@ public struct FaceTracker: Sendable {
 
     /// Matches `detections` to tracks; returns one track per detection (same order) and the IDs that expired.
     public mutating func update(with detections: [Rect]) -> (tracks: [Track], expired: [Int]) {
-        update(with: detections.map { FoundFace(box: $0) })
+        update(faces: detections.map { FoundFace(box: $0) })
     }
 
     /// As `update(with:)` for faces found at an angle or in profile: a track takes its face's angle and pose.
     /// Matching is by IoU of the boxes before turning (same centre and size as the turned boxes).
-    public mutating func update(with faces: [FoundFace]) -> (tracks: [Track], expired: [Int]) {
+    public mutating func update(faces: [FoundFace]) -> (tracks: [Track], expired: [Int]) {
         let detections = faces.map(\.box)
         // All candidate pairs above the threshold, best first; ties broken by order for determinism.
         var pairs: [(iou: Double, track: Int, detection: Int)] = []

@@ -94,7 +94,7 @@ public final class FrameProcessor {
         }
         lap(PipelineStage.detect)
 
-        let (tracks, expired) = tracker.update(with: faces)
+        let (tracks, expired) = tracker.update(faces: faces)
         lap(PipelineStage.track)
         return LocatedFrame(frame: frame, gray: gray, faces: faces, tracks: tracks, expired: expired, stageSeconds: stages)
     }

@@ -1,6 +1,6 @@
 // `emonet classify --poses multi`: a face turned 30° is found, cropped along its turned box and gets the
 // label and (nearly) the probabilities of the upright face; the JSON says each face's angle and pose;
-// `--poses` is one option, declared once, that detect and classify share (live and replay refuse multi).
+// `--poses` is one option, declared once, that detect, classify, live and replay share.
 import Foundation
 import TestSupport
 import XCTest
@@ -36,10 +36,11 @@ extension EmoNetCommandTests {
             throw XCTSkip("needs Debian's opencv-data")
         }
         let turned = try turnedCopy(of: photo, degrees: 30)
-        XCTAssertTrue(try classifiedFaces([turned]).isEmpty, "the frontal search misses the turned face")
+        XCTAssertTrue(try classifiedFaces(["--poses", "frontal", "--no-verify", turned]).isEmpty, "the frontal search misses the turned face")
 
+        // The default search is multi-pose, verified: the same as --poses multi.
         let upright = try classifiedFaces(["--poses", "multi", photo])
-        let found = try classifiedFaces(["--poses", "multi", turned])
+        let found = try classifiedFaces([turned])
         XCTAssertEqual(upright.count, 1, "\(upright)")
         XCTAssertEqual(found.count, 1, "\(found)")
         guard let face = upright.first, let tilted = found.first else { return }
@@ -60,12 +61,12 @@ extension EmoNetCommandTests {
         guard FileManager.default.fileExists(atPath: "/usr/share/opencv4/haarcascades/haarcascade_profileface.xml") else {
             throw XCTSkip("needs Debian's opencv-data")
         }
-        let frontal = try classifiedFaces([photo])
-        let multi = try classifiedFaces(["--poses", "multi", photo])
+        let frontal = try classifiedFaces(["--poses", "frontal", "--no-verify", photo])
+        let multi = try classifiedFaces([photo])
         XCTAssertEqual(frontal.count, 1)
         XCTAssertEqual(multi.count, 1)
         guard let f = frontal.first, let m = multi.first else { return }
-        XCTAssertEqual(Set(f.keys), ["x", "y", "width", "height", "label", "confidence", "probabilities"], "frontal JSON as before")
+        XCTAssertEqual(Set(f.keys), ["x", "y", "width", "height", "label", "confidence", "probabilities"], "--poses frontal: the JSON of earlier releases")
         XCTAssertEqual(Set(m.keys), ["x", "y", "width", "height", "angle", "pose", "label", "confidence", "probabilities"])
         XCTAssertEqual(m["pose"] as? String, "frontal")
         for key in ["x", "y", "width", "height"] { XCTAssertEqual(m[key] as? Int, f[key] as? Int, key) }
@@ -73,7 +74,7 @@ extension EmoNetCommandTests {
         XCTAssertEqual(probabilities(m), probabilities(f), "an upright face is cropped exactly as before")
     }
 
-    func testPosesIsOneSharedOptionThatDetectAndClassifyAcceptAndLiveRefusesMulti() throws {
+    func testPosesIsOneSharedOptionOfDetectClassifyLiveAndReplay() throws {
         func posesHelp(_ command: String) throws -> String {
             let run = try emonet([command, "--help"])
             XCTAssertEqual(run.status, 0, run.stderr)
@@ -91,8 +92,10 @@ extension EmoNetCommandTests {
             XCTAssertNotEqual(run.status, 0)
             XCTAssertTrue(run.stderr.contains("--poses"), run.stderr)
         }
-        let live = try emonet(["live", "--poses", "multi", "--input", "x.mp4", "--no-window"])
+        XCTAssertEqual(try posesHelp("live"), detect, "live takes the same option")
+        XCTAssertEqual(try posesHelp("replay"), detect, "and replay")
+        let live = try emonet(["live", "--poses", "sideways", "--input", "x.mp4", "--no-window"])
         XCTAssertNotEqual(live.status, 0)
-        XCTAssertTrue(live.stderr.contains("--poses multi"), live.stderr)
+        XCTAssertTrue(live.stderr.contains("--poses"), live.stderr)
     }
 }

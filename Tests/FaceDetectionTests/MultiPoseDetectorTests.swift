@@ -159,6 +159,10 @@ final class MultiPoseDetectorTests: XCTestCase {
         // An upright-scan face is kept however weak and alone: it is what the frontal detector returns.
         let alone = multi.merge([[d(50, 50, 40, 0, 4)], [], [d(500, 300, 60, 0, 5, .right)]], parameters: p)
         XCTAssertEqual(alone.map(\.pose), [.frontal])
+        // A strong turned box on a part of a face (its cheek and mouth) gives way to the face's own, larger upright box.
+        let part = multi.merge([[d(200, 200, 100, 0, 12)], [d(200, 220, 40, 30, 30)], []], parameters: p)
+        XCTAssertEqual(part.count, 1, "\(part)")
+        XCTAssertEqual(part.first?.box.width, 100, "the face's box, not its part's")
     }
 
     // MARK: - The upright part and threads

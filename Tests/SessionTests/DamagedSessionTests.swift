@@ -131,6 +131,7 @@ final class DamagedSessionTests: XCTestCase {
             ("height", "100000", "source.height", "1...16384"),
             ("fps", "1e300", "source.fps", "0...1000"),
             ("jpeg_quality", "400", "jpeg_quality", "1...100"),
+            ("poses", "\"sideways\"", "settings.poses", "frontal, multi"),
         ]
         for c in cases {
             let dir = TestPaths.temporaryDirectory("settings").path

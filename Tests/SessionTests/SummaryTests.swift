@@ -54,7 +54,7 @@ final class SummaryTests: XCTestCase {
     func testCSVRowsCarryTheBoxProbabilitiesAndLabel() {
         let result = FrameResult(frameIndex: 7, time: 0.2333333, faces: [face(3, .surprise)])
         let rows = ResultsWriter.csvRows(result)
-        XCTAssertEqual(rows, ["7,0.2333,3,1,2,30,40,0.05,0.05,0.05,0.05,0.05,0.7,0.05,surprise,0.7"])
+        XCTAssertEqual(rows, ["7,0.2333,3,1,2,30,40,0,frontal,0.05,0.05,0.05,0.05,0.05,0.7,0.05,surprise,0.7"])
         XCTAssertEqual(ResultsWriter.csvHeader.split(separator: ",").count, rows[0].split(separator: ",").count)
         XCTAssertEqual(ResultsWriter.csvRows(FrameResult(frameIndex: 8, time: 0.3, faces: [])), [])
     }
