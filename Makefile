@@ -257,7 +257,8 @@ bench-pipeline: deps $(DEMO_IMAGE)
 
 ## soak: `emonet live` on the emulated camera, recording, for SOAK_SECONDS (default 1800): resident memory,
 ## open descriptors and latency sampled every 10 s, frame counts checked at the end (Ctrl-C-style SIGINT),
-## then the session replayed against its recording. Not in CI. Output: runs/soak/{soak.json,soak.png}.
+## then the session replayed against its recording. Not in CI. Output: runs/soak/<UTC date-time>/{soak.json,soak.png},
+## a new folder each run (earlier runs are kept; EmoNetBench soak --out DIR refuses an existing DIR without --force).
 SOAK_SECONDS ?= 1800
 .PHONY: soak
 soak: deps $(DEMO_IMAGE)

@@ -69,7 +69,8 @@ private struct TimingRow: Encodable {
 }
 
 private struct FacesBenchReport: Encodable {
-    var format = "emonet-faces-bench"
+    static let format = "emonet-faces-bench"
+    var format = Self.format
     var version = 1
     var parameters: [String: String]
     var recall: [RecallRow]
@@ -109,41 +110,22 @@ private func dlibBoxes(xml: String, file: String) -> [Rect] {
 
 /// Gray frames of a video, scaled to `width` (height even, shape kept), decoded by ffmpeg.
 func decodeGrayFrames(_ path: String, width: Int) throws -> [GrayImage] {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    let pipe = Pipe(), errors = Pipe()
-    probe.standardOutput = pipe
-    probe.standardError = errors
-    try probe.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    probe.waitUntilExit()
-    guard probe.terminationStatus == 0 else {
-        throw DetectorBenchError.usage("ffmpeg could not decode \(path): \(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+    let decode = ["ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    let data: Data, first: Data
+    do {
+        data = try runChild("/usr/bin/env", decode)
+        // The height: ask ffmpeg's scale rule (even, from the stream's aspect) through the byte count of a frame.
+        first = try runChild("/usr/bin/env", Array(decode.prefix(5)) + ["-frames:v", "1"] + decode.dropFirst(5),
+                             standardError: FileHandle.nullDevice)
+    } catch {
+        throw BenchError("ffmpeg could not decode \(path) (its message is above)")
     }
-    // The height: ask ffmpeg's scale rule (even, from the stream's aspect) through the byte count of a frame.
-    let sizeProbe = Process()
-    sizeProbe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    sizeProbe.arguments = ["ffmpeg", "-v", "error", "-i", path, "-frames:v", "1", "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    let one = Pipe()
-    sizeProbe.standardOutput = one
-    sizeProbe.standardError = FileHandle.nullDevice
-    try sizeProbe.run()
-    let first = one.fileHandleForReading.readDataToEndOfFile()
-    sizeProbe.waitUntilExit()
-    guard !first.isEmpty, first.count % width == 0 else { throw DetectorBenchError.usage("\(path): no frame decoded") }
+    guard !first.isEmpty, first.count % width == 0 else { throw BenchError("\(path): no frame decoded") }
     let height = first.count / width, frameBytes = width * height
     let bytes = [UInt8](data)
     return stride(from: 0, to: bytes.count - frameBytes + 1, by: frameBytes).map {
         GrayImage(width: width, height: height, pixels: Array(bytes[$0..<($0 + frameBytes)]))
     }
-}
-
-/// The photo scaled to fit 640x480 with its shape kept.
-private func fitted(_ image: GrayImage) -> GrayImage {
-    let s = min(640 / Double(image.width), 480 / Double(image.height))
-    return image.resizedBilinear(width: max(1, Int((Double(image.width) * s).rounded())),
-                                 height: max(1, Int((Double(image.height) * s).rounded())))
 }
 
 /// Whether a detection box is the face `truth`: centres within half its width, widths within 2x.
@@ -174,44 +156,23 @@ private func scoreDetail(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: 
 
 func runFacesBench(_ arguments: [String]) throws {
     var o = FacesBenchOptions()
-    var k = 0
-    while k < arguments.count {
-        let option = arguments[k]
-        if option == "--skip-timing" { o.skipTiming = true; k += 1; continue }
-        if option == "--skip-clips" { o.skipClips = true; k += 1; continue }
-        guard k + 1 < arguments.count else { throw DetectorBenchError.usage("\(option) needs a value") }
-        let value = arguments[k + 1]
-        switch option {
-        case "--media": o.media = value
-        case "--python": o.python = value
-        case "--out": o.out = value
-        case "--profile-cascade": o.profileCascade = value
-        case "--dump-frames": o.dumpFrames = value
-        case "--model": o.model = value
-        case "--repeats":
-            guard let n = Int(value), n > 0 else { throw DetectorBenchError.usage("--repeats needs a positive integer") }
-            o.repeats = n
-        case "--angles":
-            let list = value.split(separator: ",").compactMap { Double($0) }
-            guard !list.isEmpty else { throw DetectorBenchError.usage("--angles needs numbers separated by commas") }
+    try BenchArguments.read(arguments, [
+        "--media": .text { o.media = $0 }, "--python": .text { o.python = $0 }, "--out": .text { o.out = $0 },
+        "--profile-cascade": .text { o.profileCascade = $0 }, "--model": .text { o.model = $0 },
+        "--repeats": .number(in: 1...10_000) { o.repeats = $0 },
+        "--angles": .text { text in
+            let list = text.split(separator: ",").compactMap { Double($0) }
+            guard !list.isEmpty else { throw BenchError("--angles needs numbers separated by commas") }
             o.angles = list
-        case "--rotated-scale":
-            guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--rotated-scale needs a number in (0, 1]") }
-            o.rotatedScale = s
-        case "--turned-scale-factor":
-            guard let s = Double(value), s > 1 else { throw DetectorBenchError.usage("--turned-scale-factor needs a number > 1") }
-            o.turnedScaleFactor = s
-        case "--lone-factor":
-            guard let s = Double(value), s >= 0 else { throw DetectorBenchError.usage("--lone-factor needs a number >= 0") }
-            o.lone = s
-        case "--profile-scale":
-            guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--profile-scale needs a number in (0, 1]") }
-            o.profileScale = s
-        default:
-            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames --model)")
-        }
-        k += 2
-    }
+        },
+        "--rotated-scale": .number(in: 0.01...1) { o.rotatedScale = $0 },
+        "--profile-scale": .number(in: 0.01...1) { o.profileScale = $0 },
+        "--turned-scale-factor": .number(in: 1.01...10) { o.turnedScaleFactor = $0 },
+        "--lone-factor": .number(in: 0...100) { o.lone = $0 },
+        "--skip-timing": .flag { o.skipTiming = true }, "--skip-clips": .flag { o.skipClips = true },
+        "--dump-frames": .text { o.dumpFrames = $0 },
+    ])
+    try BenchResults.checkReplaceable(o.out, format: FacesBenchReport.format)
     let frontalDetector = FaceDetector(cascade: try CascadeLocator.load(path: nil))
     let profileDetector = FaceDetector(cascade: try CascadeLocator.load(path: o.profileCascade))
     let multi = MultiPoseDetector(frontal: frontalDetector, profile: profileDetector)
@@ -225,15 +186,14 @@ func runFacesBench(_ arguments: [String]) throws {
     print("parameters: frontal (1.1, 5, 30); angles \(parameters.angles); turned frames x\(parameters.rotatedScale); profiles x\(parameters.profileScale); turned scale step \(parameters.turnedScaleFactor); lone factor \(parameters.loneNeighborFactor)")
 
     let files = try FileManager.default.contentsOfDirectory(atPath: o.media).sorted()
-    let photos = files.filter { ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) && !$0.contains("no-face") }
-    guard !photos.isEmpty else { throw DetectorBenchError.usage("no .jpg/.png photos in \(o.media)") }
+    let photos = try listPhotos(in: o.media).filter { !$0.contains("no-face") }
     let dlibXML = (try? String(contentsOfFile: "\(o.media)/dlib_faces_training.xml", encoding: .isoLatin1)) ?? ""
 
     // MARK: - Recall on turned photos
     var truthByPhoto: [(name: String, image: GrayImage, faces: [RotatedBox])] = []
     for photo in photos {
         let full = try ImageFile.readGray(path: "\(o.media)/\(photo)")
-        let image = fitted(full)
+        let image = fittedTo640x480(full)
         var faces: [RotatedBox]
         if photo.hasPrefix("dlib_"), !dlibXML.isEmpty {
             let s = Double(image.width) / Double(full.width)
@@ -289,7 +249,7 @@ func runFacesBench(_ arguments: [String]) throws {
     // MARK: - No-face media and clips
     var noFace: [String: Int] = [:]
     if let name = files.first(where: { $0.contains("no-face") && ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) }) {
-        let image = fitted(try ImageFile.readGray(path: "\(o.media)/\(name)"))
+        let image = fittedTo640x480(try ImageFile.readGray(path: "\(o.media)/\(name)"))
         noFace["frontal"] = frontalDetector.detect(image, parameters: base).count
         let found = multi.detect(image, parameters: parameters)
         noFace["multi"] = found.count
@@ -383,31 +343,22 @@ func runFacesBench(_ arguments: [String]) throws {
         defer { server.close() }
         print("\nOpenCV \(server.version); time per 640x480 photo, each side the median of \(2 * o.repeats) runs")
         print("image                     threads  frontal ms  multi ms  OpenCV ms  multi/OpenCV  multi/frontal")
-        func time(_ body: () -> Void) -> [Double] {
-            for _ in 0..<2 { body() }
-            return (0..<o.repeats).map { _ in
-                let start = DispatchTime.now().uptimeNanoseconds
-                body()
-                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            }
-        }
+        func time(_ body: () -> Void) -> [Double] { timedRuns(repeats: o.repeats, warmup: 2, body).map { $0 * 1000 } }
         for threads in [1, 2] {
             var p = parameters
             p.frontal.threads = threads
             for photo in photos + files.filter({ $0.contains("no-face") && $0.hasSuffix(".jpg") }) {
                 let path = "\(o.media)/\(photo)"
                 let gray = try ImageFile.readGray(path: path).resizedBilinear(width: 640, height: 480)
-                let first = try server.time(photo: path, parameters: p.frontal, minSize: 30, repeats: o.repeats)
-                var checksum = 0
-                for (i, v) in gray.pixels.enumerated() { checksum += (i % 65521 + 1) * Int(v) }
-                guard first.gray_checksum == checksum else { throw DetectorBenchError.usage("\(photo): our 640x480 gray image differs from OpenCV's") }
-                let f1 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
-                let m1 = time { _ = multi.detect(gray, parameters: p) }
-                let m2 = time { _ = multi.detect(gray, parameters: p) }
-                let f2 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
-                let second = try server.time(photo: path, parameters: p.frontal, minSize: 30, repeats: o.repeats)
-                let row = TimingRow(image: photo, threads: threads, frontalMs: detectorBenchMedian(f1 + f2),
-                                    multiMs: detectorBenchMedian(m1 + m2), opencvMs: detectorBenchMedian(first.times_ms + second.times_ms))
+                var f1: [Double] = [], m1: [Double] = [], m2: [Double] = [], f2: [Double] = []
+                let opencv = try server.timeAround({
+                    f1 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
+                    m1 = time { _ = multi.detect(gray, parameters: p) }
+                    m2 = time { _ = multi.detect(gray, parameters: p) }
+                    f2 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
+                }, photo: path, gray: gray, parameters: p.frontal, minSize: 30, repeats: o.repeats)
+                let row = TimingRow(image: photo, threads: threads, frontalMs: median(f1 + f2),
+                                    multiMs: median(m1 + m2), opencvMs: median(opencv.times))
                 timing.append(row)
                 print(photo.padding(toLength: 26, withPad: " ", startingAt: 0)
                       + String(format: "%7d  %10.1f  %8.1f  %9.1f  %12.2f  %13.2f", threads, row.frontalMs, row.multiMs, row.opencvMs,
@@ -427,10 +378,6 @@ func runFacesBench(_ arguments: [String]) throws {
         parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",
                      "rotatedScale": "\(parameters.rotatedScale)", "profileScale": "\(parameters.profileScale)"],
         recall: recall, noFacePhoto: noFace, clips: clips, timing: timing, timingSummary: summary, labelAgreement: agreement)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: o.out).deletingLastPathComponent().path,
-                                            withIntermediateDirectories: true)
-    try encoder.encode(report).write(to: URL(fileURLWithPath: o.out), options: .atomic)
+    try BenchResults.write(report, to: o.out, format: report.format)
     print("wrote \(o.out)")
 }

@@ -10,16 +10,9 @@ import Emotion
 import Foundation
 import NeuralNet
 
-func seconds(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
+/// The median time of `repeats` runs of `body` in seconds, after `warmup` untimed ones.
 func median(repeats: Int, warmup: Int = 3, _ body: () -> Void) -> Double {
-    for _ in 0..<warmup { body() }
-    let times = (0..<repeats).map { _ in seconds(body) }.sorted()
-    return times[times.count / 2]
+    median(timedRuns(repeats: repeats, warmup: warmup, body))
 }
 
 struct NetworkFigures: Codable {
@@ -87,8 +80,9 @@ func measureTorch(_ name: String) -> [String: Double]? {
         print("  (PyTorch reference skipped: \(python) not found; `make bench` creates it)")
         return nil
     }
-    let specPath = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(name).json").path
+    let specPath = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(name)-\(getpid()).json").path
     FileManager.default.createFile(atPath: specPath, contents: Data(Architectures.named(name)!.jsonString().utf8))
+    defer { try? FileManager.default.removeItem(atPath: specPath) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = ["scripts/bench_torch.py", specPath]
@@ -114,7 +108,7 @@ func runNetworkBench(_ arguments: [String]) throws {
     print("EmoNet engine vs PyTorch CPU — OpenBLAS \(Gemm.coreName) kernels, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     var all: [[String: Any]] = []
     for name in names {
-        guard Architectures.named(name) != nil else { throw NetworkBenchError(message: "unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
+        guard Architectures.named(name) != nil else { throw BenchError("unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
         let ours = try measureNetwork(name)
         let torch = measureTorch(name)
         print(String(format: "\n%@ (%.1f M multiply-adds per face)", name, Double(ours.multiplyAdds) / 1e6))
@@ -139,13 +133,7 @@ func runNetworkBench(_ arguments: [String]) throws {
         entry["torch"] = torch
         all.append(entry)
     }
-    try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
     let json = try JSONSerialization.data(withJSONObject: ["network": all, "blasCore": Gemm.coreName], options: [.prettyPrinted, .sortedKeys])
-    try json.write(to: URL(fileURLWithPath: "bench-results/network.json"))
+    try BenchResults.write(json: json, to: "bench-results/network.json")
     print("\nwritten: bench-results/network.json")
-}
-
-struct NetworkBenchError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
