@@ -32,14 +32,10 @@ struct Classify: ParsableCommand {
     @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, label, confidence, probabilities}]}] (--poses multi adds angle, pose).")
     var json = false
 
-    @OptionGroup var annotation: AnnotationOptions
-    @OptionGroup var output: OutputOptions
-
-    @Argument(help: "JPEG or PNG images.")
-    var images: [String]
+    @OptionGroup var imageOptions: ImageOptions
+    var images: [String] { imageOptions.images }
 
     func validate() throws {
-        guard !images.isEmpty else { throw ValidationError("give at least one image") }
         guard tta == "none" || tta == "flip" else { throw ValidationError("--tta must be none or flip (got '\(tta)')") }
     }
 
@@ -60,10 +56,9 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
-            let annotated = annotation.paths(for: images)
-            let profilePath = wholeImage ? nil : detector.profileCascadePath
-            let inputs = images + [modelOptions.model, wholeImage ? nil : CascadeLocator.resolve(detector.cascade), profilePath]
-            try OutputPlan(inputs: inputs, force: output.force).check(annotated ?? [])
+            let annotated = try imageOptions.annotatedPaths(otherInputs: [
+                modelOptions.model, wholeImage ? nil : CascadeLocator.resolve(detector.cascade),
+                wholeImage ? nil : detector.profileCascadePath])
             let classifier = try EmotionClassifier(path: modelOptions.model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
             // The live path's full scan, so an image gives the faces live would find in it.
             let finder = wholeImage ? nil : try detector.liveFinder()
@@ -78,7 +73,7 @@ struct Classify: ParsableCommand {
                     found = finder.findTurnedFaces(in: gray, search: search)
                 } else {
                     let boxes = finder.map { $0.findFaces(in: gray) } ?? [Rect(x: 0, y: 0, width: rgb.width, height: rgb.height)]
-                    found = boxes.map { TurnedFace(box: $0, angle: 0, pose: .frontal, neighbors: 0) }
+                    found = boxes.map(TurnedFace.init(upright:))
                 }
                 let probabilities = try classifier.classify(gray, faces: found.map(\.box), angles: found.map(\.angle))
                 let faces = zip(found, probabilities).enumerated().map { i, face in
