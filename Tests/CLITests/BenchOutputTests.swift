@@ -77,4 +77,11 @@ final class BenchOutputTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("unknown option --minutes (options: --force --image --model --out --replay --sample --seconds --warm-up)"),
                       unknown.stderr)
     }
+
+    func testAKeyWithoutItsValueIsAnErrorNotATrap() throws {
+        // `layers` read the word after --batch without checking that there was one (SIGILL).
+        let run = try bench(["layers", "tiny", "--batch"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--batch needs a value"), run.stderr)
+    }
 }
