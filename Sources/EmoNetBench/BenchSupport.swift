@@ -96,11 +96,7 @@ enum BenchResults {
     static func write<T: Encodable>(_ value: T, to path: String, format: String? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try write(json: try encoder.encode(value), to: path, format: format)
-    }
-
-    /// `write(_:to:format:)` for JSON already encoded.
-    static func write(json: Data, to path: String, format: String? = nil) throws {
+        let json = try encoder.encode(value)
         if let format { try checkReplaceable(path, format: format) }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

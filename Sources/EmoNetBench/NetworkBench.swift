@@ -25,7 +25,8 @@ struct NetworkFigures: Codable {
     var trainImagesPerSecond2: Double
     /// One worker, OpenBLAS splitting each GEMM over two threads (the alternative to splitting the batch).
     var trainImagesPerSecondBLAS2: Double
-    var torch: [String: String]?
+    /// PyTorch's figures for the same net (scripts/bench_torch.py's keys), nil when it did not run.
+    var torch: [String: Double]?
 }
 
 func measureNetwork(_ name: String) throws -> NetworkFigures {
@@ -106,10 +107,10 @@ func runNetworkBench(_ arguments: [String]) throws {
     try Gemm.ensureLoaded()
     let names = arguments.isEmpty ? ["vgg3", "vgg4s"] : arguments
     print("EmoNet engine vs PyTorch CPU — OpenBLAS \(Gemm.coreName) kernels, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-    var all: [[String: Any]] = []
+    var all: [NetworkFigures] = []
     for name in names {
         guard Architectures.named(name) != nil else { throw BenchError("unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
-        let ours = try measureNetwork(name)
+        var ours = try measureNetwork(name)
         let torch = measureTorch(name)
         print(String(format: "\n%@ (%.1f M multiply-adds per face)", name, Double(ours.multiplyAdds) / 1e6))
         print("  measure                          EmoNet      PyTorch    ratio (ours/theirs time)")
@@ -129,11 +130,10 @@ func runNetworkBench(_ arguments: [String]) throws {
         row("training, 2 threads", ours.trainImagesPerSecond2, "train_images_per_s_threads2", higherIsBetter: true, unit: "img/s  ")
         print(String(format: "  (two cores, OpenBLAS threads instead of split batch: %.2f img/s)", ours.trainImagesPerSecondBLAS2))
         print(String(format: "  heap allocations per inference call after warm-up: %.1f", ours.allocationsPerInferenceCall))
-        var entry = (try JSONSerialization.jsonObject(with: JSONEncoder().encode(ours))) as! [String: Any]
-        entry["torch"] = torch
-        all.append(entry)
+        ours.torch = torch
+        all.append(ours)
     }
-    let json = try JSONSerialization.data(withJSONObject: ["network": all, "blasCore": Gemm.coreName], options: [.prettyPrinted, .sortedKeys])
-    try BenchResults.write(json: json, to: "bench-results/network.json")
+    struct Report: Encodable { var network: [NetworkFigures]; var blasCore: String }
+    try BenchResults.write(Report(network: all, blasCore: Gemm.coreName), to: "bench-results/network.json")
     print("\nwritten: bench-results/network.json")
 }
