@@ -101,6 +101,7 @@ DEB_STAGE := $(PACKAGE_BUILD)/stage
 DEB_MAINTAINER ?= EmoNet developers <emonet@localhost>
 
 deb:
+	@command -v dpkg-shlibdeps > /dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dpkg-dev; }
 	rm -rf $(DEB_STAGE)
 	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEB_STAGE))
 	scripts/make_deb.sh $(DEB_STAGE) $(VERSION) $(DEB_ARCH) "$(DEB_MAINTAINER)" $(DEB)
