@@ -21,7 +21,7 @@ DEB_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libv4l
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build install test demo bench train eval clean help
+.PHONY: all deps build install deb test-package test demo bench train eval clean help
 
 all: build
 
@@ -29,7 +29,9 @@ help:
 	@echo "make demo    set up and run the live detector"
 	@echo "make test    set up and run the tests"
 	@echo "make build   build emonet (release)"
-	@echo "make install install emonet, its model and assets under PREFIX (default /usr/local)"
+	@echo "make install install emonet, its model, assets, man page and completions under PREFIX (default /usr/local)"
+	@echo "make deb     the Debian package dist/emonet_$(VERSION)_$(DEB_ARCH).deb (Swift runtime linked in)"
+	@echo "make test-package   install that package in a fresh Debian 12 root (debootstrap) and run emonet there"
 	@echo "make bench   benchmarks against PyTorch / OpenCV (installs a Python venv)"
 	@echo "make train   replay stage STAGE of the model's recipe into runs/ (DATA=path/to/fer2013.csv[.gz])"
 	@echo "make eval    evaluate the shipped model on PublicTest (DATA=...)"
@@ -49,16 +51,71 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product emonet
 
-## install: the binary as $(PREFIX)/bin/emonet and what it finds beside itself, $(PREFIX)/share/emonet/
-## {models/emonet.safetensors, assets/} (Sources/Assets/DataRoot.swift knows both this layout and a checkout's).
+## install: what the Debian package holds, under $(PREFIX) (default /usr/local): the emonet binary with the
+## Swift runtime linked in (--static-swift-stdlib, no run path, its own build folder $(PACKAGE_BUILD)/build, stripped) as
+## $(PREFIX)/bin/emonet, and what it finds beside itself, $(PREFIX)/share/emonet/{models/{emonet,face-verifier}.safetensors, assets/}
+## (Sources/Assets/DataRoot.swift knows both this layout and a checkout's); the man page (swift-argument-parser's
+## generate-manual), bash/zsh/fish completions (emonet --generate-completion-script) and the copyright file.
+## `make deb` is `make install PREFIX=/usr DESTDIR=...` plus the control file, so both trees are the same
+## (zsh's folder aside: Debian's zsh reads vendor-completions under /usr, site-functions under /usr/local).
 PREFIX ?= /usr/local
 DATADIR = $(DESTDIR)$(PREFIX)/share/emonet
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/models $(DATADIR)/assets/cascades $(DATADIR)/assets/icons
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/emonet
+PACKAGE_BUILD := .build-package
+STATIC_FLAGS := -c release --scratch-path $(PACKAGE_BUILD)/build --static-swift-stdlib --disable-local-rpath
+STATIC_BIN = $(shell $(SWIFT) build $(STATIC_FLAGS) --show-bin-path 2>/dev/null)/emonet
+GENERATED := $(PACKAGE_BUILD)/generated
+ZSH_COMPLETIONS = $(if $(filter /usr,$(PREFIX)),share/zsh/vendor-completions,share/zsh/site-functions)
+.PHONY: static-build generated
+
+static-build: deps
+	$(SWIFT) build $(STATIC_FLAGS) --product emonet
+
+## generated: the man page and completions, made from the built binary itself (so they say what it accepts).
+## generate-manual is built from the swift-argument-parser checkout the build already resolved (offline).
+## Default paths in the help texts are written as installed, under $(PREFIX)/share/emonet.
+generated: static-build
+	scripts/generate_docs.sh $(STATIC_BIN) $(PACKAGE_BUILD)/build/checkouts/swift-argument-parser $(PREFIX)/share/emonet $(GENERATED)
+
+install: generated
+	install -d $(DESTDIR)$(PREFIX)/bin $(DATADIR)/models $(DATADIR)/assets/cascades $(DATADIR)/assets/icons \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/$(ZSH_COMPLETIONS) $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
+		$(DESTDIR)$(PREFIX)/share/doc/emonet
+	install -m 755 -s $(STATIC_BIN) $(DESTDIR)$(PREFIX)/bin/emonet
 	install -m 644 models/emonet.safetensors models/face-verifier.safetensors $(DATADIR)/models/
 	install -m 644 assets/cascades/* $(DATADIR)/assets/cascades/
 	install -m 644 assets/icons/* $(DATADIR)/assets/icons/
+	install -m 644 $(GENERATED)/emonet.1.gz $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(GENERATED)/emonet.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/emonet
+	install -m 644 $(GENERATED)/_emonet $(DESTDIR)$(PREFIX)/$(ZSH_COMPLETIONS)/_emonet
+	install -m 644 $(GENERATED)/emonet.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/emonet.fish
+	install -m 644 packaging/copyright $(DESTDIR)$(PREFIX)/share/doc/emonet/copyright
+
+## deb: dist/emonet_$(VERSION)_$(DEB_ARCH).deb, the install tree above under /usr plus DEBIAN/control, whose
+## Depends are computed by dpkg-shlibdeps from the binary's NEEDED libraries plus what it opens itself
+## (OpenBLAS with dlopen, the DejaVu font); FFmpeg is a Recommends (only video files need it). The version is
+## EmoNet.version (Sources/emonet/EmoNet.swift); scripts/make_deb.sh checks the binary says the same.
+VERSION := $(shell sed -n 's/^ *static let version = "\(.*\)"$$/\1/p' Sources/emonet/EmoNet.swift)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB := dist/emonet_$(VERSION)_$(DEB_ARCH).deb
+DEB_STAGE := $(PACKAGE_BUILD)/stage
+DEB_MAINTAINER ?= EmoNet developers <emonet@localhost>
+
+deb:
+	@command -v dpkg-shlibdeps > /dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dpkg-dev; }
+	rm -rf $(DEB_STAGE)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEB_STAGE))
+	scripts/make_deb.sh $(DEB_STAGE) $(VERSION) $(DEB_ARCH) "$(DEB_MAINTAINER)" $(DEB)
+
+## test-package: the package on a fresh Debian 12 (bookworm) root made with debootstrap (kept in
+## $(PACKAGE_BUILD)/bookworm-base, copied anew each run; apt's downloads kept in $(PACKAGE_BUILD)/apt-archives),
+## no Swift in it: apt installs the .deb and its Depends, then --version/--help/man, classify on a ../shared photo
+## (the same lines as the build gives), replay of a .y4m without FFmpeg, then with the Recommends (FFmpeg)
+## replay of an .mp4 and a batch; purge leaves nothing. Not in `make test` (minutes, network for the first root).
+DEBIAN_MIRROR ?= http://deb.debian.org/debian
+test-package: deb
+	@command -v debootstrap > /dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq debootstrap; }
+	$(SUDO) scripts/test_package.sh $(DEB) $(PACKAGE_BUILD) $(DEBIAN_MIRROR) $(SHARED)/media
 
 # The suite is XCTest only (no Swift Testing pass, whose empty run would print "0 tests"). The last line
 # is a plain "N passed, N failed, N skipped" (CI reads it): XCTest's xUnit report on Linux counts skipped
@@ -147,7 +204,8 @@ fuzz: build
 		grep -E "stat::number_of_executed_units|cov: " fuzz/logs/{}.log | tail -n 2; exit $$rc'
 
 clean:
-	rm -rf .build .build-test .build-asan .build-tsan .build-fuzz
+	rm -rf .build .build-test .build-asan .build-tsan .build-fuzz dist
+	scripts/test_package.sh --clean $(PACKAGE_BUILD)
 
 # ---------------------------------------------------------------------------------------------------------
 ## train: replay stage STAGE (default 1) of the shipped model's recipe (models/emonet.recipe.json) into
@@ -290,7 +348,8 @@ bench-pipeline: deps $(DEMO_IMAGE)
 
 ## soak: `emonet live` on the emulated camera, recording, for SOAK_SECONDS (default 1800): resident memory,
 ## open descriptors and latency sampled every 10 s, frame counts checked at the end (Ctrl-C-style SIGINT),
-## then the session replayed against its recording. Not in CI. Output: runs/soak/{soak.json,soak.png}.
+## then the session replayed against its recording. Not in CI. Output: runs/soak/<UTC date-time>/{soak.json,soak.png},
+## a new folder each run (earlier runs are kept; EmoNetBench soak --out DIR refuses an existing DIR without --force).
 SOAK_SECONDS ?= 1800
 .PHONY: soak
 soak: deps $(DEMO_IMAGE)

@@ -12,13 +12,6 @@ public struct VideoDeviceInfo: Sendable, Equatable {
         public var framesPerSecond: [Double]
         /// True when the driver offers a continuous or stepwise range up to this size.
         public var isRangeMaximum: Bool
-
-        public init(width: Int, height: Int, framesPerSecond: [Double], isRangeMaximum: Bool) {
-            self.width = width
-            self.height = height
-            self.framesPerSecond = framesPerSecond
-            self.isRangeMaximum = isRangeMaximum
-        }
     }
 
     public struct Format: Sendable, Equatable {

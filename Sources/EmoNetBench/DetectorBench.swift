@@ -28,12 +28,12 @@ final class OpenCVServer {
         process.standardInput = input
         process.standardOutput = output
         do { try process.run() } catch {
-            throw DetectorBenchError.usage("cannot start \(python) (make bench-detector creates the venv): \(error)")
+            throw BenchError("cannot start \(python) (make bench-detector creates the venv): \(error)")
         }
         let hello = try readLine()
         guard let object = try? JSONSerialization.jsonObject(with: Data(hello.utf8)) as? [String: Any],
               let v = object["opencv"] as? String else {
-            throw DetectorBenchError.usage("scripts/bench_opencv_detector.py did not start: \(hello)")
+            throw BenchError("scripts/bench_opencv_detector.py did not start: \(hello)")
         }
         version = v
     }
@@ -43,9 +43,30 @@ final class OpenCVServer {
         input.fileHandleForWriting.write(Data(request.utf8))
         let line = try readLine()
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(line.utf8)) else {
-            throw DetectorBenchError.usage("OpenCV side failed on \(photo): \(line)")
+            throw BenchError("OpenCV side failed on \(photo): \(line)")
         }
         return answer
+    }
+
+    /// One case timed in the order OpenCV, ours, OpenCV (`ours` times our side in between), after checking
+    /// that OpenCV's copy of the photo at `path` has the pixels of `gray`, ours: the times of both OpenCV
+    /// halves (ms) and OpenCV's boxes.
+    func timeAround(_ ours: () -> Void, photo path: String, gray: GrayImage, parameters: DetectionParameters,
+                    minSize: Int, repeats: Int) throws -> (times: [Double], boxes: [[Int]]) {
+        let first = try time(photo: path, parameters: parameters, minSize: minSize, repeats: repeats)
+        guard first.gray_checksum == Self.checksum(gray) else {
+            throw BenchError("\((path as NSString).lastPathComponent): our \(gray.width)x\(gray.height) gray image differs from OpenCV's; timings would not compare")
+        }
+        ours()
+        let second = try time(photo: path, parameters: parameters, minSize: minSize, repeats: repeats)
+        return (first.times_ms + second.times_ms, first.boxes)
+    }
+
+    /// The checksum scripts/bench_opencv_detector.py computes of the gray image it scans.
+    static func checksum(_ gray: GrayImage) -> Int {
+        var sum = 0
+        for (i, v) in gray.pixels.enumerated() { sum += (i % 65521 + 1) * Int(v) }
+        return sum
     }
 
     private func readLine() throws -> String {
@@ -56,7 +77,7 @@ final class OpenCVServer {
                 return line
             }
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw DetectorBenchError.usage("the OpenCV side exited early") }
+            if chunk.isEmpty { throw BenchError("the OpenCV side exited early") }
             buffer.append(chunk)
         }
     }
@@ -81,7 +102,8 @@ private struct DetectorBenchRow: Encodable {
 }
 
 private struct DetectorBenchReport: Encodable {
-    var format = "emonet-detector-bench"
+    static let format = "emonet-detector-bench"
+    var format = Self.format
     var version = 1
     var opencv: String
     var width: Int
@@ -93,40 +115,16 @@ private struct DetectorBenchReport: Encodable {
     var allBoxesIdentical: Bool
 }
 
-enum DetectorBenchError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String { if case let .usage(m) = self { return m }; return "" }
-}
-
-func detectorBenchMedian(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
 func runDetectorBench(_ arguments: [String]) throws {
     var media = "../shared/media", python = ".venv/bin/python"
     var out = "bench-results/detector.json", repeats = 9
     var cascadePath: String?
-    var k = 0
-    while k < arguments.count {
-        let option = arguments[k]
-        guard k + 1 < arguments.count else { throw DetectorBenchError.usage("\(option) needs a value") }
-        let value = arguments[k + 1]
-        switch option {
-        case "--media": media = value
-        case "--python": python = value
-        case "--out": out = value
-        case "--cascade": cascadePath = value
-        case "--repeats":
-            guard let n = Int(value), n > 0 else { throw DetectorBenchError.usage("--repeats needs a positive integer") }
-            repeats = n
-        default: throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --cascade --repeats)")
-        }
-        k += 2
-    }
-    let photos = try FileManager.default.contentsOfDirectory(atPath: media)
-        .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
-    guard !photos.isEmpty else { throw DetectorBenchError.usage("no .jpg/.png photos in \(media)") }
+    try BenchArguments.read(arguments, [
+        "--media": .text { media = $0 }, "--python": .text { python = $0 }, "--out": .text { out = $0 },
+        "--cascade": .text { cascadePath = $0 }, "--repeats": .number(in: 1...10_000) { repeats = $0 },
+    ])
+    try BenchResults.checkReplaceable(out, format: DetectorBenchReport.format)
+    let photos = try listPhotos(in: media)
     let server = try OpenCVServer(python: python)
     defer { server.close() }
     let detector = FaceDetector(cascade: try CascadeLocator.load(path: cascadePath))
@@ -134,14 +132,8 @@ func runDetectorBench(_ arguments: [String]) throws {
 
     func timeOurs(_ gray: GrayImage, _ parameters: DetectionParameters) -> (times: [Double], faces: [Detection]) {
         var faces: [Detection] = []
-        for _ in 0..<2 { faces = detector.detect(gray, parameters: parameters) }
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            faces = detector.detect(gray, parameters: parameters)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
-        return (times, faces)
+        let times = timedRuns(repeats: repeats, warmup: 2) { faces = detector.detect(gray, parameters: parameters) }
+        return (times.map { $0 * 1000 }, faces)
     }
 
     var rows: [DetectorBenchRow] = []
@@ -150,22 +142,17 @@ func runDetectorBench(_ arguments: [String]) throws {
     for photo in photos {
         let path = "\(media)/\(photo)"
         let gray = try ImageFile.readGray(path: path).resizedBilinear(width: width, height: height)
-        var checksum = 0
-        for (i, v) in gray.pixels.enumerated() { checksum += (i % 65521 + 1) * Int(v) }
         for (scaleFactor, minNeighbors, minSize) in [(1.1, 5, 30), (1.2, 5, 60)] {
             for threads in [1, 2] {
                 let parameters = DetectionParameters(scaleFactor: scaleFactor, minNeighbors: minNeighbors,
                                                      minSize: PixelSize(minSize), threads: threads)
-                let first = try server.time(photo: path, parameters: parameters, minSize: minSize, repeats: repeats)
-                guard first.gray_checksum == checksum else {
-                    throw DetectorBenchError.usage("\(photo): our 640x480 gray image differs from OpenCV's; timings would not compare")
-                }
-                let a = timeOurs(gray, parameters), b = timeOurs(gray, parameters)
-                let second = try server.time(photo: path, parameters: parameters, minSize: minSize, repeats: repeats)
-                let ours = detectorBenchMedian(a.times + b.times), theirs = detectorBenchMedian(first.times_ms + second.times_ms)
+                var a: (times: [Double], faces: [Detection]) = ([], []), b = a
+                let opencv = try server.timeAround({ a = timeOurs(gray, parameters); b = timeOurs(gray, parameters) },
+                                                   photo: path, gray: gray, parameters: parameters, minSize: minSize, repeats: repeats)
+                let ours = median(a.times + b.times), theirs = median(opencv.times)
                 // As sets: with two threads OpenCV's raw windows (hence its groups) come in varying order.
                 let ourBoxes = a.faces.map { [$0.box.x, $0.box.y, $0.box.width, $0.box.height, $0.neighbors] }
-                let identical = ourBoxes.sorted { $0.lexicographicallyPrecedes($1) } == first.boxes.sorted { $0.lexicographicallyPrecedes($1) }
+                let identical = ourBoxes.sorted { $0.lexicographicallyPrecedes($1) } == opencv.boxes.sorted { $0.lexicographicallyPrecedes($1) }
                 let row = DetectorBenchRow(image: photo, scaleFactor: scaleFactor, minNeighbors: minNeighbors,
                                            minSize: minSize, threads: threads, oursMs: ours, opencvMs: theirs,
                                            ratio: ours / theirs, faces: a.faces.count, identicalBoxes: identical)
@@ -181,7 +168,7 @@ func runDetectorBench(_ arguments: [String]) throws {
     for threads in Set(rows.map(\.threads)).sorted() {
         let r = rows.filter { $0.threads == threads }
         let total = r.map(\.oursMs).reduce(0, +) / r.map(\.opencvMs).reduce(0, +)
-        summary["threads\(threads)"] = ["medianRatio": detectorBenchMedian(r.map(\.ratio)), "totalRatio": total,
+        summary["threads\(threads)"] = ["medianRatio": median(r.map(\.ratio)), "totalRatio": total,
                                         "oursTotalMs": r.map(\.oursMs).reduce(0, +), "opencvTotalMs": r.map(\.opencvMs).reduce(0, +)]
         print(String(format: "threads %d: median ratio ours/OpenCV %.2f, total %.1f ms vs %.1f ms (ratio %.2f)",
                      threads, summary["threads\(threads)"]!["medianRatio"]!, summary["threads\(threads)"]!["oursTotalMs"]!,
@@ -195,10 +182,6 @@ func runDetectorBench(_ arguments: [String]) throws {
     print(allSame ? "boxes: identical to OpenCV's in every case" : "boxes: DIFFERENT from OpenCV's in some cases")
     let report = DetectorBenchReport(opencv: server.version, width: width, height: height,
                                      repeats: 2 * repeats, rows: rows, summary: summary, allBoxesIdentical: allSame)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path,
-                                            withIntermediateDirectories: true)
-    try encoder.encode(report).write(to: URL(fileURLWithPath: out))
+    try BenchResults.write(report, to: out, format: report.format)
     print("wrote \(out)")
 }

@@ -72,7 +72,8 @@ private struct TimingRow: Encodable {
 }
 
 private struct FacesBenchReport: Encodable {
-    var format = "emonet-faces-bench"
+    static let format = "emonet-faces-bench"
+    var format = Self.format
     var version = 1
     var parameters: [String: String]
     var recall: [RecallRow]
@@ -112,29 +113,17 @@ func dlibBoxes(xml: String, file: String) -> [Rect] {
 
 /// Gray frames of a video, scaled to `width` (height even, shape kept), decoded by ffmpeg.
 func decodeGrayFrames(_ path: String, width: Int) throws -> [GrayImage] {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    let pipe = Pipe(), errors = Pipe()
-    probe.standardOutput = pipe
-    probe.standardError = errors
-    try probe.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    probe.waitUntilExit()
-    guard probe.terminationStatus == 0 else {
-        throw DetectorBenchError.usage("ffmpeg could not decode \(path): \(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+    let decode = ["ffmpeg", "-v", "error", "-i", path, "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    let data: Data, first: Data
+    do {
+        data = try runChild("/usr/bin/env", decode)
+        // The height: ask ffmpeg's scale rule (even, from the stream's aspect) through the byte count of a frame.
+        first = try runChild("/usr/bin/env", Array(decode.prefix(5)) + ["-frames:v", "1"] + decode.dropFirst(5),
+                             standardError: FileHandle.nullDevice)
+    } catch {
+        throw BenchError("ffmpeg could not decode \(path) (its message is above)")
     }
-    // The height: ask ffmpeg's scale rule (even, from the stream's aspect) through the byte count of a frame.
-    let sizeProbe = Process()
-    sizeProbe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    sizeProbe.arguments = ["ffmpeg", "-v", "error", "-i", path, "-frames:v", "1", "-vf", "scale=\(width):-2", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    let one = Pipe()
-    sizeProbe.standardOutput = one
-    sizeProbe.standardError = FileHandle.nullDevice
-    try sizeProbe.run()
-    let first = one.fileHandleForReading.readDataToEndOfFile()
-    sizeProbe.waitUntilExit()
-    guard !first.isEmpty, first.count % width == 0 else { throw DetectorBenchError.usage("\(path): no frame decoded") }
+    guard !first.isEmpty, first.count % width == 0 else { throw BenchError("\(path): no frame decoded") }
     let height = first.count / width, frameBytes = width * height
     let bytes = [UInt8](data)
     return stride(from: 0, to: bytes.count - frameBytes + 1, by: frameBytes).map {
@@ -142,31 +131,24 @@ func decodeGrayFrames(_ path: String, width: Int) throws -> [GrayImage] {
     }
 }
 
-/// The photo scaled to fit 640x480 with its shape kept.
-private func fitted(_ image: GrayImage) -> GrayImage {
-    let s = min(640 / Double(image.width), 480 / Double(image.height))
-    return image.resizedBilinear(width: max(1, Int((Double(image.width) * s).rounded())),
-                                 height: max(1, Int((Double(image.height) * s).rounded())))
-}
-
 /// Whether a detection box is the face `truth`: centres within half its width, widths within 2x.
-private func matches(_ box: RotatedBox, _ truth: RotatedBox) -> Bool {
+func matchesFace(_ box: RotatedBox, _ truth: RotatedBox) -> Bool {
     let ratio = box.width / truth.width
     return ratio >= 0.5 && ratio <= 2 && box.centerDistance(to: truth) < 0.5 * truth.width
 }
 
 /// Greedy one-to-one matching of boxes to ground truth: (found, unmatched boxes, angle errors of found faces).
-private func score(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, other: Int, angleErrors: [Double]) {
+func score(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, other: Int, angleErrors: [Double]) {
     let (found, used, errors) = scoreDetail(boxes, truth: truth)
     return (found, used.filter { !$0 }.count, errors)
 }
 
-private func scoreDetail(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, used: [Bool], angleErrors: [Double]) {
+func scoreDetail(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, used: [Bool], angleErrors: [Double]) {
     var used = [Bool](repeating: false, count: boxes.count)
     var found = 0
     var errors: [Double] = []
     for t in truth {
-        let candidates = boxes.indices.filter { !used[$0] && matches(boxes[$0], t) }
+        let candidates = boxes.indices.filter { !used[$0] && matchesFace(boxes[$0], t) }
         guard let best = candidates.min(by: { boxes[$0].centerDistance(to: t) < boxes[$1].centerDistance(to: t) }) else { continue }
         used[best] = true
         found += 1
@@ -177,46 +159,24 @@ private func scoreDetail(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: 
 
 func runFacesBench(_ arguments: [String]) throws {
     var o = FacesBenchOptions()
-    var k = 0
-    while k < arguments.count {
-        let option = arguments[k]
-        if option == "--skip-timing" { o.skipTiming = true; k += 1; continue }
-        if option == "--skip-clips" { o.skipClips = true; k += 1; continue }
-        if option == "--product-only" { o.productOnly = true; k += 1; continue }
-        guard k + 1 < arguments.count else { throw DetectorBenchError.usage("\(option) needs a value") }
-        let value = arguments[k + 1]
-        switch option {
-        case "--media": o.media = value
-        case "--python": o.python = value
-        case "--out": o.out = value
-        case "--profile-cascade": o.profileCascade = value
-        case "--dump-frames": o.dumpFrames = value
-        case "--model": o.model = value
-        case "--verifier": o.verifier = value
-        case "--repeats":
-            guard let n = Int(value), n > 0 else { throw DetectorBenchError.usage("--repeats needs a positive integer") }
-            o.repeats = n
-        case "--angles":
-            let list = value.split(separator: ",").compactMap { Double($0) }
-            guard !list.isEmpty else { throw DetectorBenchError.usage("--angles needs numbers separated by commas") }
+    try BenchArguments.read(arguments, [
+        "--media": .text { o.media = $0 }, "--python": .text { o.python = $0 }, "--out": .text { o.out = $0 },
+        "--profile-cascade": .text { o.profileCascade = $0 }, "--model": .text { o.model = $0 },
+        "--repeats": .number(in: 1...10_000) { o.repeats = $0 },
+        "--angles": .text { text in
+            let list = text.split(separator: ",").compactMap { Double($0) }
+            guard !list.isEmpty else { throw BenchError("--angles needs numbers separated by commas") }
             o.angles = list
-        case "--rotated-scale":
-            guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--rotated-scale needs a number in (0, 1]") }
-            o.rotatedScale = s
-        case "--turned-scale-factor":
-            guard let s = Double(value), s > 1 else { throw DetectorBenchError.usage("--turned-scale-factor needs a number > 1") }
-            o.turnedScaleFactor = s
-        case "--lone-factor":
-            guard let s = Double(value), s >= 0 else { throw DetectorBenchError.usage("--lone-factor needs a number >= 0") }
-            o.lone = s
-        case "--profile-scale":
-            guard let s = Double(value), s > 0, s <= 1 else { throw DetectorBenchError.usage("--profile-scale needs a number in (0, 1]") }
-            o.profileScale = s
-        default:
-            throw DetectorBenchError.usage("unknown option \(option) (options: --media --python --out --profile-cascade --repeats --angles --rotated-scale --profile-scale --turned-scale-factor --lone-factor --skip-timing --skip-clips --dump-frames --model --verifier --product-only)")
-        }
-        k += 2
-    }
+        },
+        "--rotated-scale": .number(in: 0.01...1) { o.rotatedScale = $0 },
+        "--profile-scale": .number(in: 0.01...1) { o.profileScale = $0 },
+        "--turned-scale-factor": .number(in: 1.01...10) { o.turnedScaleFactor = $0 },
+        "--lone-factor": .number(in: 0...100) { o.lone = $0 },
+        "--skip-timing": .flag { o.skipTiming = true }, "--skip-clips": .flag { o.skipClips = true },
+        "--dump-frames": .text { o.dumpFrames = $0 },
+        "--verifier": .text { o.verifier = $0 }, "--product-only": .flag { o.productOnly = true },
+    ])
+    try BenchResults.checkReplaceable(o.out, format: FacesBenchReport.format)
     let frontalDetector = FaceDetector(cascade: try CascadeLocator.load(path: nil))
     let profileDetector = FaceDetector(cascade: try CascadeLocator.load(path: o.profileCascade))
     let multi = MultiPoseDetector(frontal: frontalDetector, profile: profileDetector)
@@ -230,15 +190,14 @@ func runFacesBench(_ arguments: [String]) throws {
     print("parameters: frontal (1.1, 5, 30); angles \(parameters.angles); turned frames x\(parameters.rotatedScale); profiles x\(parameters.profileScale); turned scale step \(parameters.turnedScaleFactor); lone factor \(parameters.loneNeighborFactor)")
 
     let files = try FileManager.default.contentsOfDirectory(atPath: o.media).sorted()
-    let photos = files.filter { ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) && !$0.contains("no-face") }
-    guard !photos.isEmpty else { throw DetectorBenchError.usage("no .jpg/.png photos in \(o.media)") }
+    let photos = try listPhotos(in: o.media).filter { !$0.contains("no-face") }
     let dlibXML = (try? String(contentsOfFile: "\(o.media)/dlib_faces_training.xml", encoding: .isoLatin1)) ?? ""
 
     // MARK: - Recall on turned photos
     var truthByPhoto: [(name: String, image: GrayImage, faces: [RotatedBox])] = []
     for photo in photos {
         let full = try ImageFile.readGray(path: "\(o.media)/\(photo)")
-        let image = fitted(full)
+        let image = fittedTo640x480(full)
         var faces: [RotatedBox]
         if photo.hasPrefix("dlib_"), !dlibXML.isEmpty {
             let s = Double(image.width) / Double(full.width)
@@ -300,7 +259,7 @@ func runFacesBench(_ arguments: [String]) throws {
     // MARK: - No-face media and clips
     var noFace: [String: Int] = [:]
     if let name = files.first(where: { $0.contains("no-face") && ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) }) {
-        let image = fitted(try ImageFile.readGray(path: "\(o.media)/\(name)"))
+        let image = fittedTo640x480(try ImageFile.readGray(path: "\(o.media)/\(name)"))
         noFace["frontal"] = frontalDetector.detect(image, parameters: base).count
         let found = multi.detect(image, parameters: parameters)
         noFace["multi"] = found.count
@@ -322,9 +281,9 @@ func runFacesBench(_ arguments: [String]) throws {
             if !upright.isEmpty { row.frontalFrames += 1 }
             if !found.isEmpty { row.multiFrames += 1 }
             // Lost: an upright face with no multi-pose box on it.
-            if upright.contains(where: { u in !found.contains { matches($0.box, RotatedBox(u.box)) } }) { row.lost += 1 }
+            if upright.contains(where: { u in !found.contains { matchesFace($0.box, RotatedBox(u.box)) } }) { row.lost += 1 }
             if ProcessInfo.processInfo.environment["EMONET_FACES_DEBUG"] != nil {
-                for d in found where !upright.contains(where: { matches(d.box, RotatedBox($0.box)) }) {
+                for d in found where !upright.contains(where: { matchesFace(d.box, RotatedBox($0.box)) }) {
                     print("debug \(clip) \(index) \(d.pose.rawValue) angle \(d.angle) neighbors \(d.neighbors) support \(d.support) at \(Int(d.box.centerX)),\(Int(d.box.centerY)) w \(Int(d.box.width)) uprightFaces \(upright.count)")
                 }
             }
@@ -366,7 +325,7 @@ func runFacesBench(_ arguments: [String]) throws {
                     for f in faces {
                         let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
                         let truth = RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
-                        guard let d = found.filter({ matches($0.box, truth) }).min(by: { $0.box.centerDistance(to: truth) < $1.box.centerDistance(to: truth) }) else { continue }
+                        guard let d = found.filter({ matchesFace($0.box, truth) }).min(by: { $0.box.centerDistance(to: truth) < $1.box.centerDistance(to: truth) }) else { continue }
                         let reference = try label(image, Rect(x: Int((f.centerX - f.width / 2).rounded()), y: Int((f.centerY - f.height / 2).rounded()),
                                                               width: Int(f.width.rounded()), height: Int(f.height.rounded())))
                         let w = Int(d.box.width.rounded()), h = Int(d.box.height.rounded())
@@ -394,31 +353,22 @@ func runFacesBench(_ arguments: [String]) throws {
         defer { server.close() }
         print("\nOpenCV \(server.version); time per 640x480 photo, each side the median of \(2 * o.repeats) runs")
         print("image                     threads  frontal ms  multi ms  OpenCV ms  multi/OpenCV  multi/frontal")
-        func time(_ body: () -> Void) -> [Double] {
-            for _ in 0..<2 { body() }
-            return (0..<o.repeats).map { _ in
-                let start = DispatchTime.now().uptimeNanoseconds
-                body()
-                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            }
-        }
+        func time(_ body: () -> Void) -> [Double] { timedRuns(repeats: o.repeats, warmup: 2, body).map { $0 * 1000 } }
         for threads in [1, 2] {
             var p = parameters
             p.frontal.threads = threads
             for photo in photos + files.filter({ $0.contains("no-face") && $0.hasSuffix(".jpg") }) {
                 let path = "\(o.media)/\(photo)"
                 let gray = try ImageFile.readGray(path: path).resizedBilinear(width: 640, height: 480)
-                let first = try server.time(photo: path, parameters: p.frontal, minSize: 30, repeats: o.repeats)
-                var checksum = 0
-                for (i, v) in gray.pixels.enumerated() { checksum += (i % 65521 + 1) * Int(v) }
-                guard first.gray_checksum == checksum else { throw DetectorBenchError.usage("\(photo): our 640x480 gray image differs from OpenCV's") }
-                let f1 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
-                let m1 = time { _ = multi.detect(gray, parameters: p) }
-                let m2 = time { _ = multi.detect(gray, parameters: p) }
-                let f2 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
-                let second = try server.time(photo: path, parameters: p.frontal, minSize: 30, repeats: o.repeats)
-                let row = TimingRow(image: photo, threads: threads, frontalMs: detectorBenchMedian(f1 + f2),
-                                    multiMs: detectorBenchMedian(m1 + m2), opencvMs: detectorBenchMedian(first.times_ms + second.times_ms))
+                var f1: [Double] = [], m1: [Double] = [], m2: [Double] = [], f2: [Double] = []
+                let opencv = try server.timeAround({
+                    f1 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
+                    m1 = time { _ = multi.detect(gray, parameters: p) }
+                    m2 = time { _ = multi.detect(gray, parameters: p) }
+                    f2 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
+                }, photo: path, gray: gray, parameters: p.frontal, minSize: 30, repeats: o.repeats)
+                let row = TimingRow(image: photo, threads: threads, frontalMs: median(f1 + f2),
+                                    multiMs: median(m1 + m2), opencvMs: median(opencv.times))
                 timing.append(row)
                 print(photo.padding(toLength: 26, withPad: " ", startingAt: 0)
                       + String(format: "%7d  %10.1f  %8.1f  %9.1f  %12.2f  %13.2f", threads, row.frontalMs, row.multiMs, row.opencvMs,
@@ -442,10 +392,6 @@ func runFacesBench(_ arguments: [String]) throws {
         parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",
                      "rotatedScale": "\(parameters.rotatedScale)", "profileScale": "\(parameters.profileScale)"],
         recall: recall, noFacePhoto: noFace, clips: clips, timing: timing, timingSummary: summary, labelAgreement: agreement)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: o.out).deletingLastPathComponent().path,
-                                            withIntermediateDirectories: true)
-    try encoder.encode(report).write(to: URL(fileURLWithPath: o.out), options: .atomic)
+    try BenchResults.write(report, to: o.out, format: report.format)
     print("wrote \(o.out)")
 }

@@ -18,31 +18,18 @@ import Pipeline
 func runLabelBench(_ arguments: [String]) throws {
     var media = "../shared/media", model = "models/emonet.safetensors"
     var profileCascade = MultiPoseDetector.defaultProfileCascadePath
-    var k = 0
-    while k < arguments.count {
-        guard k + 1 < arguments.count else { throw DetectorBenchError.usage("\(arguments[k]) needs a value") }
-        switch arguments[k] {
-        case "--media": media = arguments[k + 1]
-        case "--model": model = arguments[k + 1]
-        case "--profile-cascade": profileCascade = arguments[k + 1]
-        default: throw DetectorBenchError.usage("unknown option \(arguments[k]) (options: --media --model --profile-cascade)")
-        }
-        k += 2
-    }
+    try BenchArguments.read(arguments, [
+        "--media": .text { media = $0 }, "--model": .text { model = $0 }, "--profile-cascade": .text { profileCascade = $0 },
+    ])
     let finder = CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: nil)))
     let search = MultiPoseDetector(frontal: finder.detector, profile: FaceDetector(cascade: try CascadeLocator.load(path: profileCascade)))
     let classifier = try EmotionClassifier(path: model, testTimeAugmentation: .flip)
-    let photos = try FileManager.default.contentsOfDirectory(atPath: media).sorted()
-        .filter { ($0.hasSuffix(".jpg") || $0.hasSuffix(".png")) && !$0.contains("no-face") }
-    guard !photos.isEmpty else { throw DetectorBenchError.usage("no .jpg/.png photos in \(media)") }
+    let photos = try listPhotos(in: media).filter { !$0.contains("no-face") }
 
     func top(_ p: [Float]) -> Int { p.indices.max { p[$0] < p[$1] }! }
     var uprights: [(name: String, image: GrayImage, faces: [TurnedFace], probabilities: [[Float]])] = []
     for name in photos {
-        let full = try ImageFile.readGray(path: "\(media)/\(name)")
-        let s = min(640 / Double(full.width), 480 / Double(full.height))
-        let image = full.resizedBilinear(width: max(1, Int((Double(full.width) * s).rounded())),
-                                         height: max(1, Int((Double(full.height) * s).rounded())))
+        let image = fittedTo640x480(try ImageFile.readGray(path: "\(media)/\(name)"))
         let faces = finder.findTurnedFaces(in: image, search: search)
         let p = try classifier.classify(image, faces: faces.map(\.box), angles: faces.map(\.angle))
         uprights.append((name, image, faces, p))

@@ -6,18 +6,15 @@ import Foundation
 import NeuralNet
 
 func runLayerProfile(_ arguments: [String]) throws {
-    var name = "vgg4s", batch = 1, budget = 5.0, train = false
-    var k = 0
-    while k < arguments.count {
-        switch arguments[k] {
-        case "--batch": k += 1; batch = Int(arguments[k]) ?? batch
-        case "--seconds": k += 1; budget = Double(arguments[k]) ?? budget
-        case "--train": train = true
-        default: name = arguments[k]
-        }
-        k += 1
-    }
-    guard let spec = Architectures.named(name) else { throw NSError(domain: "unknown architecture \(name)", code: 2) }
+    var batch = 1, budget = 5.0, train = false
+    // The architecture is the one word before the options (`--batch` last used to read past the end: a trap).
+    let named = arguments.first.map { !$0.hasPrefix("--") } ?? false
+    let name = named ? arguments[0] : "vgg4s"
+    try BenchArguments.read(Array(arguments.dropFirst(named ? 1 : 0)), [
+        "--batch": .number(in: 1...4096) { batch = $0 }, "--seconds": .number(in: 0.1...3600) { budget = $0 },
+        "--train": .flag { train = true },
+    ])
+    guard let spec = Architectures.named(name) else { throw BenchError("unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
     let model = try Sequential(spec: spec, seed: 1)
     var random = SeededRandom(seed: 2)
     let x = Tensor(shape: [batch, 1, 48, 48], values: (0..<(batch * 2304)).map { _ in random.normal() })

@@ -10,16 +10,9 @@ import Emotion
 import Foundation
 import NeuralNet
 
-func seconds(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
+/// The median time of `repeats` runs of `body` in seconds, after `warmup` untimed ones.
 func median(repeats: Int, warmup: Int = 3, _ body: () -> Void) -> Double {
-    for _ in 0..<warmup { body() }
-    let times = (0..<repeats).map { _ in seconds(body) }.sorted()
-    return times[times.count / 2]
+    median(timedRuns(repeats: repeats, warmup: warmup, body))
 }
 
 struct NetworkFigures: Codable {
@@ -32,7 +25,8 @@ struct NetworkFigures: Codable {
     var trainImagesPerSecond2: Double
     /// One worker, OpenBLAS splitting each GEMM over two threads (the alternative to splitting the batch).
     var trainImagesPerSecondBLAS2: Double
-    var torch: [String: String]?
+    /// PyTorch's figures for the same net (scripts/bench_torch.py's keys), nil when it did not run.
+    var torch: [String: Double]?
 }
 
 func measureNetwork(_ name: String) throws -> NetworkFigures {
@@ -87,8 +81,9 @@ func measureTorch(_ name: String) -> [String: Double]? {
         print("  (PyTorch reference skipped: \(python) not found; `make bench` creates it)")
         return nil
     }
-    let specPath = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(name).json").path
+    let specPath = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(name)-\(getpid()).json").path
     FileManager.default.createFile(atPath: specPath, contents: Data(Architectures.named(name)!.jsonString().utf8))
+    defer { try? FileManager.default.removeItem(atPath: specPath) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = ["scripts/bench_torch.py", specPath]
@@ -112,10 +107,10 @@ func runNetworkBench(_ arguments: [String]) throws {
     try Gemm.ensureLoaded()
     let names = arguments.isEmpty ? ["vgg3", "vgg4s"] : arguments
     print("EmoNet engine vs PyTorch CPU — OpenBLAS \(Gemm.coreName) kernels, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-    var all: [[String: Any]] = []
+    var all: [NetworkFigures] = []
     for name in names {
-        guard Architectures.named(name) != nil else { throw NetworkBenchError(message: "unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
-        let ours = try measureNetwork(name)
+        guard Architectures.named(name) != nil else { throw BenchError("unknown architecture \(name) (try vgg3, vgg4s, vgg4)") }
+        var ours = try measureNetwork(name)
         let torch = measureTorch(name)
         print(String(format: "\n%@ (%.1f M multiply-adds per face)", name, Double(ours.multiplyAdds) / 1e6))
         print("  measure                          EmoNet      PyTorch    ratio (ours/theirs time)")
@@ -135,17 +130,10 @@ func runNetworkBench(_ arguments: [String]) throws {
         row("training, 2 threads", ours.trainImagesPerSecond2, "train_images_per_s_threads2", higherIsBetter: true, unit: "img/s  ")
         print(String(format: "  (two cores, OpenBLAS threads instead of split batch: %.2f img/s)", ours.trainImagesPerSecondBLAS2))
         print(String(format: "  heap allocations per inference call after warm-up: %.1f", ours.allocationsPerInferenceCall))
-        var entry = (try JSONSerialization.jsonObject(with: JSONEncoder().encode(ours))) as! [String: Any]
-        entry["torch"] = torch
-        all.append(entry)
+        ours.torch = torch
+        all.append(ours)
     }
-    try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
-    let json = try JSONSerialization.data(withJSONObject: ["network": all, "blasCore": Gemm.coreName], options: [.prettyPrinted, .sortedKeys])
-    try json.write(to: URL(fileURLWithPath: "bench-results/network.json"))
+    struct Report: Encodable { var network: [NetworkFigures]; var blasCore: String }
+    try BenchResults.write(Report(network: all, blasCore: Gemm.coreName), to: "bench-results/network.json")
     print("\nwritten: bench-results/network.json")
-}
-
-struct NetworkBenchError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }

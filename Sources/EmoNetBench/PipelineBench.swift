@@ -48,28 +48,24 @@ enum PipelineBench {
     static func run(arguments: [String]) throws {
         var options = Options()
         var childCase: Int?
-        var words = BenchArguments(arguments)
-        while let key = words.next() {
-            switch key {
-            case "--image": options.image = try words.value()
-            case "--seconds": options.seconds = Double(try words.value()) ?? 10
-            case "--model": options.model = try words.value()
-            case "--cascade": options.cascade = try words.value()
-            case "--detect-every": options.detectEvery = Int(try words.value()) ?? 5
-            case "--workers": options.workers = Int(try words.value()) ?? 1
-            case "--views":
-                let text = try words.value()
-                guard let views = FaceViews(rawValue: text) else { throw PipelineBenchError("--views must be alternate, both or single (got '\(text)')") }
+        try BenchArguments.read(arguments, [
+            "--image": .text { options.image = $0 }, "--model": .text { options.model = $0 },
+            "--cascade": .text { options.cascade = $0 },
+            "--seconds": .number(in: 0.1...86_400) { options.seconds = $0 },
+            "--detect-every": .number(in: 1...1000) { options.detectEvery = $0 },
+            "--workers": .number(in: 1...256) { options.workers = $0 },
+            "--views": .text { text in
+                guard let views = FaceViews(rawValue: text) else { throw BenchError("--views must be alternate, both or single (got '\(text)')") }
                 options.views = views
-            case "--child-faces": childCase = Int(try words.value())
-            case "--poses":
-                let poses = try words.value()
-                guard ["multi", "frontal"].contains(poses) else { throw PipelineBenchError("--poses is multi or frontal (found \(poses))") }
-                options.poses = poses
-            case "--verifier": options.verifier = try words.value()
-            default: throw PipelineBenchError("unknown option \(key) (options: --image --seconds --model --cascade --detect-every --workers --views --poses --verifier)")
-            }
-        }
+            },
+            "--poses": .text { text in
+                guard ["multi", "frontal"].contains(text) else { throw BenchError("--poses must be multi or frontal (got '\(text)')") }
+                options.poses = text
+            },
+            "--verifier": .text { options.verifier = $0 },
+            // The parent runs each case in a child: this option is how it says which.
+            "--child-faces": .number(in: 1...5) { childCase = $0 },
+        ])
         if let faces = childCase {
             let result = try runCase(faces: faces, options: options)
             print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
@@ -82,36 +78,29 @@ enum PipelineBench {
 
     private static func runParent(options: Options, arguments: [String]) throws {
         guard FileManager.default.fileExists(atPath: options.image) else {
-            throw PipelineBenchError("\(options.image) not found: run `make .build-demo/astronaut.png` (or pass --image PHOTO)")
+            throw BenchError("\(options.image) not found: run `make .build-demo/astronaut.png` (or pass --image PHOTO)")
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let library = executable.deletingLastPathComponent().appendingPathComponent("libV4L2Emulator.so").path
         guard FileManager.default.fileExists(atPath: library) else {
-            throw PipelineBenchError("\(library) not found: build it with `swift build -c release --product V4L2Emulator`")
+            throw BenchError("\(library) not found: build it with `swift build -c release --product V4L2Emulator`")
         }
         var results: [CaseResult] = []
         for faces in [1, 5] {
             let frames = FileManager.default.temporaryDirectory.appendingPathComponent("emonet-bench-\(faces)-\(getpid()).yuyv")
             defer { try? FileManager.default.removeItem(at: frames) }
             try makeFrames(faces: faces, image: options.image, output: frames.path)
-            var env = ProcessInfo.processInfo.environment
-            env["LD_PRELOAD"] = library
-            env["EMONET_EMU_DEVICE"] = device
-            env["EMONET_EMU_FRAMES"] = frames.path
-            env["EMONET_EMU_SIZE"] = "640x480"
-            env["EMONET_EMU_FPS"] = "30"
-            let output = try capture(executable.path, ["pipeline"] + arguments + ["--child-faces", String(faces)], environment: env)
+            let environment = emulatedCameraEnvironment(library: library, device: device, frames: frames.path)
+            let output = String(decoding: try runChild(executable.path, ["pipeline"] + arguments + ["--child-faces", String(faces)],
+                                                       environment: environment), as: UTF8.self)
             guard let line = output.split(separator: "\n").last,
                   let result = try? JSONDecoder().decode(CaseResult.self, from: Data(line.utf8)) else {
-                throw PipelineBenchError("the \(faces)-face case printed no result:\n\(output)")
+                throw BenchError("the \(faces)-face case printed no result:\n\(output)")
             }
             results.append(result)
         }
         printTable(results, views: options.views)
-        try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(results).write(to: URL(fileURLWithPath: "bench-results/pipeline.json"))
+        try BenchResults.write(results, to: "bench-results/pipeline.json")
         print("written: bench-results/pipeline.json")
     }
 
@@ -133,11 +122,10 @@ enum PipelineBench {
             }
             filter = String(graph.dropLast()).replacingOccurrences(of: "[o\(faces - 1)]", with: "")
         }
-        let status = try capture("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", image, "-filter_complex", filter,
-                                                  "-t", "3", "-r", "30", "-pix_fmt", "yuyv422", "-f", "rawvideo", output])
-        _ = status
+        try runChild("/usr/bin/env", ["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", image, "-filter_complex", filter,
+                                      "-t", "3", "-r", "30", "-pix_fmt", "yuyv422", "-f", "rawvideo", output])
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-        guard size >= 640 * 480 * 2 * 30 else { throw PipelineBenchError("ffmpeg made no frames from \(image)") }
+        guard size >= 640 * 480 * 2 * 30 else { throw BenchError("ffmpeg made no frames from \(image)") }
     }
 
     private static func printTable(_ results: [CaseResult], views: FaceViews) {
@@ -175,26 +163,4 @@ enum PipelineBench {
                           meanFacesPerFrame: Double(s.facesSeen) / Double(max(1, s.framesProcessed)),
                           stageMeansMs: s.stageMeans.mapValues { $0 * 1000 }, classified: classifier.isReal)
     }
-
-    @discardableResult
-    private static func capture(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PipelineBenchError("\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.prefix(3).joined(separator: " ")) failed with status \(process.terminationStatus)")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-}
-
-struct PipelineBenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -47,7 +47,8 @@ struct ProductTimingRow: Encodable {
 }
 
 struct ProductFacesReport: Encodable {
-    var format = "emonet-faces-product-bench"
+    static let format = "emonet-faces-product-bench"
+    var format = ProductFacesReport.format
     var version = 1
     var verifier: String
     var recall: [ProductRecallRow]
@@ -80,28 +81,10 @@ private func rotated(_ faces: [FoundFace]) -> [RotatedBox] {
     }
 }
 
-/// Whether `box` is the face `truth`: centres within half its width, widths within 2x (as the rows above).
-private func isFace(_ box: RotatedBox, _ truth: RotatedBox) -> Bool {
-    let ratio = box.width / truth.width
-    return ratio >= 0.5 && ratio <= 2 && box.centerDistance(to: truth) < 0.5 * truth.width
-}
-
-/// Faces found and other boxes, matching each face to at most one box.
-private func count(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, other: Int) {
-    var used = [Bool](repeating: false, count: boxes.count)
-    var found = 0
-    for t in truth {
-        if let i = boxes.indices.filter({ !used[$0] && isFace(boxes[$0], t) }).min(by: { boxes[$0].centerDistance(to: t) < boxes[$1].centerDistance(to: t) }) {
-            used[i] = true
-            found += 1
-        }
-    }
-    return (found, used.filter { !$0 }.count)
-}
-
 func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [RotatedBox])], media: String, files: [String],
                           profileCascade: String, verifierPath: String, skipClips: Bool, skipTiming: Bool, repeats: Int,
                           out: String) throws {
+    try BenchResults.checkReplaceable(out, format: ProductFacesReport.format)
     let verifier = try FaceVerifier.read(path: verifierPath)
     let finders = try ProductFinders(profileCascade: profileCascade, verifier: verifier)
     print("\nThe product path (classify, live, replay: the live finder at 320 px wide, 1.2, 4 neighbours, 24 px): "
@@ -119,16 +102,16 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
                     let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
                     return RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
                 }
-                let a = count(rotated(finders.frontal.locateFaces(in: turned)), truth: expected)
+                let a = score(rotated(finders.frontal.locateFaces(in: turned)), truth: expected)
                 let multi = finders.multi.locateFaces(in: turned)
-                let b = count(rotated(multi), truth: expected)
+                let b = score(rotated(multi), truth: expected)
                 let kept = finders.verified.locateFaces(in: turned)
-                let c = count(rotated(kept), truth: expected)
+                let c = score(rotated(kept), truth: expected)
                 if let dump = ProcessInfo.processInfo.environment["EMONET_FACES_DUMP"], c.other > 0 {
                     try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
                     var rgb = RGBImage(gray: turned)
                     for (f, r) in zip(kept, rotated(kept)) {
-                        let matched = expected.contains { isFace(r, $0) }
+                        let matched = expected.contains { matchesFace(r, $0) }
                         rgb.strokePolygon(r.corners, color: matched ? .green : .red, thickness: 2)
                         _ = f
                     }
@@ -172,7 +155,7 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
                 row.verifiedBoxes += now.count
                 if !before.isEmpty { row.frontalFrames += 1 }
                 if !now.isEmpty { row.verifiedFrames += 1 }
-                let gone = before.filter { b in !now.contains { isFace($0, b) } }
+                let gone = before.filter { b in !now.contains { matchesFace($0, b) } }
                 row.dropped += gone.count
                 if !before.isEmpty && now.isEmpty { row.lost += 1 }
                 if !gone.isEmpty {
@@ -225,10 +208,6 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
     }
 
     let report = ProductFacesReport(verifier: verifierPath, recall: recall, noFacePhoto: noFace, clips: clips, timing: timing)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path,
-                                            withIntermediateDirectories: true)
-    try encoder.encode(report).write(to: URL(fileURLWithPath: out), options: .atomic)
+    try BenchResults.write(report, to: out, format: report.format)
     print("wrote \(out)")
 }

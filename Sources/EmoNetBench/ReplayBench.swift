@@ -28,29 +28,15 @@ enum ReplayBench {
         var pipelineFramesPerSecond: Double?
     }
 
-    struct BenchError: Error, CustomStringConvertible {
-        let description: String
-        init(_ text: String) { description = text }
-    }
-
     static func run(arguments: [String]) throws {
         var media = "../shared/media", model: String?, python = ProcessInfo.processInfo.environment["EMONET_BENCH_PYTHON"]
         var clips = ["pyfeat_single_face.mp4", "pyfeat_WolfgangLanger_Pexels.mp4", "pyfeat_no_face.mp4"]
         var repeats = 3
-        var k = 0
-        while k < arguments.count {
-            let key = arguments[k]
-            guard k + 1 < arguments.count else { throw BenchError("\(key) needs a value") }
-            switch key {
-            case "--media": media = arguments[k + 1]
-            case "--model": model = arguments[k + 1]
-            case "--python": python = arguments[k + 1]
-            case "--clips": clips = arguments[k + 1].split(separator: ",").map(String.init)
-            case "--repeats": repeats = max(1, Int(arguments[k + 1]) ?? repeats)
-            default: throw BenchError("unknown option \(key) (options: --media --model --python --clips a.mp4,b.mp4 --repeats N)")
-            }
-            k += 2
-        }
+        try BenchArguments.read(arguments, [
+            "--media": .text { media = $0 }, "--model": .text { model = $0 }, "--python": .text { python = $0 },
+            "--clips": .text { clips = $0.split(separator: ",").map(String.init) },
+            "--repeats": .number(in: 1...1000) { repeats = $0 },
+        ])
         let emonet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
         guard FileManager.default.isExecutableFile(atPath: emonet) else {
             throw BenchError("\(emonet) is not built: swift build -c release --product emonet")
@@ -74,11 +60,11 @@ enum ReplayBench {
                         if let row = try runFer(python, clip: path, cores: cores) { fers.append(row) } else { ferFailed = true }
                     }
                 }
-                for runs in [ours5, ours1] { let row = median(runs); rows.append(row); printRow(row) }
+                for runs in [ours5, ours1] { let row = medianRun(runs); rows.append(row); printRow(row) }
                 if python == nil {
                     if cores == 1 { print("  fer: not run (set EMONET_BENCH_PYTHON or --python; `make bench-replay` does)") }
                 } else if !ferFailed {
-                    let row = median(fers)
+                    let row = medianRun(fers)
                     rows.append(row)
                     printRow(row)
                     for (every, runs) in [(5, ours5), (1, ours1)] {
@@ -90,11 +76,8 @@ enum ReplayBench {
             }
         }
         for r in ratios { printRatio(r) }
-        try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         struct Report: Codable { var classifier: String; var repeats: Int; var rows: [Row]; var ratios: [PairedRatio] }
-        try encoder.encode(Report(classifier: modelNote, repeats: repeats, rows: rows, ratios: ratios)).write(to: URL(fileURLWithPath: "bench-results/replay.json"))
+        try BenchResults.write(Report(classifier: modelNote, repeats: repeats, rows: rows, ratios: ratios), to: "bench-results/replay.json")
         print("written: bench-results/replay.json")
     }
 
@@ -111,13 +94,8 @@ enum ReplayBench {
 
     /// The run with the median time: a 72-frame clip takes about a second, where one scheduling hiccup
     /// moves the rate by a tenth.
-    static func median(_ runs: [Row]) -> Row {
+    static func medianRun(_ runs: [Row]) -> Row {
         runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let v = values.sorted()
-        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 
     /// The shipped model, or a random-weight one of its architecture written to a temporary file.

@@ -7,7 +7,10 @@
 //   - flatness: resident memory, descriptors and latency p95 of the last tenth against the first tenth
 //     (after a one-minute warm-up);
 //   - optionally (--replay) the recorded session replayed must reproduce every per-frame result.
-// Output: a line per sample, a verdict table, DIR/soak.json and DIR/soak.png (the three series over time).
+// Output: a line per sample, a verdict table, DIR/soak.json and DIR/soak.png (the three series over time),
+// and a copy of the report in bench-results/soak.json. DIR keeps the session, the camera's log and the
+// printed results; an earlier run is never destroyed: by default each run gets a new folder
+// runs/soak/<UTC date-time>, and an existing --out DIR is refused unless --force (which replaces it).
 import Foundation
 import ImageIO
 import Plot
@@ -19,7 +22,10 @@ enum Soak {
         var warmUp = 60.0
         var image = ".build-demo/astronaut.png"
         var model: String?
-        var out = "runs/soak"
+        /// The run's folder (default: a new runs/soak/<UTC date-time>).
+        var out: String?
+        /// Replace an existing --out folder.
+        var force = false
         var replay = false
     }
 
@@ -51,35 +57,29 @@ enum Soak {
 
     static func run(arguments: [String]) throws {
         var options = Options()
-        var words = BenchArguments(arguments)
-        while let key = words.next() {
-            switch key {
-            case "--seconds": options.seconds = Double(try words.value()) ?? options.seconds
-            case "--sample": options.sampleEvery = Double(try words.value()) ?? options.sampleEvery
-            case "--warm-up": options.warmUp = Double(try words.value()) ?? options.warmUp
-            case "--image": options.image = try words.value()
-            case "--model": options.model = try words.value()
-            case "--out": options.out = try words.value()
-            case "--replay": options.replay = true
-            default: throw PipelineBenchError("unknown option \(key) (options: --seconds --sample --warm-up --image --model --out --replay)")
-            }
-        }
+        try BenchArguments.read(arguments, [
+            "--seconds": .number(in: 1...604_800) { options.seconds = $0 },
+            "--sample": .number(in: 0.1...3600) { options.sampleEvery = $0 },
+            "--warm-up": .number(in: 0...604_800) { options.warmUp = $0 },
+            "--image": .text { options.image = $0 }, "--model": .text { options.model = $0 },
+            "--out": .text { options.out = $0 }, "--force": .flag { options.force = true },
+            "--replay": .flag { options.replay = true },
+        ])
         let report = try soak(options)
         if !report.passed { exit(1) }
     }
 
     static func soak(_ options: Options) throws -> Report {
+        let folder = try runFolderPath(options)
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let emonet = bin.appendingPathComponent("emonet").path, library = bin.appendingPathComponent("libV4L2Emulator.so").path
         for path in [emonet, library] where !FileManager.default.fileExists(atPath: path) {
-            throw PipelineBenchError("\(path) not found: swift build -c release --product emonet; --product V4L2Emulator")
+            throw BenchError("\(path) not found: swift build -c release --product emonet; --product V4L2Emulator")
         }
         guard FileManager.default.fileExists(atPath: options.image) else {
-            throw PipelineBenchError("\(options.image) not found: run `make .build-demo/astronaut.png` (or pass --image PHOTO)")
+            throw BenchError("\(options.image) not found: run `make .build-demo/astronaut.png` (or pass --image PHOTO)")
         }
-        let out = URL(fileURLWithPath: options.out)
-        try? FileManager.default.removeItem(at: out)
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let out = try makeRunFolder(folder, force: options.force)
         let frames = out.appendingPathComponent("camera.yuyv").path
         try PipelineBench.makeFrames(faces: 1, image: options.image, output: frames)
         let session = out.appendingPathComponent("session").path
@@ -91,13 +91,7 @@ enum Soak {
         process.executableURL = URL(fileURLWithPath: emonet)
         process.arguments = ["live", "--device", "/dev/video-soak", "--no-window", "--record", session]
             + (options.model.map { ["--model", $0] } ?? [])
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = library
-        environment["EMONET_EMU_DEVICE"] = "/dev/video-soak"
-        environment["EMONET_EMU_FRAMES"] = frames
-        environment["EMONET_EMU_SIZE"] = "640x480"
-        environment["EMONET_EMU_FPS"] = "30"
-        process.environment = environment
+        process.environment = emulatedCameraEnvironment(library: library, device: "/dev/video-soak", frames: frames)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
@@ -132,7 +126,7 @@ enum Soak {
         let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
         guard !crashed, process.terminationStatus == 0,
               let finished = log.split(separator: "\n").last(where: { $0.contains("frames captured") }) else {
-            throw PipelineBenchError("emonet live \(crashed ? "ended by itself" : "exited with status \(process.terminationStatus)") "
+            throw BenchError("emonet live \(crashed ? "ended by itself" : "exited with status \(process.terminationStatus)") "
                                      + "after \(clock(Date().timeIntervalSince(start))); its log:\n\(log.suffix(1500))")
         }
         func number(before word: String) -> Int {
@@ -191,15 +185,40 @@ enum Soak {
             let values = c.start.isEmpty ? c.end : "\(c.start) → \(c.end)"
             print("  \(c.passed ? "ok  " : "FAIL") \(c.name): \(values)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: out.appendingPathComponent("soak.json"))
-        try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
-        try encoder.encode(report).write(to: URL(fileURLWithPath: "bench-results/soak.json"))
+        try BenchResults.write(report, to: out.appendingPathComponent("soak.json").path)
+        try BenchResults.write(report, to: "bench-results/soak.json")
         try writeChart(samples, path: out.appendingPathComponent("soak.png").path)
         try? FileManager.default.removeItem(atPath: frames)
         print("written: \(out.path)/soak.json, \(out.path)/soak.png, bench-results/soak.json; the session stays in \(session)")
         return report
+    }
+
+    /// The run's folder: --out (an existing one only with --force), else a new runs/soak/<UTC date-time>.
+    /// Checked before any work; `makeRunFolder` creates it.
+    static func runFolderPath(_ options: Options) throws -> String {
+        guard let given = options.out else {
+            let format = DateFormatter()
+            format.locale = Locale(identifier: "en_US_POSIX")
+            format.timeZone = TimeZone(identifier: "UTC")
+            format.dateFormat = "yyyyMMdd-HHmmss"
+            return "runs/soak/" + format.string(from: Date())
+        }
+        if FileManager.default.fileExists(atPath: given) && !options.force {
+            throw BenchError("\(given) already exists (an earlier soak?): it was not replaced; pass --force to replace it, or leave --out out for a new folder under runs/soak/")
+        }
+        return given
+    }
+
+    /// Creates the run's folder empty (with --force, in place of the one there).
+    static func makeRunFolder(_ path: String, force: Bool) throws -> URL {
+        if force && FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        // Not withIntermediateDirectories here: that succeeds on a folder that appeared meanwhile.
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) } catch {
+            throw BenchError("cannot create the run folder \(path): \(error.localizedDescription)")
+        }
+        return URL(fileURLWithPath: path)
     }
 
     static func writeChart(_ samples: [Sample], path: String) throws {
@@ -251,7 +270,7 @@ final class LineTail {
     private var pending = Data()
 
     init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw PipelineBenchError("cannot read \(path)") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw BenchError("cannot read \(path)") }
         self.handle = handle
     }
 

@@ -53,7 +53,8 @@ private struct SourceFigures: Encodable {
 }
 
 private struct VerifierReport: Encodable {
-    var format = "emonet-verifier-bench"
+    static let format = "emonet-verifier-bench"
+    var format = VerifierReport.format
     var version = 1
     var trainFaces: Int
     var trainNonFaces: Int
@@ -75,31 +76,18 @@ private let heldOutPhotos: Set<String> = ["fr_two_people.jpg", "skimage_astronau
 
 func runVerifierBench(_ arguments: [String]) throws {
     var o = VerifierBenchOptions()
-    var args = BenchArguments(arguments)
-    while let key = args.next() {
-        switch key {
-        case "--media": o.media = try args.value()
-        case "--data": o.data = try args.value()
-        case "--out": o.out = try args.value()
-        case "--report": o.report = try args.value()
-        case "--force": o.force = true
-        case "--negatives": o.negatives = try args.value()
-        case "--lfw": o.lfw = try args.value()
-        case "--epochs":
-            guard let n = Int(try args.value()), (1...200).contains(n) else { throw PipelineBenchError("--epochs needs an integer in 1...200") }
-            o.config.epochs = n
-        case "--seed":
-            guard let n = UInt64(try args.value()) else { throw PipelineBenchError("--seed needs a non-negative integer") }
-            o.config.seed = n
-        case "--fer-train":
-            guard let n = Int(try args.value()), (100...28_000).contains(n) else { throw PipelineBenchError("--fer-train needs an integer in 100...28000") }
-            o.ferTrain = n
-        default: throw PipelineBenchError("unknown option \(key) (expected --media, --data, --out, --report, --epochs, --seed, --fer-train, --negatives, --lfw, --force)")
-        }
-    }
+    try BenchArguments.read(arguments, [
+        "--media": .text { o.media = $0 }, "--data": .text { o.data = $0 }, "--out": .text { o.out = $0 },
+        "--report": .text { o.report = $0 }, "--force": .flag { o.force = true },
+        "--negatives": .text { o.negatives = $0 }, "--lfw": .text { o.lfw = $0 },
+        "--epochs": .number(in: 1...200) { o.config.epochs = $0 },
+        "--seed": .number(in: UInt64(0)...UInt64.max) { o.config.seed = $0 },
+        "--fer-train": .number(in: 100...28_000) { o.ferTrain = $0 },
+    ])
     if FileManager.default.fileExists(atPath: o.out) && !o.force {
-        throw PipelineBenchError("\(o.out) exists; pass --force to replace it")
+        throw BenchError("\(o.out) exists; pass --force to replace it")
     }
+    try BenchResults.checkReplaceable(o.report, format: VerifierReport.format)
     let started = Date()
     let frontal = FaceDetector(cascade: try CascadeLocator.load(path: nil))
     let profile = FaceDetector(cascade: try CascadeLocator.load(path: CascadeLocator.bundledPath(.profileFace) ?? MultiPoseDetector.defaultProfileCascadePath))
@@ -133,7 +121,7 @@ func runVerifierBench(_ arguments: [String]) throws {
     let photos = try FileManager.default.contentsOfDirectory(atPath: o.media)
         .filter { [".jpg", ".png"].contains(where: $0.hasSuffix) }.sorted()
     for name in photos {
-        let full = fitted(try ImageFile.readGray(path: "\(o.media)/\(name)"))
+        let full = fittedTo640x480(try ImageFile.readGray(path: "\(o.media)/\(name)"))
         let known: [Rect]
         if name.hasPrefix("dlib_") {
             let original = try ImageFile.readGray(path: "\(o.media)/\(name)")
@@ -162,7 +150,7 @@ func runVerifierBench(_ arguments: [String]) throws {
                 print("verifier: skipping \(name) (not a readable photo of at least 48x48)")
                 continue
             }
-            let full = fitted(gray)
+            let full = fittedTo640x480(gray)
             for scale in [1.0, 0.6] {
                 let image = scale == 1 ? finderFrame(full, finder).0
                     : finderFrame(full, finder).0.resizedBilinear(width: Int(Double(finder.detectionWidth) * scale),
@@ -232,7 +220,7 @@ func runVerifierBench(_ arguments: [String]) throws {
         "held_out": String(format: "recall %.4f, non-faces rejected %.4f at threshold %.4f", metrics.recall, metrics.rejection, threshold),
     ])
     let verifier = try FaceVerifier(file: ModelFile.decode(file.encoded(), file: o.out))
-    let probe = fitted(try ImageFile.readGray(path: "\(o.media)/fr_two_people.jpg"))
+    let probe = fittedTo640x480(try ImageFile.readGray(path: "\(o.media)/fr_two_people.jpg"))
     let boxes = (0..<5).map { Rect(x: 40 + 60 * $0, y: 100, width: 90, height: 90) }
     let angles = [0, 30, -30, 45, 0.0]
     _ = verifier.faceProbabilities(probe, boxes: boxes, angles: angles)
@@ -351,28 +339,22 @@ private func finderFrame(_ image: GrayImage, _ finder: CascadeFaceFinder) -> (Gr
     return (image.resizedBilinear(width: finder.detectionWidth, height: height), s)
 }
 
-/// The photo scaled to fit 640x480 with its shape kept (as bench-faces does).
-private func fitted(_ image: GrayImage) -> GrayImage {
-    let s = min(640 / Double(image.width), 480 / Double(image.height))
-    return image.resizedBilinear(width: max(1, Int((Double(image.width) * s).rounded())),
-                                 height: max(1, Int((Double(image.height) * s).rounded())))
-}
 
 /// skimage's lfw_subset.npy: 200 little-endian float64 images of 25x25 in 0...1, faces first, then non-faces.
 /// The file's own header is checked (type, order, shape) before any value is read.
 private func lfwSamples(_ path: String) throws -> VerifierSamples {
-    guard let data = FileManager.default.contents(atPath: path) else { throw PipelineBenchError("\(path): cannot be read") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("\(path): cannot be read") }
     let bytes = [UInt8](data)
     guard bytes.count > 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8), bytes[6] == 1 else {
-        throw PipelineBenchError("\(path): not a version-1 .npy file")
+        throw BenchError("\(path): not a version-1 .npy file")
     }
     let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-    guard 10 + headerLength <= bytes.count else { throw PipelineBenchError("\(path): header runs past the end") }
+    guard 10 + headerLength <= bytes.count else { throw BenchError("\(path): header runs past the end") }
     let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
     let n = 200, side = 25
     guard header.contains("'descr': '<f8'"), header.contains("'fortran_order': False"), header.contains("(200, 25, 25)"),
           bytes.count == 10 + headerLength + n * side * side * 8 else {
-        throw PipelineBenchError("\(path): expected 200 float64 images of 25x25, found header \(header)")
+        throw BenchError("\(path): expected 200 float64 images of 25x25, found header \(header)")
     }
     var samples = VerifierSamples()
     for i in 0..<n {

@@ -113,9 +113,5 @@ public enum ModelAveraging {
         return count
     }
 
-    private static func encode<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
+    private static func encode<T: Encodable>(_ value: T) -> String { MetadataJSON.string(value) }
 }

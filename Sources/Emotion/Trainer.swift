@@ -304,11 +304,7 @@ public final class Trainer {
         wallSeconds = Double(m["wall_seconds"] ?? "") ?? 0
     }
 
-    private func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
+    private func json<T: Encodable>(_ value: T) -> String { MetadataJSON.string(value) }
 }
 
 /// The `input` entry of a model file's metadata.

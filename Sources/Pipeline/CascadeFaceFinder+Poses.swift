@@ -17,12 +17,14 @@ public struct TurnedFace: Sendable, Equatable {
     public var angle: Double
     public var pose: FacePose
     public var neighbors: Int
+}
 
-    public init(box: Rect, angle: Double, pose: FacePose, neighbors: Int) {
-        self.box = box
-        self.angle = angle
-        self.pose = pose
-        self.neighbors = neighbors
+extension TurnedFace {
+    /// An upright frontal face at `box` (a frontal scan's box, or a whole image taken as a face); other
+    /// modules get turned faces from `findTurnedFaces(in:search:)`. (In an extension, so that the module
+    /// keeps the memberwise initialiser.)
+    public init(upright box: Rect) {
+        self.init(box: box, angle: 0, pose: .frontal, neighbors: 0)
     }
 }
 

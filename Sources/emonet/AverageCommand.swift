@@ -80,7 +80,7 @@ struct Average: ParsableCommand {
                 // The sources' Training and PublicTest splits, as this command read them (a checkpoint does not say).
                 facts.trainImages = training.count
                 facts.validationImages = validation.count
-                file.metadata["training"] = Train.json(facts)
+                file.metadata["training"] = MetadataJSON.string(facts)
             }
             try file.write(path: out)
             for (_, source) in loaded {

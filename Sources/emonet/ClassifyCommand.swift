@@ -32,14 +32,10 @@ struct Classify: ParsableCommand {
     @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, label, confidence, probabilities}]}] (--poses multi adds angle, pose).")
     var json = false
 
-    @OptionGroup var annotation: AnnotationOptions
-    @OptionGroup var output: OutputOptions
-
-    @Argument(help: "JPEG or PNG images.")
-    var images: [String]
+    @OptionGroup var imageOptions: ImageOptions
+    var images: [String] { imageOptions.images }
 
     func validate() throws {
-        guard !images.isEmpty else { throw ValidationError("give at least one image") }
         guard tta == "none" || tta == "flip" else { throw ValidationError("--tta must be none or flip (got '\(tta)')") }
     }
 
@@ -60,10 +56,9 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
-            let annotated = annotation.paths(for: images)
             let spec = detector.finderSpec()
-            let inputs = images + [modelOptions.model] + (wholeImage ? [] : [CascadeLocator.resolve(detector.cascade), spec.profileCascade, spec.verifier])
-            try OutputPlan(inputs: inputs, force: output.force).check(annotated ?? [])
+            let annotated = try imageOptions.annotatedPaths(otherInputs: [modelOptions.model]
+                + (wholeImage ? [] : [CascadeLocator.resolve(detector.cascade), spec.profileCascade, spec.verifier]))
             let classifier = try EmotionClassifier(path: modelOptions.model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
             // The live path's full scan (multi-pose and verified unless told otherwise), so an image gives the
             // faces live would find in it.

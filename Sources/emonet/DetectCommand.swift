@@ -24,11 +24,8 @@ struct Detect: ParsableCommand {
     @Flag(help: "Print JSON: [{image, width, height, faces: [{x, y, width, height, neighbors}]}] (multi adds angle, pose).")
     var json = false
 
-    @OptionGroup var annotation: AnnotationOptions
-    @OptionGroup var output: OutputOptions
-
-    @Argument(help: "JPEG or PNG images.")
-    var images: [String]
+    @OptionGroup var imageOptions: ImageOptions
+    var images: [String] { imageOptions.images }
 
     /// OpenCV's detectMultiScale defaults (DetectionParameters' own), with the options given.
     var parameters: DetectionParameters {
@@ -42,16 +39,13 @@ struct Detect: ParsableCommand {
         guard (0...65536).contains(maxSize) else { throw ValidationError("--max-size must be in 0...65536 (found \(maxSize))") }
         guard maxSize == 0 || maxSize >= (detector.minSize ?? 0) else { throw ValidationError("--max-size must be at least --min-size") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64 (found \(threads))") }
-        guard !images.isEmpty else { throw ValidationError("give at least one image") }
     }
 
     func run() throws {
         try CLIErrors.reporting {
-            let annotated = annotation.paths(for: images)
-            let profilePath = detector.profileCascadePath(default: .frontal)
             let verifierPath = detector.verifierPath(default: false)
-            try OutputPlan(inputs: images + [CascadeLocator.resolve(detector.cascade), profilePath, verifierPath].compactMap { $0 },
-                           force: output.force).check(annotated ?? [])
+            let annotated = try imageOptions.annotatedPaths(otherInputs: [CascadeLocator.resolve(detector.cascade),
+                                                                          detector.profileCascadePath(default: .frontal), verifierPath])
             let detector = FaceDetector(cascade: try CascadeLocator.load(path: self.detector.cascade))
             let parameters = self.parameters
             let search = try self.detector.multiPoseSearch(frontal: detector, default: .frontal)

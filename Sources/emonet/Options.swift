@@ -180,6 +180,27 @@ struct OutputOptions: ParsableArguments {
     var force = false
 }
 
+/// The still-image commands' inputs and outputs (`detect`, `classify`): the images, `--annotate`, `--force`.
+struct ImageOptions: ParsableArguments {
+    @OptionGroup var annotation: AnnotationOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "JPEG or PNG images.")
+    var images: [String]
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image") }
+    }
+
+    /// The annotated file of each image (nil without --annotate), checked before any work against the images
+    /// and `otherInputs` (the other files the command reads): never an input, an existing file only with --force.
+    func annotatedPaths(otherInputs: [String?]) throws -> [String]? {
+        let annotated = annotation.paths(for: images)
+        try OutputPlan(inputs: images + otherInputs, force: output.force).check(annotated ?? [])
+        return annotated
+    }
+}
+
 /// `--annotate`: `detect` and `classify` draw the faces they found.
 struct AnnotationOptions: ParsableArguments {
     @Option(help: "Write each image with its faces drawn to this PNG; with several images -<name> is appended to it (out-photo.png), and -<name>-<k> for the k-th of several images with the same name (out-x-1.png, out-x-2.png for a/x.jpg b/x.jpg).")

@@ -184,10 +184,15 @@ struct Train: ParsableCommand {
                                               p.imagesPerSecond, ProgressBar.duration(eta)))
                 }
                 bar.finish()
+                // A diverged epoch (nan or inf loss) would overwrite the last good checkpoint with garbage.
+                guard record.trainLoss.isFinite && record.validationLoss.isFinite else {
+                    throw TrainingError.diverged(epoch: record.epoch, learningRate: record.learningRate,
+                                                 trainLoss: record.trainLoss, validationLoss: record.validationLoss)
+                }
                 // Best model first, then the checkpoint: a crash between the two loses nothing.
                 if improved { try trainer.modelFile().write(path: out) }
                 if keepEpochs {
-                    try trainer.modelFile(extra: ["epoch_record": Self.json(record)]).write(path: epochPath(record.epoch))
+                    try trainer.modelFile(extra: ["epoch_record": MetadataJSON.string(record)]).write(path: epochPath(record.epoch))
                 }
                 try trainer.checkpoint().write(path: checkpointPath)
                 try writeLog(trainer.history)
@@ -221,11 +226,6 @@ struct Train: ParsableCommand {
         try OutputPlan(inputs: inputs, force: output.force || continuing).check(outputs)
     }
 
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
 
     func writeLog(_ history: [EpochRecord]) throws {
         let encoder = JSONEncoder()

@@ -78,11 +78,7 @@ extension EmoNetCommandTests {
         func posesHelp(_ command: String) throws -> String {
             let run = try emonet([command, "--help"])
             XCTAssertEqual(run.status, 0, run.stderr)
-            // The option's help, from its line to the next option.
-            let lines = run.stdout.components(separatedBy: "\n")
-            guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--poses <poses>") }) else { return "" }
-            let rest = lines[(start + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
-            return ([lines[start]] + rest).joined(separator: "\n")
+            return run.optionHelp("--poses <poses>")
         }
         let detect = try posesHelp("detect"), classify = try posesHelp("classify")
         XCTAssertFalse(detect.isEmpty, "detect has --poses")

@@ -169,6 +169,30 @@ final class EmoNetCommandTests: XCTestCase {
     }
 
     /// One line on stderr, naming what was wrong, and exit status 1.
+    /// A config within every range that still blows up (learning rate 10, momentum 0.999, weight decay 1): the
+    /// loss is nan by epoch 2. The old code trapped (SIGILL) encoding that nan into the checkpoint's history.
+    func testADivergedTrainingRunStopsWithOneLineBeforeWritingTheEpoch() throws {
+        let data = write(syntheticCSV(perClass: 16, validationPerClass: 4), "fer.csv")
+        let config = write("""
+            {"architecture": "tiny", "epochs": 6, "batchSize": 16, "learningRate": 10, "momentum": 0.999, "weightDecay": 1,
+             "schedule": "constant", "warmupEpochs": 0, "workers": 1, "augmentation": {"flip": false, "erasing": 0}}
+            """, "config.json")
+        let run = try emonet(["train", "--data", data, "--config", config, "--out", "m.safetensors"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        let last = try XCTUnwrap(run.stderr.split(separator: "\n").last.map(String.init))
+        XCTAssertTrue(last.hasPrefix("emonet: training diverged in epoch "), run.stderr)
+        XCTAssertTrue(last.hasSuffix("nothing of that epoch was written, the files of the epochs before it are kept; lower learningRate and train again"), last)
+        let epoch = try XCTUnwrap(Int(last.dropFirst("emonet: training diverged in epoch ".count).prefix { $0.isNumber }))
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("m.log.json"))) as? [[String: Any]]
+        XCTAssertEqual(log?.count, epoch - 1, "the log holds the epochs before the diverged one")
+        XCTAssertTrue(log?.allSatisfy { ($0["trainLoss"] as? Double)?.isFinite == true } ?? false)
+        let info = try emonet(["model-info", "m.safetensors"])
+        XCTAssertEqual(info.status, 0, "the best model of the epochs before is kept whole: \(info.stderr)")
+        let resumed = try emonet(["train", "--data", data, "--out", "m.safetensors", "--resume", "m.checkpoint.safetensors",
+                                  "--epochs", String(epoch - 1)])
+        XCTAssertEqual(resumed.status, 0, "the last good checkpoint still resumes: \(resumed.stderr)")
+    }
+
     func assertOneLineError(_ arguments: [String], mentions fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let run = try emonet(arguments)
         XCTAssertEqual(run.status, 1, "exit status for \(arguments)", file: file, line: line)

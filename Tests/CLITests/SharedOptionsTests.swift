@@ -64,10 +64,7 @@ final class SharedOptionsTests: XCTestCase {
         func dataHelp(_ command: String) throws -> String {
             let run = try emonet([command, "--help"])
             XCTAssertEqual(run.status, 0, run.stderr)
-            let lines = run.stdout.components(separatedBy: "\n")
-            guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--data <data>") }) else { return "" }
-            let rest = lines[(start + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
-            return ([lines[start]] + rest).joined(separator: "\n")
+            return run.optionHelp("--data <data>")
         }
         let train = try dataHelp("train")
         XCTAssertFalse(train.isEmpty, "train has --data")

@@ -99,17 +99,26 @@ final class LiveCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("processed"), run.stderr)
     }
 
-    func testSIGTERMStopsLiveCleanlyAndCompletesTheRecording() throws {
+    /// `live --record` on the emulated camera into a new folder (removed after the test), stopped by
+    /// `interruptSignal` after 15 printed results: the session's path, the run, and its session.json.
+    private func recordLive(interruptSignal: Int32 = SIGINT, fileSizeLimitKB: Int? = nil) throws
+        -> (session: String, run: Run, manifest: [String: Any]) {
         try requireModel()
         try Sanitizers.skipIfSignalsAreNotDelivered()
-        let session = TestPaths.temporaryDirectory("emonet-sigterm").appendingPathComponent("session").path
-        defer { try? FileManager.default.removeItem(atPath: (session as NSString).deletingLastPathComponent) }
+        let folder = TestPaths.temporaryDirectory("emonet-record")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let session = folder.appendingPathComponent("session").path
         let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--record", session],
-                             interruptAfterLines: 15, interruptSignal: SIGTERM)
+                             interruptAfterLines: 15, interruptSignal: interruptSignal, fileSizeLimitKB: fileSizeLimitKB)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: session + "/session.json"))) as? [String: Any], run.stderr)
+        return (session, run, manifest)
+    }
+
+    func testSIGTERMStopsLiveCleanlyAndCompletesTheRecording() throws {
+        let (session, run, manifest) = try recordLive(interruptSignal: SIGTERM)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("emonet: stopped: "), run.stderr)
-        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: session + "/session.json"))) as? [String: Any])
         XCTAssertEqual(manifest["state"] as? String, "completed")
         let frames = try XCTUnwrap(manifest["frames"] as? Int)
         XCTAssertGreaterThanOrEqual(frames, 15)
@@ -130,21 +139,14 @@ final class LiveCommandTests: XCTestCase {
     }
 
     func testARecordingThatStoppedEarlyEndsLiveWithAnErrorAfterKeepingItsFrames() throws {
-        try requireModel()
-        try Sanitizers.skipIfSignalsAreNotDelivered()
-        let session = TestPaths.temporaryDirectory("emonet-full").appendingPathComponent("session").path
-        defer { try? FileManager.default.removeItem(atPath: (session as NSString).deletingLastPathComponent) }
         // 40 KB: session.json and a few frames fit, then every write fails as on a full disk.
-        let run = try emonet(["live", "--device", EmulatedCamera.devicePath, "--no-window", "--record", session],
-                             interruptAfterLines: 15, fileSizeLimitKB: 40)
+        let (session, run, manifest) = try recordLive(fileSizeLimitKB: 40)
         XCTAssertEqual(run.status, 1, "a recording that stopped early is a failed run: \(run.stderr)")
         let messages = run.stderr.split(separator: "\n").map(String.init)
         XCTAssertTrue(messages.contains { $0.hasPrefix("emonet: stopped: ") }, run.stderr)
         let last = try XCTUnwrap(messages.last)
         XCTAssertTrue(last.hasPrefix("emonet: recording to \(session) stopped after "), run.stderr)
         XCTAssertTrue(last.hasSuffix("file size limit reached; the frames written so far are kept"), run.stderr)
-        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: session + "/session.json"))) as? [String: Any])
         XCTAssertEqual(manifest["state"] as? String, "failed")
         let frames = try XCTUnwrap(manifest["frames"] as? Int)
         XCTAssertGreaterThan(frames, 0, "what was recorded is kept")

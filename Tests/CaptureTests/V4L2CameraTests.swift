@@ -2,7 +2,7 @@
 // negotiation, streaming with driver timestamps, frames with faces through the pipeline, an unplug in the
 // middle, and the one-line errors for a missing, busy or forbidden device.
 // Each test runs its body in a child process with the emulator preloaded (see EmulatedCamera.swift).
-import Capture
+@testable import Capture
 import Imaging
 import Pipeline
 import TestSupport

@@ -47,17 +47,22 @@ final class LivePipelineTests: XCTestCase {
         XCTAssertGreaterThan(pipeline.stats.snapshot().latencyP95, 0)
     }
 
+    /// Starts `pipeline` and asks it to stop once `sink` has the result of frame `index` (at most 10 s).
+    private func startAndStop(_ pipeline: LivePipeline, afterFrame index: Int, of sink: CollectingSink) {
+        let reached = expectation(description: "the result of frame \(index)")
+        reached.assertForOverFulfill = false
+        sink.onResult = { if $0.frameIndex >= index { reached.fulfill() } }
+        pipeline.start()
+        wait(for: [reached], timeout: 10)
+        pipeline.stop()
+    }
+
     func testStopEndsAnEndlessSourcePromptly() {
         let source = ScriptedSource(count: .max, fps: 200)
         let sink = CollectingSink()
         let processor = FrameProcessor(finder: ScriptedFinder { _ in [] }, classifier: FixedClassifier())
         let pipeline = LivePipeline(source: source, processor: processor, sinks: [sink])
-        let tenFrames = expectation(description: "ten results")
-        tenFrames.assertForOverFulfill = false
-        sink.onResult = { if $0.frameIndex >= 10 { tenFrames.fulfill() } }
-        pipeline.start()
-        wait(for: [tenFrames], timeout: 10)
-        pipeline.stop()
+        startAndStop(pipeline, afterFrame: 10, of: sink)
         XCTAssertTrue(pipeline.waitUntilFinished(timeout: 5))
         XCTAssertNil(pipeline.waitUntilFinished())
         XCTAssertEqual(sink.finishCount, 1)
@@ -81,12 +86,7 @@ final class LivePipelineTests: XCTestCase {
         let processor = FrameProcessor(finder: ScriptedFinder { _ in [] }, classifier: FixedClassifier())
         // Replay's policy, so that no frame is dropped for being stale.
         let pipeline = LivePipeline(source: source, processor: processor, sinks: [sink], dropPolicy: .waitForProcessing)
-        let three = expectation(description: "three results")
-        three.assertForOverFulfill = false
-        sink.onResult = { if $0.frameIndex >= 2 { three.fulfill() } }
-        pipeline.start()
-        wait(for: [three], timeout: 10)
-        pipeline.stop()
+        startAndStop(pipeline, afterFrame: 2, of: sink)
         XCTAssertFalse(pipeline.waitUntilFinished(timeout: 0.3), "the capture thread is still waiting in nextFrame()")
         pipeline.finishWithoutSource()
         XCTAssertTrue(pipeline.waitUntilFinished(timeout: 5))

@@ -26,6 +26,17 @@ final class DamagedSessionTests: XCTestCase {
         return (count, nil)
     }
 
+    /// Reading `dir` delivers `frames` frames, then stops with damage at record `frames`, for a reason with `text` in it.
+    private func assertDamage(in dir: String, afterFrames frames: Int, reasonContains text: String,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let (read, error) = try readAll(dir)
+        XCTAssertEqual(read, frames, file: file, line: line)
+        guard case SessionError.damaged(_, frames, let reason)? = error else {
+            return XCTFail("\(String(describing: error))", file: file, line: line)
+        }
+        XCTAssertTrue(reason.contains(text), reason, file: file, line: line)
+    }
+
     func testAnIncompleteLastIndexRecordIsTheEndOfAnInterruptedRecording() throws {
         let (dir, count) = try recorded(frames: 20)
         let index = dir + "/" + SessionFiles.index
@@ -65,10 +76,7 @@ final class DamagedSessionTests: XCTestCase {
         let (second, _) = try XCTUnwrap(try reader.next())
         bytes[Int(second.offset) + Int(second.length) / 2] ^= 0x5A
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let (frames, error) = try readAll(dir)
-        XCTAssertEqual(frames, 1)
-        guard case SessionError.damaged(_, 1, let reason)? = error else { return XCTFail("\(String(describing: error))") }
-        XCTAssertTrue(reason.contains("checksum"), reason)
+        try assertDamage(in: dir, afterFrames: 1, reasonContains: "checksum")
     }
 
     func testReplayThroughThePipelineKeepsTheResultsBeforeTheDamage() throws {
@@ -172,10 +180,7 @@ final class DamagedSessionTests: XCTestCase {
         let length = UInt32(60 << 20)
         for k in 0..<4 { bytes[at + k] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(k))) }
         try Data(bytes).write(to: URL(fileURLWithPath: index))
-        let (frames, error) = try readAll(dir)
-        XCTAssertEqual(frames, 2)
-        guard case SessionError.damaged(_, 2, let reason)? = error else { return XCTFail("\(String(describing: error))") }
-        XCTAssertTrue(reason.contains("truncated: the index says \(length) bytes at offset \(third.offset)"), reason)
+        try assertDamage(in: dir, afterFrames: 2, reasonContains: "truncated: the index says \(length) bytes at offset \(third.offset)")
     }
 
     func testAFrameIndexNearIntMaxOrOutOfOrderIsDamageNotATrap() throws {

@@ -107,12 +107,17 @@ final class ReplayBatchTests: XCTestCase {
         XCTAssertEqual(rows.map { $0["frames"] }, ["3", "2", "\(recorded)"])
     }
 
+    /// Writes a manifest, replays it into `out` (expecting `status`) and returns batch.csv's rows.
+    private func replayManifest(_ relativePath: String, _ text: String, status: Int32,
+                                file: StaticString = #filePath, line: UInt = #line) throws -> [[String: String]] {
+        let run = try replay(["--manifest", try self.file(relativePath, text), "--out", out])
+        XCTAssertEqual(run.status, status, run.stderr, file: file, line: line)
+        return try csvRows()
+    }
+
     func testAManifestListsInputsWithCommentsBlankLinesAndRelativePaths() throws {
         let first = try clip("clips/one.y4m", frames: 2), second = try clip("two.y4m", frames: 3)
-        let manifest = try file("clips/list.txt", "# interviews\n\none.y4m\n  \(second)  \n")
-        let run = try replay(["--manifest", manifest, "--out", out])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let rows = try csvRows()
+        let rows = try replayManifest("clips/list.txt", "# interviews\n\none.y4m\n  \(second)  \n", status: 0)
         XCTAssertEqual(rows.map { $0["input"] }, [first, second])
         XCTAssertEqual(rows.map { $0["frames"] }, ["2", "3"])
     }
@@ -120,10 +125,7 @@ final class ReplayBatchTests: XCTestCase {
     func testAMissingFileInAManifestIsAFailedRowNamingItAndTheOthersRun() throws {
         let present = try clip("here.y4m", frames: 2)
         let missing = directory.appendingPathComponent("gone.y4m").path
-        let manifest = try file("list.txt", "\(present)\n\(missing)\n")
-        let run = try replay(["--manifest", manifest, "--out", out])
-        XCTAssertEqual(run.status, 1, run.stderr)
-        let rows = try csvRows()
+        let rows = try replayManifest("list.txt", "\(present)\n\(missing)\n", status: 1)
         XCTAssertEqual(rows.map { $0["input"] }, [missing, present])
         XCTAssertEqual(rows.map { $0["status"] }, ["failed", "ok"])
         XCTAssertTrue(rows[0]["error"]!.contains(missing) && rows[0]["error"]!.contains("no such file"), rows[0]["error"]!)

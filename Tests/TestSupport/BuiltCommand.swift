@@ -20,15 +20,32 @@ extension CommandRun {
     }
 }
 
+extension CommandRun {
+    /// In the output of `--help`: the help of the option whose line starts with `option` (e.g. "--poses <poses>"),
+    /// from that line to the next option's; "" when there is none.
+    public func optionHelp(_ option: String) -> String {
+        let lines = stdout.components(separatedBy: "\n")
+        func starts(_ line: String, _ prefix: String) -> Bool { line.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
+        guard let start = lines.firstIndex(where: { starts($0, option) }) else { return "" }
+        let rest = lines[(start + 1)...].prefix { !starts($0, "--") }
+        return ([lines[start]] + rest).joined(separator: "\n")
+    }
+}
+
 public enum BuiltCommand {
     /// The built `emonet` beside the test bundle (or one folder up), or an XCTSkip when it is not built.
-    public static func emonet() throws -> String {
+    public static func emonet() throws -> String { try executable("emonet") }
+
+    /// The built `EmoNetBench`, found as `emonet()` finds `emonet`.
+    public static func emonetBench() throws -> String { try executable("EmoNetBench") }
+
+    private static func executable(_ name: String) throws -> String {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for dir in [bin, bin.deletingLastPathComponent()] {
-            let path = dir.appendingPathComponent("emonet").path
+            let path = dir.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        throw XCTSkip("\(bin.appendingPathComponent("emonet").path) is not built")
+        throw XCTSkip("\(bin.appendingPathComponent(name).path) is not built")
     }
 
     /// This process's environment without DISPLAY and WAYLAND_DISPLAY, so that no window opens.

@@ -91,18 +91,12 @@ static void fill_pattern(uint8_t *frame, int w, int h, long k) {
 }
 
 static void setup(void) {
-    real_syscall = dlsym(RTLD_NEXT, "syscall");
-    real_open = dlsym(RTLD_NEXT, "open");
-    real_open64 = dlsym(RTLD_NEXT, "open64");
-    real_openat = dlsym(RTLD_NEXT, "openat");
-    real_openat64 = dlsym(RTLD_NEXT, "openat64");
-    real_close = dlsym(RTLD_NEXT, "close");
-    real_mmap = dlsym(RTLD_NEXT, "mmap");
-    real_mmap64 = dlsym(RTLD_NEXT, "mmap64");
-    real_munmap = dlsym(RTLD_NEXT, "munmap");
-    real_poll = dlsym(RTLD_NEXT, "poll");
-    real_read = dlsym(RTLD_NEXT, "read");
-    real_ioctl = dlsym(RTLD_NEXT, "ioctl");
+    // The C library's function for each one this file wraps: real_NAME is dlsym's "NAME" (spelt once).
+#define RESOLVE(name) (real_##name = dlsym(RTLD_NEXT, #name))
+    RESOLVE(open); RESOLVE(open64); RESOLVE(openat); RESOLVE(openat64); RESOLVE(close);
+    RESOLVE(mmap); RESOLVE(mmap64); RESOLVE(munmap);
+    RESOLVE(syscall); RESOLVE(poll); RESOLVE(read); RESOLVE(ioctl);
+#undef RESOLVE
 
     const char *s;
     snprintf(emu.path, sizeof emu.path, "%s", (s = getenv("EMONET_EMU_DEVICE")) ? s : "/dev/video-emu");
