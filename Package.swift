@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "EmoNetBench",
             dependencies: ["NeuralNet", "Imaging", "ImageIO", "FaceDetection", "Emotion", "Pipeline", "Capture", "Plot",
-                           "RunService", "SafeOutput", "CAllocationCounter"],
+                           "RunService", "SafeOutput", "Assets", "CAllocationCounter"],
             swiftSettings: fastMath),
         .target(name: "CAllocationCounter"),
         // libFuzzer targets for every file reader (`make fuzz`, built with -sanitize=fuzzer,address -DFUZZING).

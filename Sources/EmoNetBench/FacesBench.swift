@@ -18,6 +18,7 @@
 // Options override MultiPoseParameters' defaults (--angles, --rotated-scale, --profile-scale,
 // --turned-scale-factor, --lone-factor) to measure other settings; --dump-frames DIR writes the clip frames
 // where only the multi-pose search finds a face, boxes drawn; EMONET_FACES_DEBUG=1 prints every box.
+import Assets
 import Emotion
 import FaceDetection
 import Foundation
@@ -37,44 +38,42 @@ private struct FacesBenchOptions {
     var skipClips = false
     var dumpFrames: String?
     var model = "models/emonet.safetensors"
-    var verifier = "models/face-verifier.safetensors"
-    var productOut = "bench-results/faces-product.json"
+    var verifier = DataRoot.find(DataRoot.shippedVerifier) ?? DataRoot.shippedVerifier
+    /// Beside --out's file unless given.
+    var productOut: String?
     var productOnly = false
 }
 
 private struct RecallRow: Encodable {
     var angle: Double
-    var faces: Int
-    var frontalFound: Int
-    var multiFound: Int
-    var frontalOther: Int
-    var multiOther: Int
-    var meanAngleError: Double
+    var faces = 0
+    var frontal = SearchCounts(), multi = SearchCounts()
+    var meanAngleError = 0.0
 }
 
 private struct ClipRow: Encodable {
     var clip: String
     var frames: Int
-    var frontalFrames: Int
-    var multiFrames: Int
-    var lost: Int
-    var onlyMulti: [String: Int]
-    var frontalBoxes: Int
-    var multiBoxes: Int
+    /// Frames with a face, and boxes: the upright scan, then the multi-pose search.
+    var framesWithFace = [0, 0], boxes = [0, 0]
+    var lost = 0
+    var onlyMulti: [String: Int] = [:]
 }
 
+/// One photo's full-scan times in milliseconds: "frontal" (our upright scan), "multi" (the multi-pose search),
+/// "opencv" (detectMultiScale), and with one thread the product path's (the live finder, multi-pose,
+/// verified) "productStill" (every scan) and "productVideo" (the mean of six video full scans).
 private struct TimingRow: Encodable {
     var image: String
     var threads: Int
-    var frontalMs: Double
-    var multiMs: Double
-    var opencvMs: Double
+    var milliseconds: [String: Double]
+    subscript(_ key: String) -> Double { milliseconds[key] ?? 0 }
 }
 
 private struct FacesBenchReport: Encodable {
     static let format = "emonet-faces-bench"
     var format = Self.format
-    var version = 1
+    var version = 2  // 2: recall and clip rows count per search (frontal, multi)
     var parameters: [String: String]
     var recall: [RecallRow]
     var noFacePhoto: [String: Int]
@@ -157,6 +156,15 @@ func scoreDetail(_ boxes: [RotatedBox], truth: [RotatedBox]) -> (found: Int, use
     return (found, used, errors)
 }
 
+/// `image` turned `degrees` (ImageRotation, black corners) and its faces' boxes turned with it.
+func turnedCopy(_ image: GrayImage, faces: [RotatedBox], degrees: Double) -> (GrayImage, [RotatedBox]) {
+    let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height, degrees: degrees)
+    return (rotation.apply(to: image), faces.map { f in
+        let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
+        return RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: degrees)
+    })
+}
+
 func runFacesBench(_ arguments: [String]) throws {
     var o = FacesBenchOptions()
     try BenchArguments.read(arguments, [
@@ -177,6 +185,7 @@ func runFacesBench(_ arguments: [String]) throws {
         "--verifier": .text { o.verifier = $0 }, "--product-only": .flag { o.productOnly = true },
     ])
     try BenchResults.checkReplaceable(o.out, format: FacesBenchReport.format)
+    let productOut = o.productOut ?? URL(fileURLWithPath: o.out).deletingLastPathComponent().appendingPathComponent("faces-product.json").path
     let frontalDetector = FaceDetector(cascade: try CascadeLocator.load(path: nil))
     let profileDetector = FaceDetector(cascade: try CascadeLocator.load(path: o.profileCascade))
     let multi = MultiPoseDetector(frontal: frontalDetector, profile: profileDetector)
@@ -214,22 +223,17 @@ func runFacesBench(_ arguments: [String]) throws {
     if o.productOnly {
         try runProductFacesBench(truth: truthByPhoto, media: o.media, files: files, profileCascade: o.profileCascade,
                                  verifierPath: o.verifier, skipClips: o.skipClips, skipTiming: o.skipTiming, repeats: o.repeats,
-                                 out: o.productOut)
+                                 out: productOut)
         return
     }
     var recall: [RecallRow] = []
     print("\nangle  faces  frontal found  multi found  other boxes (frontal/multi)  mean angle error (multi)")
     for magnitude in [0.0, 15, 30, 45] {
-        var row = RecallRow(angle: magnitude, faces: 0, frontalFound: 0, multiFound: 0, frontalOther: 0, multiOther: 0, meanAngleError: 0)
+        var row = RecallRow(angle: magnitude)
         var errors: [Double] = []
         for signed in magnitude == 0 ? [0.0] : [-magnitude, magnitude] {
             for (_, image, faces) in truthByPhoto {
-                let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height, degrees: signed)
-                let turned = rotation.apply(to: image)
-                let truth = faces.map { f -> RotatedBox in
-                    let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
-                    return RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
-                }
+                let (turned, truth) = turnedCopy(image, faces: faces, degrees: signed)
                 let upright = frontalDetector.detect(turned, parameters: base).map { RotatedBox($0.box) }
                 let detections = multi.detect(turned, parameters: parameters)
                 let all = detections.map(\.box)
@@ -241,19 +245,17 @@ func runFacesBench(_ arguments: [String]) throws {
                     }
                 }
                 row.faces += truth.count
-                row.frontalFound += a.found
-                row.multiFound += b.found
-                row.frontalOther += a.other
-                row.multiOther += b.other
+                row.frontal.add(a)
+                row.multi.add(b)
                 errors += b.angleErrors
             }
         }
         row.meanAngleError = errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count)
         recall.append(row)
         print(String(format: "%4.0f°  %5d  %6d (%3.0f%%)  %5d (%3.0f%%)  %8d / %d  %10.1f°", magnitude, row.faces,
-                     row.frontalFound, 100 * Double(row.frontalFound) / Double(max(row.faces, 1)),
-                     row.multiFound, 100 * Double(row.multiFound) / Double(max(row.faces, 1)),
-                     row.frontalOther, row.multiOther, row.meanAngleError))
+                     row.frontal.found, 100 * Double(row.frontal.found) / Double(max(row.faces, 1)),
+                     row.multi.found, 100 * Double(row.multi.found) / Double(max(row.faces, 1)),
+                     row.frontal.other, row.multi.other, row.meanAngleError))
     }
 
     // MARK: - No-face media and clips
@@ -272,14 +274,14 @@ func runFacesBench(_ arguments: [String]) throws {
     print("\nclip (640 wide)                     frames  with a face: frontal  multi  lost  only multi (by pose)   boxes frontal/multi")
     for clip in files.filter({ $0.hasSuffix(".mp4") }) where !o.skipClips {
         let frames = try decodeGrayFrames("\(o.media)/\(clip)", width: 640)
-        var row = ClipRow(clip: clip, frames: frames.count, frontalFrames: 0, multiFrames: 0, lost: 0, onlyMulti: [:], frontalBoxes: 0, multiBoxes: 0)
+        var row = ClipRow(clip: clip, frames: frames.count)
         for (index, frame) in frames.enumerated() {
             let upright = frontalDetector.detect(frame, parameters: base)
             let found = multi.detect(frame, parameters: parameters)
-            row.frontalBoxes += upright.count
-            row.multiBoxes += found.count
-            if !upright.isEmpty { row.frontalFrames += 1 }
-            if !found.isEmpty { row.multiFrames += 1 }
+            row.boxes[0] += upright.count
+            row.boxes[1] += found.count
+            if !upright.isEmpty { row.framesWithFace[0] += 1 }
+            if !found.isEmpty { row.framesWithFace[1] += 1 }
             // Lost: an upright face with no multi-pose box on it.
             if upright.contains(where: { u in !found.contains { matchesFace($0.box, RotatedBox(u.box)) } }) { row.lost += 1 }
             if ProcessInfo.processInfo.environment["EMONET_FACES_DEBUG"] != nil {
@@ -300,9 +302,9 @@ func runFacesBench(_ arguments: [String]) throws {
         clips.append(row)
         let only = row.onlyMulti.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print(clip.padding(toLength: 36, withPad: " ", startingAt: 0)
-              + String(format: "%6d  %20d  %5d  %4d  ", row.frames, row.frontalFrames, row.multiFrames, row.lost)
+              + String(format: "%6d  %20d  %5d  %4d  ", row.frames, row.framesWithFace[0], row.framesWithFace[1], row.lost)
               + (only.isEmpty ? "-" : only).padding(toLength: 22, withPad: " ", startingAt: 0)
-              + "\(row.frontalBoxes)/\(row.multiBoxes)")
+              + "\(row.boxes[0])/\(row.boxes[1])")
     }
 
     // MARK: - Label agreement: upright photo vs turned copies
@@ -352,7 +354,8 @@ func runFacesBench(_ arguments: [String]) throws {
         let server = try OpenCVServer(python: o.python)
         defer { server.close() }
         print("\nOpenCV \(server.version); time per 640x480 photo, each side the median of \(2 * o.repeats) runs")
-        print("image                     threads  frontal ms  multi ms  OpenCV ms  multi/OpenCV  multi/frontal")
+        let product = try ProductFinders(profileCascade: o.profileCascade, verifier: FaceVerifier.read(path: o.verifier))
+        print("image                     threads  frontal ms  multi ms  OpenCV ms  multi/OpenCV  multi/frontal  product still / video ms")
         func time(_ body: () -> Void) -> [Double] { timedRuns(repeats: o.repeats, warmup: 2, body).map { $0 * 1000 } }
         for threads in [1, 2] {
             var p = parameters
@@ -360,25 +363,38 @@ func runFacesBench(_ arguments: [String]) throws {
             for photo in photos + files.filter({ $0.contains("no-face") && $0.hasSuffix(".jpg") }) {
                 let path = "\(o.media)/\(photo)"
                 let gray = try ImageFile.readGray(path: path).resizedBilinear(width: 640, height: 480)
-                var f1: [Double] = [], m1: [Double] = [], m2: [Double] = [], f2: [Double] = []
+                var f1: [Double] = [], m1: [Double] = [], m2: [Double] = [], f2: [Double] = [], still: [Double] = [], video: [Double] = []
                 let opencv = try server.timeAround({
                     f1 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
                     m1 = time { _ = multi.detect(gray, parameters: p) }
+                    if threads == 1 {
+                        still = time { _ = product.verified.locateFaces(in: gray) }
+                        video = time { for k in 0..<6 { _ = product.verified.locateFaces(in: gray, fullScan: k) } }.map { $0 / 6 }
+                    }
                     m2 = time { _ = multi.detect(gray, parameters: p) }
                     f2 = time { _ = frontalDetector.detect(gray, parameters: p.frontal) }
                 }, photo: path, gray: gray, parameters: p.frontal, minSize: 30, repeats: o.repeats)
-                let row = TimingRow(image: photo, threads: threads, frontalMs: median(f1 + f2),
-                                    multiMs: median(m1 + m2), opencvMs: median(opencv.times))
+                var times = ["frontal": median(f1 + f2), "multi": median(m1 + m2), "opencv": median(opencv.times)]
+                if threads == 1 { (times["productStill"], times["productVideo"]) = (median(still), median(video)) }
+                let row = TimingRow(image: photo, threads: threads, milliseconds: times)
                 timing.append(row)
                 print(photo.padding(toLength: 26, withPad: " ", startingAt: 0)
-                      + String(format: "%7d  %10.1f  %8.1f  %9.1f  %12.2f  %13.2f", threads, row.frontalMs, row.multiMs, row.opencvMs,
-                               row.multiMs / row.opencvMs, row.multiMs / row.frontalMs))
+                      + String(format: "%7d  %10.1f  %8.1f  %9.1f  %12.2f  %13.2f", threads, row["frontal"], row["multi"], row["opencv"],
+                               row["multi"] / row["opencv"], row["multi"] / row["frontal"])
+                      + (threads == 1 ? String(format: "  %10.1f / %.1f", row["productStill"], row["productVideo"]) : ""))
             }
             let rows = timing.filter { $0.threads == threads }
-            let f = rows.map(\.frontalMs).reduce(0, +), m = rows.map(\.multiMs).reduce(0, +), c = rows.map(\.opencvMs).reduce(0, +)
+            let f = rows.map { $0["frontal"] }.reduce(0, +), m = rows.map { $0["multi"] }.reduce(0, +), c = rows.map { $0["opencv"] }.reduce(0, +)
             summary["threads\(threads).multiOverOpenCV"] = m / c
             summary["threads\(threads).frontalOverOpenCV"] = f / c
             summary["threads\(threads).multiOverFrontal"] = m / f
+            if threads == 1 {
+                let still = rows.map { $0["productStill"] }.reduce(0, +), video = rows.map { $0["productVideo"] }.reduce(0, +)
+                summary["product.stillOverOpenCV"] = still / c
+                summary["product.videoOverOpenCV"] = video / c
+                print(String(format: "product path (live finder, multi-pose, verified), all photos: still %.1f ms (%.2fx OpenCV), video full scan %.1f ms (%.2fx OpenCV)",
+                             still, still / c, video, video / c))
+            }
             print(String(format: "threads %d, all photos: frontal %.1f ms, multi-pose %.1f ms, OpenCV %.1f ms; multi/OpenCV %.2f, frontal/OpenCV %.2f, multi/frontal %.2f",
                          threads, f, m, c, m / c, f / c, m / f))
         }
@@ -386,7 +402,7 @@ func runFacesBench(_ arguments: [String]) throws {
 
     try runProductFacesBench(truth: truthByPhoto, media: o.media, files: files, profileCascade: o.profileCascade,
                              verifierPath: o.verifier, skipClips: o.skipClips, skipTiming: o.skipTiming, repeats: o.repeats,
-                             out: o.productOut)
+                             out: productOut)
 
     let report = FacesBenchReport(
         parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",

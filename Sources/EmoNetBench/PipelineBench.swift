@@ -5,6 +5,7 @@
 // The parent process makes the frames with ffmpeg and runs each case in a child with LD_PRELOAD set; the
 // child runs the case through the run service (RunService's PipelineRun), as `emonet live` does.
 import Capture
+import Assets
 import FaceDetection
 import Foundation
 import Pipeline
@@ -23,7 +24,7 @@ enum PipelineBench {
         var views = FaceViews.alternate
         /// The faces full scans search (`emonet live --poses`): multi (the default, with the face verifier) or frontal.
         var poses = "multi"
-        var verifier = "models/face-verifier.safetensors"
+        var verifier = DataRoot.find(DataRoot.shippedVerifier) ?? DataRoot.shippedVerifier
     }
 
     struct CaseResult: Codable {

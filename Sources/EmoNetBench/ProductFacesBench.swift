@@ -15,35 +15,38 @@ import ImageIO
 import Imaging
 import Pipeline
 
+/// Faces found and boxes matching no face, for one search.
+struct SearchCounts: Encodable {
+    var found = 0
+    var other = 0
+
+    mutating func add(_ score: (found: Int, other: Int, angleErrors: [Double])) {
+        found += score.found
+        other += score.other
+    }
+}
+
 struct ProductRecallRow: Encodable {
     var angle: Double
-    var faces: Int
-    var frontalFound: Int
-    var multiFound: Int
-    var verifiedFound: Int
-    var frontalOther: Int
-    var multiOther: Int
-    var verifiedOther: Int
+    var faces = 0
+    var frontal = SearchCounts(), multi = SearchCounts(), verified = SearchCounts()
 }
 
 struct ProductClipRow: Encodable {
     var clip: String
     var frames: Int
-    var frontalFrames: Int
-    var verifiedFrames: Int
+    /// Frames with a face before (frontal) and now (multi-pose, verified), and their boxes.
+    var framesWithFace = [0, 0], boxes = [0, 0]
     /// Frames where today's search has a face and the new one none.
-    var lost: Int
+    var lost = 0
     /// Today's boxes the new search has no box on (each a face lost or a false box dropped).
-    var dropped: Int
-    var frontalBoxes: Int
-    var verifiedBoxes: Int
+    var dropped = 0
 }
 
+/// Milliseconds of a full scan: frontal, multi-pose, multi-pose + verifier.
 struct ProductTimingRow: Encodable {
     var image: String
-    var frontalMs: Double
-    var multiMs: Double
-    var verifiedMs: Double
+    var milliseconds: [Double]
 }
 
 struct ProductFacesReport: Encodable {
@@ -58,7 +61,7 @@ struct ProductFacesReport: Encodable {
 }
 
 /// The live finder three ways: frontal as before, multi-pose, multi-pose + verifier (one cascade read).
-private struct ProductFinders {
+struct ProductFinders {
     let frontal: CascadeFaceFinder
     let multi: CascadeFaceFinder
     let verified: CascadeFaceFinder
@@ -92,16 +95,10 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
     print("angle  faces  found: frontal  multi  multi+verified   other boxes: frontal / multi / multi+verified")
     var recall: [ProductRecallRow] = []
     for magnitude in [0.0, 15, 30, 45] {
-        var row = ProductRecallRow(angle: magnitude, faces: 0, frontalFound: 0, multiFound: 0, verifiedFound: 0,
-                                   frontalOther: 0, multiOther: 0, verifiedOther: 0)
+        var row = ProductRecallRow(angle: magnitude)
         for signed in magnitude == 0 ? [0.0] : [-magnitude, magnitude] {
             for (_, image, faces) in truth {
-                let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height, degrees: signed)
-                let turned = rotation.apply(to: image)
-                let expected = faces.map { f -> RotatedBox in
-                    let c = rotation.canvasPoint(x: f.centerX, y: f.centerY)
-                    return RotatedBox(centerX: c.x, centerY: c.y, width: f.width, height: f.height, angle: signed)
-                }
+                let (turned, expected) = turnedCopy(image, faces: faces, degrees: signed)
                 let a = score(rotated(finders.frontal.locateFaces(in: turned)), truth: expected)
                 let multi = finders.multi.locateFaces(in: turned)
                 let b = score(rotated(multi), truth: expected)
@@ -118,18 +115,18 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
                     try ImageFile.writePNG(rgb, path: "\(dump)/photo-\(Int(signed))-\(truth.firstIndex { $0.image == image } ?? 0).png")
                 }
                 row.faces += expected.count
-                row.frontalFound += a.found; row.frontalOther += a.other
-                row.multiFound += b.found; row.multiOther += b.other
-                row.verifiedFound += c.found; row.verifiedOther += c.other
+                row.frontal.add(a)
+                row.multi.add(b)
+                row.verified.add(c)
             }
         }
         recall.append(row)
         func pct(_ n: Int) -> String { String(format: "%d (%.0f%%)", n, 100 * Double(n) / Double(max(row.faces, 1))) }
         print(String(format: "%4.0f°  %5d  ", magnitude, row.faces)
-              + "\(pct(row.frontalFound).padding(toLength: 14, withPad: " ", startingAt: 0))"
-              + "\(pct(row.multiFound).padding(toLength: 10, withPad: " ", startingAt: 0))"
-              + "\(pct(row.verifiedFound).padding(toLength: 17, withPad: " ", startingAt: 0))"
-              + "\(row.frontalOther) / \(row.multiOther) / \(row.verifiedOther)")
+              + "\(pct(row.frontal.found).padding(toLength: 14, withPad: " ", startingAt: 0))"
+              + "\(pct(row.multi.found).padding(toLength: 10, withPad: " ", startingAt: 0))"
+              + "\(pct(row.verified.found).padding(toLength: 17, withPad: " ", startingAt: 0))"
+              + "\(row.frontal.other) / \(row.multi.other) / \(row.verified.other)")
     }
 
     var noFace: [String: Int] = [:]
@@ -146,15 +143,14 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
         print("clip (640 wide, a full scan on every frame)  frames  with a face: before  now  frames lost  boxes before/now  before's boxes not kept")
         for clip in files.filter({ $0.hasSuffix(".mp4") }) {
             let frames = try decodeGrayFrames("\(media)/\(clip)", width: 640)
-            var row = ProductClipRow(clip: clip, frames: frames.count, frontalFrames: 0, verifiedFrames: 0, lost: 0, dropped: 0,
-                                     frontalBoxes: 0, verifiedBoxes: 0)
+            var row = ProductClipRow(clip: clip, frames: frames.count)
             for frame in frames {
                 let before = rotated(finders.frontal.locateFaces(in: frame))
                 let now = rotated(finders.verified.locateFaces(in: frame))
-                row.frontalBoxes += before.count
-                row.verifiedBoxes += now.count
-                if !before.isEmpty { row.frontalFrames += 1 }
-                if !now.isEmpty { row.verifiedFrames += 1 }
+                row.boxes[0] += before.count
+                row.boxes[1] += now.count
+                if !before.isEmpty { row.framesWithFace[0] += 1 }
+                if !now.isEmpty { row.framesWithFace[1] += 1 }
                 let gone = before.filter { b in !now.contains { matchesFace($0, b) } }
                 row.dropped += gone.count
                 if !before.isEmpty && now.isEmpty { row.lost += 1 }
@@ -166,14 +162,14 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
                         for n in now { rgb.strokePolygon(n.corners, color: .red, thickness: 2) }
                         let multi = rotated(finders.multi.locateFaces(in: frame))
                         for m in multi { rgb.strokePolygon(m.corners, color: RGBColor(red: 255, green: 255, blue: 0), thickness: 1) }
-                        try ImageFile.writePNG(rgb, path: "\(dump)/\(clip)-\(row.frontalBoxes).png")
+                        try ImageFile.writePNG(rgb, path: "\(dump)/\(clip)-\(row.boxes[0]).png")
                     }
                 }
             }
             clips.append(row)
             print(clip.padding(toLength: 44, withPad: " ", startingAt: 0)
-                  + String(format: "%6d  %19d  %3d  %11d  %16@  %d", row.frames, row.frontalFrames, row.verifiedFrames, row.lost,
-                           "\(row.frontalBoxes)/\(row.verifiedBoxes)", row.dropped))
+                  + String(format: "%6d  %19d  %3d  %11d  %16@  %d", row.frames, row.framesWithFace[0], row.framesWithFace[1], row.lost,
+                           "\(row.boxes[0])/\(row.boxes[1])", row.dropped))
         }
     }
 
@@ -198,12 +194,13 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
             let v2 = median { _ = finders.verified.locateFaces(in: gray) }
             let m2 = median { _ = finders.multi.locateFaces(in: gray) }
             let f2 = median { _ = finders.frontal.locateFaces(in: gray) }
-            let row = ProductTimingRow(image: name, frontalMs: (f1 + f2) / 2, multiMs: (m1 + m2) / 2, verifiedMs: (v1 + v2) / 2)
+            let row = ProductTimingRow(image: name, milliseconds: [(f1 + f2) / 2, (m1 + m2) / 2, (v1 + v2) / 2])
             timing.append(row)
             print(name.padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + String(format: "%10.1f  %8.1f  %16.1f", row.frontalMs, row.multiMs, row.verifiedMs))
+                  + String(format: "%10.1f  %8.1f  %16.1f", row.milliseconds[0], row.milliseconds[1], row.milliseconds[2]))
         }
-        let f = timing.map(\.frontalMs).reduce(0, +), m = timing.map(\.multiMs).reduce(0, +), v = timing.map(\.verifiedMs).reduce(0, +)
+        let f = timing.map { $0.milliseconds[0] }.reduce(0, +), m = timing.map { $0.milliseconds[1] }.reduce(0, +)
+        let v = timing.map { $0.milliseconds[2] }.reduce(0, +)
         print(String(format: "all photos: frontal %.1f ms, multi %.1f ms, multi+verified %.1f ms (%.2fx frontal)", f, m, v, v / max(f, 1e-9)))
     }
 

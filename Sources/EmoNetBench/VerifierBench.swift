@@ -43,27 +43,23 @@ private struct VerifierBenchOptions {
 /// motorcycle views (a stereo pair: one would teach the other).
 private let heldOutNegatives: Set<String> = ["rocket.jpg", "coffee.png", "motorcycle_left.png", "motorcycle_right.png"]
 
+/// One held-out source's figures at the chosen threshold.
 private struct SourceFigures: Encodable {
     var source: String
-    var split: String
-    var faces: Int
-    var facesKept: Int
-    var nonFaces: Int
-    var nonFacesKept: Int
+    var metrics: VerifierMetrics
 }
 
 private struct VerifierReport: Encodable {
     static let format = "emonet-verifier-bench"
     var format = VerifierReport.format
     var version = 1
-    var trainFaces: Int
-    var trainNonFaces: Int
-    var heldOut: VerifierMetrics
-    var heldOutAtHalf: VerifierMetrics
+    /// Training samples: faces, non-faces.
+    var trained: [Int]
+    /// "held-out" (at the chosen threshold), "held-out at 0.5", "lfw" (skimage's subset, when given).
+    var metrics: [String: VerifierMetrics]
     var perSource: [SourceFigures]
-    var lfw: VerifierMetrics?
-    var trainingSeconds: Double
-    var microsecondsPerBox: Double
+    /// Seconds of training, and microseconds per box verified.
+    var costs: [String: Double]
 }
 
 /// Frames of one source and the faces known in them (boxes in that frame's pixels).
@@ -199,8 +195,7 @@ func runVerifierBench(_ arguments: [String]) throws {
     for source in Set(heldOut.sources).sorted() {
         let idx = heldOut.sources.indices.filter { heldOut.sources[$0] == source }
         let m = VerifierMetrics(scores: idx.map { scores[$0] }, isFace: idx.map { heldOut.isFace[$0] }, threshold: threshold)
-        perSource.append(SourceFigures(source: source, split: "held-out", faces: m.faces, facesKept: m.facesKept,
-                                       nonFaces: m.nonFaces, nonFacesKept: m.nonFacesKept))
+        perSource.append(SourceFigures(source: source, metrics: m))
     }
 
     // LFW (skimage's subset): never seen in training, a different crop of faces and other non-faces.
@@ -235,12 +230,14 @@ func runVerifierBench(_ arguments: [String]) throws {
                  metrics.nonFaces, metrics.rejection * 100, metrics.precision * 100))
     print(String(format: "verifier: at 0.5: recall %.2f%%, non-faces dropped %.2f%%", half.recall * 100, half.rejection * 100))
     for s in perSource {
-        print("verifier:   \(s.source): faces kept \(s.facesKept)/\(s.faces), non-faces kept \(s.nonFacesKept)/\(s.nonFaces)")
+        print("verifier:   \(s.source): faces kept \(s.metrics.facesKept)/\(s.metrics.faces), non-faces kept \(s.metrics.nonFacesKept)/\(s.metrics.nonFaces)")
     }
     print(String(format: "verifier: %.1f µs per box (crop + network, 5 boxes a call); trained in %.0f s; total %.0f s; wrote %@",
                  perBox, trainingSeconds, Date().timeIntervalSince(started), o.out))
-    let report = VerifierReport(trainFaces: train.faces, trainNonFaces: train.count - train.faces, heldOut: metrics,
-                                heldOutAtHalf: half, perSource: perSource, lfw: lfwMetrics, trainingSeconds: trainingSeconds, microsecondsPerBox: perBox)
+    var all = ["held-out": metrics, "held-out at 0.5": half]
+    all["lfw"] = lfwMetrics
+    let report = VerifierReport(trained: [train.faces, train.count - train.faces], metrics: all, perSource: perSource,
+                                costs: ["trainingSeconds": trainingSeconds, "microsecondsPerBox": perBox])
     try FileManager.default.createDirectory(atPath: (o.report as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
