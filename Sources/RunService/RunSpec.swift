@@ -59,8 +59,13 @@ public struct FinderSpec {
 
     public func make() throws -> CascadeFaceFinder {
         if let built { return built }
-        return CascadeFaceFinder(detector: FaceDetector(cascade: try CascadeLocator.load(path: cascade)),
-                                 parameters: parameters, regionThreads: parameters.threads)
+        return make(from: try CascadeLocator.load(path: cascade))
+    }
+
+    /// A finder of this spec's parameters over a cascade already read (a batch's jobs each get their own
+    /// finder, with its own scratch planes, from one parsed cascade).
+    public func make(from loaded: HaarCascade) -> CascadeFaceFinder {
+        CascadeFaceFinder(detector: FaceDetector(cascade: loaded), parameters: parameters, regionThreads: parameters.threads)
     }
 
     /// This spec with its finder built now, for many runs.
