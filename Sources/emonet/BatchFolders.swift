@@ -22,6 +22,9 @@ struct BatchEntry: Codable, Equatable {
     var format = BatchEntry.format
     var version = 1
     var input: String
+    /// `input` made absolute, links resolved: the same input given under another spelling or from another
+    /// working directory is still this input.
+    var canonicalInput: String
     /// The input's size and modification time (a session's files', each), to notice an input that changed.
     var stamp: String
     var settings: [String: String]
@@ -83,7 +86,7 @@ struct BatchFolders {
         let entry = BatchEntry.read(folder: path)
         var foreign: String?
         if let entry {
-            if entry.input != input {
+            if entry.canonicalInput != OutputPlan.canonical(input) {
                 foreign = "it holds the results of \(entry.input)"
             } else if entry.settings != settings {
                 let key = settings.keys.sorted().first { entry.settings[$0] != settings[$0] } ?? "settings"

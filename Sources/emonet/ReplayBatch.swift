@@ -107,11 +107,13 @@ final class ReplayBatch {
         case .failure(let why): throw CLIMessage("\(existing) already exists and is not this batch's report (\(why.message)); pass --force to replace it")
         }
         let identity = BatchIdentity(of: all, shard: shard)
-        let inputs = Set(all.map(\.path))
+        // A row is this batch's when its input is (under any spelling) or its folder is one of this batch's
+        // (the same inputs given relative to another working directory).
+        let inputs = Set(all.map { OutputPlan.canonical($0.path) }), names = Set(all.compactMap(\.folder))
         var other: String?
         if report.settings != settings {
             other = "it was made with other settings"
-        } else if let stranger = report.rows.first(where: { !inputs.contains($0.input) }) {
+        } else if let stranger = report.rows.first(where: { !inputs.contains(OutputPlan.canonical($0.input)) && !names.contains($0.output ?? "") }) {
             other = "it lists \(stranger.input), which this batch does not have"
         } else if report.batch.shard != identity.shard {
             other = "it is the report of \(report.batch.shard.map { "shard \($0)" } ?? "an unsharded run"); give each shard its own --out"
@@ -217,7 +219,7 @@ final class ReplayBatch {
         }
         row.output = folder
         do {
-            try BatchEntry(input: input.path, stamp: stamp, settings: settings, row: row).write(folder: partial)
+            try BatchEntry(input: input.path, canonicalInput: OutputPlan.canonical(input.path), stamp: stamp, settings: settings, row: row).write(folder: partial)
             try folders.commit(folder)
         } catch {
             folders.discard(folder)
