@@ -10,14 +10,7 @@
 import Foundation
 
 enum BatchBench {
-    struct Row: Codable {
-        var implementation: String
-        var cores: Int
-        var jobs: Int?
-        var frames: Int
-        var seconds: Double
-        var framesPerSecond: Double
-    }
+    typealias Row = ReplayBench.Row
 
     static func run(arguments: [String]) throws {
         var media = "../shared/media", model: String?, python = ProcessInfo.processInfo.environment["EMONET_BENCH_PYTHON"]
@@ -73,7 +66,7 @@ enum BatchBench {
             }
         }
         let keys = ["emonet 1 1", "emonet 1 2", "fer 1", "emonet 2 1", "emonet 2 2", "fer 2"].filter { runs[$0] != nil }
-        let rows = keys.map { median(runs[$0]!) }
+        let rows = keys.map { ReplayBench.median(runs[$0]!) }
         rows.forEach(printRow)
         func pairs(_ a: String, _ b: String) -> [Double] {
             guard let x = runs[a], let y = runs[b] else { return [] }
@@ -92,7 +85,7 @@ enum BatchBench {
                          values.map { String(format: "%.2f", $0) }.joined(separator: " ")))
         }
         if let one = runs["emonet 1 1"] {
-            print(String(format: "  per-core throughput (1 core, --jobs 1, end to end): %.1f frames/s", median(one).framesPerSecond))
+            print(String(format: "  per-core throughput (1 core, --jobs 1, end to end): %.1f frames/s", ReplayBench.median(one).framesPerSecond))
         }
         let startup = try measureStartup(emonet, model: modelPath, clip: sources[0], work: work, repeats: repeats)
         for (kind, seconds) in startup.sorted(by: { $0.key < $1.key }) {
@@ -111,18 +104,14 @@ enum BatchBench {
         print("written: bench-results/batch.json")
     }
 
-    /// The run with the median time.
-    static func median(_ runs: [Row]) -> Row {
-        runs.sorted { $0.seconds < $1.seconds }[runs.count / 2]
-    }
-
     static func runOurs(_ emonet: String, folder: String, model: String, cores: Int, jobs: Int, work: URL) throws -> Row {
         let out = work.appendingPathComponent("out-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let (seconds, output) = try ReplayBench.timed(["taskset", "-c", cores == 1 ? "0" : "0,1", emonet, "replay", folder, "--quiet",
                                                        "--jobs", String(jobs), "--model", model, "--out", out])
         let frames = try framesInReport(out, output: output)
-        return Row(implementation: "emonet", cores: cores, jobs: jobs, frames: frames, seconds: seconds, framesPerSecond: Double(frames) / seconds)
+        return Row(clip: "batch", implementation: "emonet", cores: cores, frames: frames, seconds: seconds,
+                   framesPerSecond: Double(frames) / seconds, jobs: jobs)
     }
 
     /// The frames of every row of `out`/batch.json; fails unless every input is ok.
@@ -142,7 +131,7 @@ enum BatchBench {
               let frames = object["frames"] as? Int, let loop = object["loop_seconds"] as? Double else {
             throw ReplayBench.BenchError("fer over \(clips.count) clips printed no result:\n\(output.suffix(1500))")
         }
-        return Row(implementation: "fer", cores: cores, jobs: nil, frames: frames, seconds: loop, framesPerSecond: Double(frames) / loop)
+        return Row(clip: "batch", implementation: "fer", cores: cores, frames: frames, seconds: loop, framesPerSecond: Double(frames) / loop)
     }
 
     /// Per-input start-up of a batch: batches of 1 and of 20 one-frame clips cut from `clip` (its first frame
