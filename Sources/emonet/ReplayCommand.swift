@@ -41,8 +41,9 @@ struct Replay: ParsableCommand {
             the same command again (after a crash, a SIGKILL, a pod restart) reports the inputs already complete \
             ("done earlier", status ok, their rows kept) without replaying them, replays the others and those that \
             failed, and removes what a killed run left half-written. A folder or batch.csv/json already in DIR is \
-            replaced without --force only when it is this batch's (its batch-entry.json names the same input, \
-            unchanged, and the same model, cascade and settings); --force replays every input again. \
+            used without --force only when it is this batch's: its batch-entry.json names the same input and the \
+            same model, cascade and settings (kept when complete and the input unchanged, else replayed again); \
+            anything else there needs --force, and --force replays every input again. \
             --shard I/N replays only the inputs at sorted positions I, I+N, I+2N … of the whole batch (I from \
             $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID with --shard auto/N); `emonet merge` combines the \
             shards' --out folders into one batch. See docs/scale.md.
