@@ -16,20 +16,17 @@ enum BatchBench {
         var media = "../shared/media", model: String?, python = ProcessInfo.processInfo.environment["EMONET_BENCH_PYTHON"]
         var clips = ["pyfeat_single_face.mp4", "pyfeat_no_face.mp4"]
         var copies = 20, repeats = 3
-        var k = 0
-        while k < arguments.count {
-            let key = arguments[k]
-            guard k + 1 < arguments.count else { throw ReplayBench.BenchError("\(key) needs a value") }
+        var words = BenchArguments(arguments)
+        while let key = words.next() {
             switch key {
-            case "--media": media = arguments[k + 1]
-            case "--model": model = arguments[k + 1]
-            case "--python": python = arguments[k + 1]
-            case "--clips": clips = arguments[k + 1].split(separator: ",").map(String.init)
-            case "--copies": copies = max(2, Int(arguments[k + 1]) ?? copies)
-            case "--repeats": repeats = max(1, Int(arguments[k + 1]) ?? repeats)
+            case "--media": media = try words.value()
+            case "--model": model = try words.value()
+            case "--python": python = try words.value()
+            case "--clips": clips = try words.value().split(separator: ",").map(String.init)
+            case "--copies": copies = try max(2, Int(words.value()) ?? copies)
+            case "--repeats": repeats = try max(1, Int(words.value()) ?? repeats)
             default: throw ReplayBench.BenchError("unknown option \(key) (options: --media --model --python --clips a.mp4,b.mp4 --copies N --repeats N)")
             }
-            k += 2
         }
         let emonet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("emonet").path
         guard FileManager.default.isExecutableFile(atPath: emonet) else {
