@@ -266,7 +266,7 @@ eval: build
 # ---------------------------------------------------------------------------------------------------------
 ## bench: every benchmark; each prints a table and writes JSON under bench-results/.
 .PHONY: bench-network
-bench: bench-network bench-detector bench-faces bench-pipeline bench-replay
+bench: bench-network bench-detector bench-faces bench-pipeline bench-replay bench-batch
 
 ## bench-network: the engine vs PyTorch CPU on the same nets (inference per face, training images/s).
 bench-network: deps $(VENV)/.ready
@@ -378,3 +378,17 @@ bench-replay: deps $(BENCH_REPLAY_VENV)/.ready
 	$(SWIFT) build -c release --product emonet
 	$(SWIFT) build -c release --product EmoNetBench
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" replay --media $(SHARED)/media --python $(BENCH_REPLAY_VENV)/bin/python
+
+## bench-batch: a folder of BATCH_COPIES (default 20) short clips (copies of the ../shared/media single-face and
+## no-face clips in turn) as one `emonet replay DIR --jobs N` batch, N = 1 and 2, against the `fer` package
+## looping over the same clips in one process, on one and two cores (taskset), interleaved, BATCH_REPEATS
+## repeats (default 3); plus the per-input start-up of a batch (batches of 1 and 20 one-frame clips). Same fer
+## venv as bench-replay. Table on stdout, JSON in bench-results/batch.json.
+BATCH_COPIES ?= 20
+BATCH_REPEATS ?= 3
+.PHONY: bench-batch
+bench-batch: deps $(BENCH_REPLAY_VENV)/.ready
+	$(SWIFT) build -c release --product emonet
+	$(SWIFT) build -c release --product EmoNetBench
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" batch --media $(SHARED)/media --python $(BENCH_REPLAY_VENV)/bin/python \
+		--copies $(BATCH_COPIES) --repeats $(BATCH_REPEATS)

@@ -26,6 +26,8 @@ enum ReplayBench {
         /// emonet only: the pipeline's own processed-frames rate (start-up and decoder launch excluded, like
         /// fer's timing of analyze() alone).
         var pipelineFramesPerSecond: Double?
+        /// `EmoNetBench batch`: the batch's --jobs (the clip is then the batch's folder).
+        var jobs: Int?
     }
 
     static func run(arguments: [String]) throws {

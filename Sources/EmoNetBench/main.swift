@@ -11,11 +11,12 @@ do {
     case "pipeline": try PipelineBench.run(arguments: benchArguments)
     case "network": try runNetworkBench(Array(benchArguments))
     case "replay": try ReplayBench.run(arguments: benchArguments)
+    case "batch": try BatchBench.run(arguments: benchArguments)
     case "layers": try runLayerProfile(benchArguments)
     case "soak": try Soak.run(arguments: benchArguments)
     case "verifier": try runVerifierBench(benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|layers|soak|verifier [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|batch|layers|soak|verifier [options]\n".utf8))
         exit(2)
     }
 } catch {

@@ -31,7 +31,15 @@ public final class PipelineRun {
     public let classifier: FaceClassifying
     /// The spec's tuning over the session's recorded settings, over the defaults.
     public let configuration: PipelineConfiguration
-    public private(set) var pipeline: LivePipeline?
+    public var pipeline: LivePipeline? {
+        lock.lock()
+        defer { lock.unlock() }
+        return started
+    }
+    private var started: LivePipeline?
+    /// `stop()` came before `start()` (a batch stopped while this run was opening): start stops at once.
+    private var stopBeforeStart = false
+    private let lock = NSLock()
     private var signals: SignalStopper?
     private var sourceClosed = false
 
@@ -122,14 +130,25 @@ public final class PipelineRun {
         precondition(pipeline == nil, "PipelineRun.start() called twice")
         let processor = FrameProcessor(finder: finder, classifier: classifier, configuration: configuration)
         let pipeline = LivePipeline(source: reading ?? source, processor: processor, sinks: sinks, dropPolicy: spec.dropPolicy)
-        self.pipeline = pipeline
+        lock.lock()
+        started = pipeline
+        let stopAtOnce = stopBeforeStart
+        lock.unlock()
         if spec.stopsOnSignals { signals = SignalStopper { pipeline.stop() } }
         pipeline.start()
+        if stopAtOnce { pipeline.stop() }
         return pipeline
     }
 
-    /// Asks the run to end (the window closed, a benchmark's time is up); returns at once.
-    public func stop() { pipeline?.stop() }
+    /// Asks the run to end (the window closed, a benchmark's time is up, a batch was stopped); returns at
+    /// once. Any thread; before `start()` it makes the run stop as soon as it starts.
+    public func stop() {
+        lock.lock()
+        let pipeline = started
+        if pipeline == nil { stopBeforeStart = true }
+        lock.unlock()
+        pipeline?.stop()
+    }
 
     /// Waits for the run to end: at the end of the stream or an error, or within `stopGrace` seconds of a
     /// stop request (a signal, `stop()`), ending without a source that does not return by then.

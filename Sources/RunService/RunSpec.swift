@@ -7,6 +7,7 @@ import Capture
 import Emotion
 import FaceDetection
 import Foundation
+import NeuralNet
 import Pipeline
 import Session
 
@@ -68,19 +69,35 @@ public struct FinderSpec {
 
     public func make() throws -> CascadeFaceFinder {
         if let built { return built }
-        let frontal = FaceDetector(cascade: try CascadeLocator.load(path: cascade))
-        let search = try profileCascade.map {
-            MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: try CascadeLocator.load(path: $0)))
-        }
-        let verifier: FaceVerifier?
-        if let path = self.verifier {
+        return try make(from: load())
+    }
+
+    /// The files this spec's finder reads, read once: the cascades and the verifier's model file.
+    public struct Loaded {
+        public let cascade: HaarCascade
+        public let profileCascade: HaarCascade?
+        public let verifier: ModelFile?
+    }
+
+    public func load() throws -> Loaded {
+        let verifierFile: ModelFile?
+        if let path = verifier {
             guard FileManager.default.fileExists(atPath: path) else { throw RunError.verifierNotFound(path: path) }
-            verifier = try FaceVerifier.read(path: path)
+            verifierFile = try ModelFile.read(path: path)
         } else {
-            verifier = nil
+            verifierFile = nil
         }
+        return Loaded(cascade: try CascadeLocator.load(path: cascade), profileCascade: try profileCascade.map { try CascadeLocator.load(path: $0) },
+                      verifier: verifierFile)
+    }
+
+    /// A finder of this spec's parameters over files already read (a batch's jobs each get their own finder,
+    /// with its own scratch planes and verifier buffers, from one parsed copy).
+    public func make(from loaded: Loaded) throws -> CascadeFaceFinder {
+        let frontal = FaceDetector(cascade: loaded.cascade)
+        let search = loaded.profileCascade.map { MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: $0)) }
         return CascadeFaceFinder(detector: frontal, parameters: parameters, regionThreads: parameters.threads,
-                                 poseSearch: search, verifier: verifier)
+                                 poseSearch: search, verifier: try loaded.verifier.map { try FaceVerifier(file: $0) })
     }
 
     /// This spec with its finder built now, for many runs.

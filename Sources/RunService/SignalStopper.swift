@@ -1,14 +1,15 @@
 // SIGINT and SIGTERM during a run: the first one calls `stop` (the run then ends within PipelineRun.stopGrace),
-// a second one exits at once with status 130. Installed by PipelineRun.start, removed by PipelineRun.close.
+// a second one exits at once with status 130. Installed by PipelineRun.start, removed by PipelineRun.close;
+// a batch of concurrent runs (`emonet replay --jobs`) installs one for all of them instead.
 import Dispatch
 import Foundation
 
-final class SignalStopper: @unchecked Sendable {
+public final class SignalStopper: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var count = 0
 
-    init(stop: @escaping () -> Void) {
+    public init(stop: @escaping () -> Void) {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -29,13 +30,13 @@ final class SignalStopper: @unchecked Sendable {
         }
     }
 
-    var fired: Bool {
+    public var fired: Bool {
         lock.lock()
         defer { lock.unlock() }
         return count > 0
     }
 
-    func cancel() {
+    public func cancel() {
         for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)

@@ -14,6 +14,7 @@ struct EmoNet: ParsableCommand {
             // Keep this list in the order a new user meets the commands.
             Live.self,
             Replay.self,
+            Merge.self,
             Devices.self,
             Detect.self,
             Classify.self,

@@ -3,7 +3,7 @@
 import Foundation
 
 final class ProgressBar {
-    private let isTerminal = isatty(STDERR_FILENO) == 1
+    let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastDraw = Date.distantPast
     private let interval: TimeInterval
 

@@ -1,171 +1,318 @@
-// `emonet replay` with many inputs (BatchInputs says which): the model and cascade are loaded once, then
-// each input is replayed in turn through the run service with them (RunModel.given, FinderSpec.built), into
-// its own folder under --out. Every output of the batch is checked before the first input starts (OutputPlan:
-// nothing over an input, nothing existing without --force). An input that fails (missing, not a video,
+// `emonet replay` with many inputs (BatchInputs says which), `--jobs N` of them at a time in one process:
+// the model and the cascade are read once, and each job gets its own classifier (its own buffers, from the
+// weights read) and finder (its own scratch planes, from the cascade read), since neither is safe to share
+// between threads; a job keeps them for every input it takes, so an input costs only its own opening and
+// writing. `--shard I/N` takes every N-th input of the whole sorted batch from I; folder names are given over
+// the whole batch first, so shards merged (`emonet merge`) equal an unsharded run.
+// Resumable (BatchFolders): each input is replayed into a temporary folder, renamed into place once complete
+// with its record; a rerun reports the complete folders of this batch without replaying them and replays the
+// rest. Every output is checked before the first input starts. An input that fails (missing, not a video,
 // damaged) is a `failed` row and the batch goes on; a repeat of an input is `skipped`, and so is every input
-// after a SIGINT/SIGTERM stopped the batch. One progress line per input on stderr (inputs done / total);
-// DIR/batch.csv and DIR/batch.json (one row per input) are written atomically at the end. Exit status 1
-// when any input failed.
+// not started when a SIGINT/SIGTERM stopped the batch (the inputs in progress stop, and their folders are
+// dropped). DIR/batch.csv and DIR/batch.json are written atomically at the end. Exit status 1 when any input
+// failed.
 import ArgumentParser
 import Emotion
 import FaceDetection
-import Frames
 import Foundation
+import Frames
+import Pipeline
 import RunService
 import SafeOutput
-
-/// One input's line in batch.csv / batch.json.
-struct BatchRow {
-    enum Status: String { case ok, failed, skipped }
-    var input: String
-    /// The input's folder under --out (nil: a skipped input, or no --out).
-    var output: String?
-    var status: Status
-    /// nil when the input never started (it could not be opened, or it was skipped).
-    var counts: ReplayCounts?
-    var seconds: Double
-    var error: String?
-}
+import Session
 
 final class ReplayBatch {
     let command: Replay
-    let inputs: [BatchInput]
+    /// The whole batch, sorted and named (every shard's inputs).
+    let all: [BatchInput]
+    let shard: Shard?
+    /// This run's share of `all`, as positions in it.
+    let positions: [Int]
+    let settings: [String: String]
+    private let folders: BatchFolders?
 
     init(command: Replay) throws {
         self.command = command
-        inputs = try BatchInputs.collect(arguments: command.inputs, manifest: command.manifest, excluding: command.out)
-        guard !inputs.isEmpty else {
+        all = try BatchInputs.collect(arguments: command.inputs, manifest: command.manifest, excluding: command.out)
+        guard !all.isEmpty else {
             throw CLIMessage("no inputs: \((command.inputs + [command.manifest].compactMap { $0 }).joined(separator: ", ")) "
                              + "holds no session directories or videos (\(BatchInputs.videoExtensions.joined(separator: " ")))")
         }
+        let shard = try command.resolvedShard()
+        self.shard = shard
+        positions = all.indices.filter { shard?.contains(position: $0) ?? true }
+        settings = Self.settings(command)
+        folders = command.out.map { BatchFolders(out: $0) }
     }
 
-    private func folderPath(_ input: BatchInput) -> String? {
-        guard let out = command.out, let folder = input.folder else { return nil }
-        return (out as NSString).appendingPathComponent(folder)
+    /// What the results depend on; a folder made with other settings is not this batch's.
+    static func settings(_ command: Replay) -> [String: String] {
+        let p = command.detector.parameters(over: CascadeFaceFinder.defaultParameters)
+        let tuning = command.pipelineOptions.tuning
+        return [
+            "model_sha256": FileFingerprint.of(path: command.modelOptions.model).sha256 ?? "unreadable",
+            "cascade_sha256": FileFingerprint.of(path: CascadeLocator.resolve(command.detector.cascade)).sha256 ?? "unreadable",
+            "scale_factor": "\(p.scaleFactor)", "min_neighbors": "\(p.minNeighbors)", "min_size": "\(p.minSize.width)x\(p.minSize.height)",
+            "detect_every": tuning.detectEvery.map { "\($0)" } ?? "default",
+            "smoothing": tuning.smoothing.map { "\($0)" } ?? "default",
+            "views": tuning.views?.rawValue ?? "default",
+            "poses": command.detector.poses(default: .multi).rawValue,
+            "verifier_sha256": command.detector.verifierPath(default: true).map { FileFingerprint.of(path: $0).sha256 ?? "unreadable" } ?? "off",
+        ]
     }
 
-    private var reportPaths: [String] {
-        guard let out = command.out else { return [] }
-        return BatchInputs.reportNames.map { (out as NSString).appendingPathComponent($0) }
+    /// What becomes of one input of this run.
+    private enum Plan {
+        /// A row without replaying (a repeat, or this batch's complete folder).
+        case row(BatchRow, note: String?)
+        /// Replay it (`reason`: why an existing folder of this batch is replayed again).
+        case replay(reason: String?)
     }
 
-    /// Every output of the batch, checked before any work (the --force rule of a lone replay).
-    private func checkOutputs() throws {
-        let outputs = reportPaths + inputs.flatMap { input -> [String] in
-            guard input.repeatOf == nil, let folder = folderPath(input) else { return [] }
-            return ReplayJob(batchInput: input.path, out: folder).outputs
+    /// Every input's plan, after checking every output: nothing over an input, and an existing folder or
+    /// report only when it is this batch's (or with --force).
+    private func plans() throws -> [Plan] {
+        let force = command.output.force
+        var outputs: [String] = []
+        let plans = try positions.map { k -> Plan in
+            let input = all[k]
+            if let earlier = input.repeatOf {
+                return .row(BatchRow(index: k + 1, input: input.path, status: .skipped, error: "the same file as \(earlier), replayed once"), note: nil)
+            }
+            guard let folders, let folder = input.folder else { return .replay(reason: nil) }
+            outputs += ReplayJob(batchInput: input.path, out: folders.final(folder)).outputs
+            switch try folders.state(of: folder, input: input.path, settings: settings, force: force) {
+            case .absent: return .replay(reason: nil)
+            case .redo(let reason): return .replay(reason: reason)
+            case .done(var row):
+                (row.index, row.output, row.resumed) = (k + 1, folder, true)
+                return .row(row, note: "done earlier, not replayed")
+            }
         }
-        let read = ReplayRun.readFiles(command: command, inputs: inputs.map(\.path))
-        try OutputPlan(inputs: read, force: command.output.force).check(outputs)
+        if let out = command.out {
+            outputs += BatchInputs.reportNames.map { (out as NSString).appendingPathComponent($0) }
+            try checkReports(out: out)
+        }
+        // Existing files were judged above (per folder, per report); this refuses outputs over an input.
+        try OutputPlan(inputs: ReplayRun.readFiles(command: command, inputs: positions.map { all[$0].path }), force: true).check(outputs)
+        return plans
+    }
+
+    /// batch.csv/batch.json already in --out are replaced only when they are this batch's (an earlier run of
+    /// the same command) or with --force.
+    private func checkReports(out: String) throws {
+        let paths = BatchInputs.reportNames.map { (out as NSString).appendingPathComponent($0) }
+        guard !command.output.force, let existing = paths.first(where: { OutputPlan.identity($0) != nil }) else { return }
+        let report: BatchReportFile
+        switch BatchReportFile.read(directory: out) {
+        case .success(let read): report = read
+        case .failure(let why): throw CLIMessage("\(existing) already exists and is not this batch's report (\(why.message)); pass --force to replace it")
+        }
+        let identity = BatchIdentity(of: all, shard: shard)
+        // A row is this batch's when its input is (under any spelling) or its folder is one of this batch's
+        // (the same inputs given relative to another working directory).
+        let inputs = Set(all.map { OutputPlan.canonical($0.path) }), names = Set(all.compactMap(\.folder))
+        var other: String?
+        if report.settings != settings {
+            other = "it was made with other settings"
+        } else if let stranger = report.rows.first(where: { !inputs.contains(OutputPlan.canonical($0.input)) && !names.contains($0.output ?? "") }) {
+            other = "it lists \(stranger.input), which this batch does not have"
+        } else if report.batch.shard != identity.shard {
+            other = "it is the report of \(report.batch.shard.map { "shard \($0)" } ?? "an unsharded run"); give each shard its own --out"
+        }
+        if let other { throw CLIMessage("\(existing) already exists and is not this batch's report: \(other); pass --force to replace it") }
     }
 
     func execute() throws {
-        try checkOutputs()
-        if let out = command.out { try OutputPlan.makeDirectory(out) }
-        // Loaded once for every input: the classifier and the finder keep no state between runs.
+        let plans = try plans()
+        if let folders {
+            try OutputPlan.makeDirectory(folders.out)
+            try folders.lock()
+            folders.removeLeftovers(of: positions.compactMap { all[$0].folder })
+        }
+        let toReplay = plans.indices.filter { if case .replay = plans[$0] { return true } else { return false } }
+        let progress = BatchProgress(total: plans.count, work: toReplay.count, showsBar: !command.quiet)
+        let rows = RowSlots(count: plans.count)
+        for (i, plan) in plans.enumerated() {
+            guard case .row(let row, let note) = plan else { continue }
+            rows.set(i, row)
+            progress.finished(line: line(row, done: rows.filled, note: note), frames: nil, replayed: false)
+        }
+        let stop = BatchStop()
+        if !toReplay.isEmpty {
+            let workers = try makeWorkers(count: min(command.batchJobs, toReplay.count))
+            let signals = SignalStopper { stop.stopAll() }
+            let queue = WorkQueue(toReplay)
+            let group = DispatchGroup()
+            for worker in workers {
+                group.enter()
+                let thread = Thread { [self] in
+                    while let i = queue.next() {
+                        guard case .replay(let reason) = plans[i] else { continue }
+                        let row = replay(position: positions[i], with: worker, progress: progress, stop: stop)
+                        rows.set(i, row)
+                        let note = row.status == .ok ? reason.map { "replayed again: \($0)" } : nil
+                        progress.finished(line: line(row, done: rows.filled, note: note), frames: row.counts?.frames, replayed: true)
+                    }
+                    group.leave()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            group.wait()
+            signals.cancel()
+        }
+        progress.end()
+        let report = BatchReportFile(batch: BatchIdentity(of: all, shard: shard), settings: settings, rows: rows.all)
+        if let out = command.out { try report.write(directory: out) }
+        var summary = "batch: " + report.line + (shard.map { " (shard \($0.index)/\($0.count) of \(all.count) inputs)" } ?? "")
+        if let out = command.out { summary += "; rows in \((out as NSString).appendingPathComponent("batch.csv")) and batch.json" }
+        print(summary)
+        if report.failed > 0 || stop.isStopped { throw ExitCode.failure }
+    }
+
+    /// A job's own classifier and finder, built from the model and cascade read once for the batch.
+    private struct Worker {
+        let classifier: EmotionClassifier
+        let finder: FinderSpec
+    }
+
+    private func makeWorkers(count: Int) throws -> [Worker] {
         let modelPath = command.modelOptions.model
         guard FileManager.default.fileExists(atPath: modelPath) else { throw RunError.modelNotFound(path: modelPath) }
-        let classifier = try EmotionClassifier(path: modelPath)
-        let finder = try command.detector.finderSpec(threads: ReplayRun.detectThreads).building()
-
-        var rows: [BatchRow] = []
-        var stopped = false
-        for (index, input) in inputs.enumerated() {
-            let row: BatchRow
-            if let earlier = input.repeatOf {
-                row = BatchRow(input: input.path, status: .skipped, seconds: 0, error: "the same file as \(earlier), replayed once")
-            } else if stopped {
-                row = BatchRow(input: input.path, status: .skipped, seconds: 0, error: "not started: the batch was stopped by a signal")
-            } else {
-                let start = MonotonicClock.now()
-                let job = ReplayJob(batchInput: input.path, out: folderPath(input))
-                var run: ReplayRun?
-                do {
-                    run = try ReplayRun(command: command, job: job, model: .given(classifier), finder: finder)
-                    try run!.execute()
-                    let signalled = run!.stoppedBySignal
-                    row = BatchRow(input: input.path, output: input.folder, status: signalled ? .failed : .ok, counts: run!.counts,
-                                   seconds: MonotonicClock.now() - start, error: signalled ? "stopped by a signal" : nil)
-                    stopped = signalled
-                } catch {
-                    // The folder is named only when the input got as far as making it.
-                    let made = job.out.map { FileManager.default.fileExists(atPath: $0) } ?? false
-                    row = BatchRow(input: input.path, output: made ? input.folder : nil, status: .failed, counts: run?.counts,
-                                   seconds: MonotonicClock.now() - start, error: CLIErrors.message(error))
-                }
-            }
-            rows.append(row)
-            report(row, done: index + 1)
+        let model = try EmotionModel.read(path: modelPath)
+        // The cores shared out: results do not depend on the detector's threads, only the speed.
+        let threads = ReplayRun.detectThreads ?? max(1, Replay.availableCores / count)
+        let loaded = try command.detector.finderSpec(threads: threads).load()
+        return try (0..<count).map { _ in
+            var finder = command.detector.finderSpec(threads: threads)
+            finder.built = try finder.make(from: loaded)
+            return Worker(classifier: EmotionClassifier(model: model), finder: finder)
         }
-        try write(rows)
-        let failed = rows.filter { $0.status == .failed }.count, skipped = rows.filter { $0.status == .skipped }.count
-        var line = "batch: \(rows.count) inputs, \(rows.count - failed - skipped) ok, \(failed) failed, \(skipped) skipped"
-        if let out = command.out { line += "; rows in \((out as NSString).appendingPathComponent("batch.csv")) and batch.json" }
-        print(line)
-        if failed > 0 || stopped { throw ExitCode.failure }
+    }
+
+    /// Replays the input at `position` of the whole batch into its temporary folder, then puts the folder
+    /// in place with its record (or drops it, when the batch was stopped during the input).
+    private func replay(position k: Int, with worker: Worker, progress: BatchProgress, stop: BatchStop) -> BatchRow {
+        let input = all[k]
+        var row = BatchRow(index: k + 1, input: input.path, status: .skipped, error: "not started: the batch was stopped by a signal")
+        guard !stop.isStopped else { return row }
+        let start = MonotonicClock.now()
+        let stamp = BatchEntry.stamp(of: input.path)
+        let folder = input.folder.flatMap { folders != nil ? $0 : nil }
+        let partial = folder.flatMap { folders?.partial($0) }
+        var run: ReplayRun?
+        do {
+            let job = ReplayJob(batchInput: input.path, out: partial, progress: progress.sink())
+            run = try ReplayRun(command: command, job: job, model: .given(worker.classifier), finder: worker.finder)
+            stop.add(run!.run)
+            defer { stop.remove(run!.run) }
+            try run!.execute()
+            row = BatchRow(index: k + 1, input: input.path, status: .ok, counts: run!.counts, seconds: MonotonicClock.now() - start)
+        } catch {
+            row = BatchRow(index: k + 1, input: input.path, status: .failed, counts: run?.counts, seconds: MonotonicClock.now() - start,
+                           error: CLIErrors.message(error))
+        }
+        guard let folders, let folder, let partial, OutputPlan.identity(partial) != nil else { return row }
+        if run?.stopRequested == true {
+            folders.discard(folder)
+            (row.status, row.error) = (.failed, "stopped by a signal before its end; its folder was not kept")
+            return row
+        }
+        row.output = folder
+        do {
+            try BatchEntry(input: input.path, canonicalInput: OutputPlan.canonical(input.path), stamp: stamp, settings: settings, row: row).write(folder: partial)
+            try folders.commit(folder)
+        } catch {
+            folders.discard(folder)
+            (row.output, row.status, row.error) = (nil, .failed, CLIErrors.message(error))
+        }
+        return row
     }
 
     /// The progress line of one finished input: inputs done / total, what became of it.
-    private func report(_ row: BatchRow, done: Int) {
-        var line = "emonet: [\(done)/\(inputs.count)] \(row.status.rawValue) \(row.input)"
+    private func line(_ row: BatchRow, done: Int, note: String?) -> String {
+        var line = "emonet: [\(done)/\(positions.count)] \(row.status.rawValue) \(row.input)"
         if let counts = row.counts {
             line += String(format: " (%d frames, %d with faces, %d track%@, %.2f s)", counts.frames, counts.framesWithFaces, counts.tracks,
                            counts.tracks == 1 ? "" : "s", row.seconds)
         }
         if let error = row.error { line += ": " + error }
-        note(line)
-    }
-
-    private func write(_ rows: [BatchRow]) throws {
-        guard let out = command.out else { return }
-        try AtomicFile.write(Data(BatchReport.csv(rows).utf8), to: (out as NSString).appendingPathComponent("batch.csv"))
-        let data = try JSONSerialization.data(withJSONObject: BatchReport.json(rows), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try AtomicFile.write(data + Data("\n".utf8), to: (out as NSString).appendingPathComponent("batch.json"))
+        if let note { line += " — " + note }
+        return line
     }
 }
 
-/// batch.csv and batch.json: one row per input, in the batch's (sorted) order.
-enum BatchReport {
-    static let csvHeader = "input,output,status,frames,frames_with_faces,tracks,dominant,seconds,error"
+/// The batch's rows as the jobs finish them, in the batch's order.
+private final class RowSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [BatchRow?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    static func csv(_ rows: [BatchRow]) -> String {
-        var text = csvHeader + "\n"
-        for row in rows {
-            let c = row.counts
-            let fields = [row.input, row.output ?? "", row.status.rawValue, c.map { "\($0.frames)" } ?? "",
-                          c.map { "\($0.framesWithFaces)" } ?? "", c.map { "\($0.tracks)" } ?? "", c?.dominant ?? "",
-                          String(format: "%.3f", row.seconds), row.error ?? ""]
-            text += fields.map(quoted).joined(separator: ",") + "\n"
-        }
-        return text
+    func set(_ i: Int, _ row: BatchRow) {
+        lock.lock()
+        slots[i] = row
+        lock.unlock()
     }
 
-    /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
-    static func quoted(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    var filled: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.filter { $0 != nil }.count
     }
 
-    static func json(_ rows: [BatchRow]) -> [String: Any] {
-        func count(_ status: BatchRow.Status) -> Int { rows.filter { $0.status == status }.count }
-        return [
-            "version": 1,
-            "inputs": rows.count,
-            "ok": count(.ok), "failed": count(.failed), "skipped": count(.skipped),
-            "rows": rows.map { row -> [String: Any] in
-                [
-                    "input": row.input,
-                    "output": row.output ?? NSNull(),
-                    "status": row.status.rawValue,
-                    "frames": row.counts?.frames ?? NSNull(),
-                    "frames_with_faces": row.counts?.framesWithFaces ?? NSNull(),
-                    "tracks": row.counts?.tracks ?? NSNull(),
-                    "dominant": row.counts?.dominant ?? NSNull(),
-                    "seconds": (row.seconds * 1000).rounded() / 1000,
-                    "error": row.error ?? NSNull(),
-                ]
-            },
-        ]
+    var all: [BatchRow] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.compactMap { $0 }
+    }
+}
+
+/// The inputs still to replay, handed out in order to whichever job asks first.
+private final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: ArraySlice<Int>
+    init(_ items: [Int]) { self.items = items[...] }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.popFirst()
+    }
+}
+
+/// The runs in progress, so that one SIGINT/SIGTERM stops them all (and no further input starts).
+private final class BatchStop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var runs: [ObjectIdentifier: PipelineRun] = [:]
+
+    var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    func stopAll() {
+        lock.lock()
+        stopped = true
+        let running = Array(runs.values)
+        lock.unlock()
+        for run in running { run.stop() }
+    }
+
+    /// A run that starts; stopped at once when the batch already is.
+    func add(_ run: PipelineRun) {
+        lock.lock()
+        runs[ObjectIdentifier(run)] = run
+        let stopNow = stopped
+        lock.unlock()
+        if stopNow { run.stop() }
+    }
+
+    func remove(_ run: PipelineRun) {
+        lock.lock()
+        runs[ObjectIdentifier(run)] = nil
+        lock.unlock()
     }
 }

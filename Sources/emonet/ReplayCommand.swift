@@ -35,6 +35,18 @@ struct Replay: ParsableCommand {
             The model and cascade load once. With --out DIR each input's results go to DIR/<file name> \
             (-2, -3 … for repeated names, in sorted input order) and DIR/batch.csv, DIR/batch.json hold one row \
             per input. A failed input does not stop the others; the exit status is 1 when any failed.
+
+            A batch replays --jobs inputs at a time (default: the cores this process may use). It is resumable: \
+            each input is written to DIR/.<name>.partial and renamed to DIR/<name> only when complete, so running \
+            the same command again (after a crash, a SIGKILL, a pod restart) reports the inputs already complete \
+            ("done earlier", status ok, their rows kept) without replaying them, replays the others and those that \
+            failed, and removes what a killed run left half-written. A folder or batch.csv/json already in DIR is \
+            used without --force only when it is this batch's: its batch-entry.json names the same input and the \
+            same model, cascade and settings (kept when complete and the input unchanged, else replayed again); \
+            anything else there needs --force, and --force replays every input again. \
+            --shard I/N replays only the inputs at sorted positions I, I+N, I+2N … of the whole batch (I from \
+            $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID with --shard auto/N); `emonet merge` combines the \
+            shards' --out folders into one batch. See docs/scale.md.
             """)
 
     @Argument(help: "Session directories, .y4m files, video files, or directories to search for them.")
@@ -72,11 +84,20 @@ struct Replay: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Inputs of a batch replayed at once, 1 to 256 (default: the cores this process may use, \(Replay.availableCores) here).",
+                               valueName: "N"))
+    var jobs: Int?
+
+    @Option(help: ArgumentHelp("Replay only shard I of N of the batch: the inputs at sorted positions I, I+N, I+2N … (0-based; needs --out). "
+                               + "auto/N takes I from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job), else $SLURM_ARRAY_TASK_ID minus "
+                               + "$SLURM_ARRAY_TASK_MIN (Slurm array), else $AWS_BATCH_JOB_ARRAY_INDEX.", valueName: "I/N"))
+    var shard: String?
+
     @OptionGroup var output: OutputOptions
 
     /// The one input of a lone replay (today's behaviour), nil for a batch.
     var loneInput: String? {
-        guard manifest == nil, inputs.count == 1 else { return nil }
+        guard manifest == nil, shard == nil, inputs.count == 1 else { return nil }
         return BatchInputs.isSearchedDirectory(inputs[0]) ? nil : inputs[0]
     }
 
@@ -90,9 +111,38 @@ struct Replay: ParsableCommand {
             }
             if window { throw ValidationError("--window is for one input, not a batch") }
         }
+        if let jobs, !Self.jobsRange.contains(jobs) {
+            throw ValidationError("--jobs must be in \(Self.jobsRange) (found \(jobs))")
+        }
+        if shard != nil {
+            _ = try resolvedShard()
+            if out == nil { throw ValidationError("--shard needs --out DIR: each shard writes its own batch folder, which `emonet merge` combines") }
+        }
         if window && ProcessInfo.processInfo.environment["DISPLAY"] == nil && ProcessInfo.processInfo.environment["WAYLAND_DISPLAY"] == nil {
             throw ValidationError("--window needs a display (DISPLAY or WAYLAND_DISPLAY)")
         }
+    }
+
+    static let jobsRange = 1...256
+
+    /// The cores this process may run on (its CPU affinity: taskset, a container's cpuset; the
+    /// `Cpus_allowed` mask of /proc/self/status), at least 1; else the cores online.
+    static var availableCores: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+            let mask = line.dropFirst("Cpus_allowed:".count).filter { $0.isHexDigit }
+            let count = mask.reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
+            if count > 0 { return count }
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// --jobs, else the available cores.
+    var batchJobs: Int { jobs ?? Self.availableCores }
+
+    /// --shard, with auto resolved from the environment (nil: the whole batch).
+    func resolvedShard() throws -> Shard? {
+        try shard.map { try Shard.parse($0, environment: ProcessInfo.processInfo.environment) }
     }
 
     func run() throws {

@@ -23,8 +23,11 @@ struct ReplayJob {
     var csv: String?
     var annotatedVideo: String?
     /// Part of a batch: no per-frame progress bar, no per-input notes or summary lines (the batch reports
-    /// each input in one line), and no comparison with a session's recording.
+    /// each input in one line), no comparison with a session's recording, and no signal handling of its
+    /// own (the batch stops all its runs at once).
     var inBatch = false
+    /// The batch's progress, told of every frame (batch inputs only).
+    var progress: FrameSink?
 
     /// The lone replay of `command`'s single input.
     init(command: Replay, input: String) {
@@ -36,9 +39,10 @@ struct ReplayJob {
     }
 
     /// The replay of one batch input into its own folder `out` (nil: no files, the row only).
-    init(batchInput input: String, out: String?) {
+    init(batchInput input: String, out: String?, progress: FrameSink? = nil) {
         self.input = input
         self.out = out
+        self.progress = progress
         jsonl = out.map { ($0 as NSString).appendingPathComponent("results.jsonl") }
         csv = out.map { ($0 as NSString).appendingPathComponent("results.csv") }
         inBatch = true
@@ -56,7 +60,7 @@ struct ReplayJob {
 }
 
 /// What one replay found, for a batch's row (also known after a run that ended early).
-struct ReplayCounts {
+struct ReplayCounts: Codable, Equatable {
     var frames = 0
     var framesWithFaces = 0
     var tracks = 0
@@ -72,8 +76,8 @@ final class ReplayRun {
     let temporaryJSONL: String?
     /// What the run found so far (set once it ended, also when it ended with an error).
     private(set) var counts: ReplayCounts?
-    /// A SIGINT/SIGTERM stopped the run (a batch then starts no further input).
-    private(set) var stoppedBySignal = false
+    /// The run was asked to stop before its input ended (a signal; in a batch, the batch's stop).
+    private(set) var stopRequested = false
     private var jsonlPath: String? { job.jsonl }
     private var csvPath: String? { job.csv }
 
@@ -83,7 +87,8 @@ final class ReplayRun {
         self.job = job
         if !job.inBatch { try Self.checkOutputs(command: command, job: job) }
         run = try PipelineRun(RunSpec(input: .recording(path: job.input, paced: command.realtime),
-                                      model: model, finder: finder, tuning: command.pipelineOptions.tuning))
+                                      model: model, finder: finder, tuning: command.pipelineOptions.tuning,
+                                      stopsOnSignals: !job.inBatch))
         if let out = job.out { try run.prepare { try OutputPlan.makeDirectory(out) } }
         // A session is always checked against its recording, so its lines are written somewhere.
         temporaryJSONL = !job.inBatch && run.session != nil && job.jsonl == nil
@@ -131,7 +136,7 @@ final class ReplayRun {
         let writer = try run.prepare { try ResultsWriter(jsonlPath: jsonlPath ?? temporaryJSONL, csvPath: csvPath) }
         defer { if let temporaryJSONL { try? FileManager.default.removeItem(atPath: temporaryJSONL) } }
         let summary = ResultsSummary()
-        var sinks: [FrameSink] = [writer, summary]
+        var sinks: [FrameSink] = [writer, summary] + [job.progress].compactMap { $0 }
         if !command.quiet && !command.window && !job.inBatch {
             let total = session?.frameCountEstimate
                 ?? VideoFrameCount.estimate(path: job.input, width: source.width, height: source.height,
@@ -165,7 +170,7 @@ final class ReplayRun {
             say("emonet: wrote the annotated video \(annotated.path)")
         }
         counts = Self.counts(summary)
-        stoppedBySignal = outcome.stoppedBySignal
+        stopRequested = outcome.stopRequested
         say("emonet: " + outcome.headline)
         if !outcome.stoppedBySignal, outcome.error == nil, let damage = (source as? FFmpegFileSource)?.decodeError {
             note("emonet: warning: ffmpeg reported damage in \(job.input) (\(damage)); the results cover the "

@@ -160,13 +160,18 @@ final class ReplayBatchTests: XCTestCase {
         }
     }
 
-    func testExistingBatchOutputsAreReplacedOnlyWithForce() throws {
+    func testAFolderNoBatchMadeIsReplacedOnlyWithForce() throws {
         let first = try clip("a.y4m", frames: 2), second = try clip("b.y4m", frames: 2)
-        XCTAssertEqual(try replay([first, second, "--out", out]).status, 0)
+        // A lone replay into the folder the batch would use for a.y4m: it has no batch record.
+        let lone = try replay([first, "--out", out + "/a.y4m"])
+        XCTAssertEqual(lone.status, 0, lone.stderr)
         let again = try replay([first, second, "--out", out])
         XCTAssertEqual(again.status, 1)
-        XCTAssertTrue(again.stderr.contains("already exists; pass --force"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("\(out)/a.y4m already exists and is not this batch's: it holds no batch-entry.json"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("pass --force to replace it"), again.stderr)
         XCTAssertEqual(again.stderr.split(separator: "\n").count, 1, again.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/b.y4m"), "nothing was replayed")
         XCTAssertEqual(try replay([first, second, "--out", out, "--force"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/a.y4m/batch-entry.json"))
     }
 }
