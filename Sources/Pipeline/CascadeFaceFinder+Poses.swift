@@ -90,6 +90,22 @@ extension CascadeFaceFinder {
             .map { FoundFace(box: $0.box, angle: $0.angle, pose: $0.pose) }
     }
 
+    /// The upright scan alone, verified (the multi-pose search's other scans run between full scans).
+    public func locateUprightFaces(in image: GrayImage) -> [FoundFace] {
+        guard let poseSearch else { return locateFaces(in: image) }
+        return findTurnedFaces(in: image, search: poseSearch, verified: true, scans: [0])
+            .map { FoundFace(box: $0.box, angle: $0.angle, pose: $0.pose) }
+    }
+
+    /// One of the multi-pose search's other scans, in turn, verified.
+    public func locateFaces(in image: GrayImage, poseScan: Int) -> [FoundFace] {
+        guard let poseSearch else { return [] }
+        let others = poseSearch.scanCount(multiPoseParameters) - 1
+        guard others > 0 else { return [] }
+        return findTurnedFaces(in: image, search: poseSearch, verified: true, scans: [1 + poseScan % others])
+            .map { FoundFace(box: $0.box, angle: $0.angle, pose: $0.pose) }
+    }
+
     /// Between full scans. Upright frontal tracks are searched as `findFaces(in:around:)` searches them; with
     /// a multi-pose search, every other track is searched in a patch turned upright at its own angle (with
     /// its pose's cascade), then at the angles either side, and an upright track the upright search lost

@@ -29,6 +29,12 @@ public protocol FaceFinding: AnyObject {
     /// The `fullScan`-th full scan of a video (0, 1, ...): a finder may spread an expensive search over
     /// several full scans (each face found by the latest ones, new faces within a few).
     func locateFaces(in image: GrayImage, fullScan: Int) -> [FoundFace]
+    /// The full scan of a video whose other scans are spread over the frames between full scans
+    /// (`locateFaces(in:poseScan:)`): for a multi-pose finder its upright scan alone.
+    func locateUprightFaces(in image: GrayImage) -> [FoundFace]
+    /// The `poseScan`-th of a multi-pose finder's other scans (turned angles, profiles) alone, taking turns, on
+    /// a frame between full scans; none for a finder that has no other scans.
+    func locateFaces(in image: GrayImage, poseScan: Int) -> [FoundFace]
     /// Faces near the tracked faces of the previous frame, each searched at its own angle and pose.
     func locateFaces(in image: GrayImage, around tracked: [FoundFace]) -> [FoundFace]
 }
@@ -45,6 +51,12 @@ extension FaceFinding {
     public func locateFaces(in image: GrayImage, fullScan: Int) -> [FoundFace] {
         locateFaces(in: image)
     }
+
+    public func locateUprightFaces(in image: GrayImage) -> [FoundFace] {
+        locateFaces(in: image)
+    }
+
+    public func locateFaces(in image: GrayImage, poseScan: Int) -> [FoundFace] { [] }
 }
 
 /// Classifies faces into the seven emotions.

@@ -51,6 +51,7 @@ public final class FrameProcessor {
     private var alternator = ViewAlternator()
     private var framesSinceFullDetection = Int.max / 2  // the first frame gets a full detection
     private var fullScans = 0
+    private var poseScans = 0
 
     public init(finder: FaceFinding, classifier: FaceClassifying, configuration: PipelineConfiguration = .init()) {
         precondition(configuration.detectEvery >= 1, "detectEvery must be >= 1")
@@ -83,14 +84,26 @@ public final class FrameProcessor {
         let faces: [FoundFace]
         let regions = tracker.activeFaces
         // New faces appear at the next full detection; in between only tracked faces are looked for.
+        // With full scans every frame, each runs the upright scan and one other in turn; otherwise the full scan
+        // is upright and the other scans (turned, profile) take turns on the frame halfway to the next, so no
+        // frame pays for both.
+        let spread = configuration.detectEvery >= 2
         if framesSinceFullDetection >= configuration.detectEvery - 1 {
-            faces = finder.locateFaces(in: gray, fullScan: fullScans)
+            faces = spread ? finder.locateUprightFaces(in: gray) : finder.locateFaces(in: gray, fullScan: fullScans)
             fullScans += 1
             framesSinceFullDetection = 0
         } else {
-            faces = regions.isEmpty ? [] : finder.locateFaces(in: gray, around: regions)
+            var found = regions.isEmpty ? [] : finder.locateFaces(in: gray, around: regions)
             // A tracked face the regional search lost (it moved fast, or left) gets a full search next frame.
-            framesSinceFullDetection = faces.count < regions.count ? Int.max / 2 : framesSinceFullDetection + 1
+            framesSinceFullDetection = found.count < regions.count ? Int.max / 2 : framesSinceFullDetection + 1
+            if spread && framesSinceFullDetection == configuration.detectEvery / 2 {
+                // New faces at the other poses: those that are not a face already found.
+                for face in finder.locateFaces(in: gray, poseScan: poseScans) where !found.contains(where: { Self.sameFace($0, face) }) {
+                    found.append(face)
+                }
+                poseScans += 1
+            }
+            faces = found
         }
         lap(PipelineStage.detect)
 
@@ -149,5 +162,13 @@ public final class FrameProcessor {
         alternator = ViewAlternator()
         framesSinceFullDetection = Int.max / 2
         fullScans = 0
+        poseScans = 0
+    }
+
+    /// Whether two faces are one: either box holds the other's centre.
+    static func sameFace(_ a: FoundFace, _ b: FoundFace) -> Bool {
+        func holds(_ r: Rect, _ x: Int, _ y: Int) -> Bool { x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height }
+        return holds(a.box, b.box.x + b.box.width / 2, b.box.y + b.box.height / 2)
+            || holds(b.box, a.box.x + a.box.width / 2, a.box.y + a.box.height / 2)
     }
 }
