@@ -124,7 +124,7 @@ step "classify finds the faces and labels them (same lines as the build)" "
     cd /tmp/media
     emonet classify pyfeat_single_face.jpg fr_two_people.jpg > /tmp/classify.txt
     cat /tmp/classify.txt
-    grep -Eq '^  face [0-9]+ at x [0-9]+ y [0-9]+ [0-9]+x[0-9]+: (angry|disgust|fear|happy|sad|surprise|neutral) [0-9]+%' /tmp/classify.txt
+    grep -Eq '^  face [0-9]+ at x [0-9]+ y [0-9]+ [0-9]+x[0-9]+( angle [-0-9.]+ pose (frontal|left|right))?: (angry|disgust|fear|happy|sad|surprise|neutral) [0-9]+%' /tmp/classify.txt
     diff /tmp/classify.expected /tmp/classify.txt || { echo '(< the package on the host, > in the root)'; exit 1; }"
 step "replay of a .y4m (no FFmpeg installed) writes its results" "
     ! command -v ffmpeg

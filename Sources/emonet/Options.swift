@@ -48,7 +48,7 @@ struct DetectorOptions: ParsableArguments {
     @Option(help: "Profile cascade for --poses multi (default: \(MultiPoseDetector.defaultProfileCascadePath)).")
     var profileCascade: String?
 
-    @Option(help: "Face verifier: a small network that drops the cascade's boxes that are not faces (default: the shipped \(DataRoot.shippedVerifier)).")
+    @Option(help: "Face verifier: a small network that drops the cascade's boxes that are not faces (default: the shipped \(DataRoot.shippedVerifier); giving one turns verification on, in detect too).")
     var verifier: String?
 
     @Flag(inversion: .prefixedNo, help: "Check every face a full scan finds with the face verifier (default: on for classify, live and replay; off for detect).")
@@ -80,9 +80,10 @@ struct DetectorOptions: ParsableArguments {
         return MultiPoseDetector(frontal: frontal, profile: FaceDetector(cascade: try CascadeLocator.load(path: path)))
     }
 
-    /// The verifier's path when faces are verified (--verify, else `defaults`), nil when not.
+    /// The verifier's path when faces are verified (--verify, else on when --verifier is given, else `defaults`),
+    /// nil when not.
     func verifierPath(default defaults: Bool) -> String? {
-        guard verify ?? defaults else { return nil }
+        guard verify ?? (verifier != nil || defaults) else { return nil }
         return verifier ?? ModelPaths.defaultVerifier
     }
 
