@@ -107,10 +107,9 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
                 if let dump = ProcessInfo.processInfo.environment["EMONET_FACES_DUMP"], c.other > 0 {
                     try FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
                     var rgb = RGBImage(gray: turned)
-                    for (f, r) in zip(kept, rotated(kept)) {
+                    for r in rotated(kept) {
                         let matched = expected.contains { matchesFace(r, $0) }
                         rgb.strokePolygon(r.corners, color: matched ? .green : .red, thickness: 2)
-                        _ = f
                     }
                     try ImageFile.writePNG(rgb, path: "\(dump)/photo-\(Int(signed))-\(truth.firstIndex { $0.image == image } ?? 0).png")
                 }
