@@ -78,7 +78,10 @@ int emonet_blas_load(void) {
 const char *emonet_blas_error(void) { return load_status == 0 ? NULL : error_text; }
 const char *emonet_blas_core_name(void) { return corename ? corename() : "unknown"; }
 bool emonet_blas_core_was_chosen(void) { return chose_core; }
-void emonet_blas_set_threads(int threads) { if (set_threads) set_threads(threads); }
+void emonet_blas_set_threads(int threads) {
+    if (set_threads) set_threads(threads);
+    emonet_gemm_note_blas_threads(threads);
+}
 int emonet_blas_threads(void) { return get_threads ? get_threads() : 1; }
 
 void emonet_sgemm(bool transA, bool transB, int M, int N, int K, float alpha,

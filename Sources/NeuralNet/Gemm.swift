@@ -1,6 +1,8 @@
-// The one GEMM seam: every matrix product of the engine goes through `Gemm.multiply`, which calls
-// OpenBLAS's sgemm (see CBLAS.h for how its AVX-512 kernels are chosen). `Gemm.reference` is the
-// naive triple loop kept beside it as the oracle; tests compare the two on odd shapes.
+// The one GEMM seam: every matrix product of the engine goes through `Gemm.multiply`, which runs
+// EmoNet's own AVX-512 kernel (Sources/CBLAS/gemm.c) where the CPU has AVX-512, and OpenBLAS's sgemm
+// elsewhere, for products of fewer than 12 rows, when OpenBLAS is asked to thread, or with
+// EMONET_GEMM=openblas (see CBLAS.h). `Gemm.reference` is the naive triple loop kept beside them as the
+// oracle; tests compare both kernels with it on odd shapes.
 import CBLAS
 
 public enum Gemm {
@@ -17,6 +19,14 @@ public enum Gemm {
             fatalError("EmoNet: \(String(cString: emonet_blas_error()))")
         }
     }()
+
+    /// True when `multiply` runs EmoNet's own kernel (for products of 12 rows or more).
+    public static var usesOwnKernel: Bool { emonet_gemm_uses_own() }
+
+    /// Turns EmoNet's own kernel on or off (for tests and benchmarks; on only where the CPU has AVX-512);
+    /// returns `usesOwnKernel`. Networks built for inference keep the choice they were built with.
+    @discardableResult
+    public static func useOwnKernel(_ enabled: Bool) -> Bool { emonet_gemm_use_own(enabled) }
 
     /// The kernel family OpenBLAS chose ("SkylakeX" on AVX-512 CPUs).
     public static var coreName: String {

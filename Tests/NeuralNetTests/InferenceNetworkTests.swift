@@ -39,6 +39,18 @@ final class InferenceNetworkTests: XCTestCase {
     }
 
     func testMatchesLayerByLayerForward() throws {
+        try matchLayerByLayer(ownKernel: true)
+    }
+
+    /// OpenBLAS and a separate bias/ReLU pass, as on CPUs without AVX-512.
+    func testMatchesLayerByLayerForwardOnOpenBLAS() throws {
+        Gemm.useOwnKernel(false)
+        defer { Gemm.useOwnKernel(true) }
+        try matchLayerByLayer(ownKernel: false)
+    }
+
+    func matchLayerByLayer(ownKernel: Bool) throws {
+        XCTAssertEqual(Gemm.usesOwnKernel, ownKernel && emonet_avx512_kernels())
         let model = try trainedModel()
         for (n, workers) in [(1, 1), (3, 1), (5, 2)] {
             model.workers = workers

@@ -25,6 +25,30 @@ void emonet_sgemm(bool transA, bool transB, int M, int N, int K, float alpha,
                   const float *A, int lda, const float *B, int ldb,
                   float beta, float *C, int ldc);
 
+/// EmoNet's own GEMM (gemm.c): the same contract as emonet_sgemm, a 12x32 AVX-512 micro-kernel. Only
+/// where emonet_avx512_kernels() is true.
+void emonet_sgemm_own(bool transA, bool transB, int M, int N, int K, float alpha,
+                      const float *A, int lda, const float *B, int ldb,
+                      float beta, float *C, int ldc);
+/// True when Gemm.multiply runs emonet_sgemm_own: the AVX-512 kernels run, EMONET_GEMM is not "openblas",
+/// and OpenBLAS was not asked for more than one thread per call.
+bool emonet_gemm_uses_own(void);
+/// For tests and benchmarks: turns our GEMM on or off (on only where it can run); returns emonet_gemm_uses_own().
+bool emonet_gemm_use_own(bool enabled);
+/// Called by emonet_blas_set_threads.
+void emonet_gemm_note_blas_threads(int threads);
+/// Weights packed once for emonet_sgemm_packed (an inference network's). `layout` comes from
+/// emonet_packed_layout(M, N) for the products' shape: 0 puts A's rows on the micro-kernel's 12-row side,
+/// 1 on its 32-column side (C is then computed as Cᵀ, which wastes less padding when N is small).
+int emonet_packed_layout(int M, int N);
+/// Floats emonet_pack_weights writes for an M x K operand in `layout`.
+size_t emonet_packed_floats(int layout, int M, int K);
+void emonet_pack_weights(int layout, int M, int K, const float *A, int lda, float *packed);
+/// C[M,N] = packedA·B, + bias[row] when bias is non-NULL, then max(0, ·) when `relu`; B [K, N] row-major.
+/// Only where emonet_avx512_kernels() is true (layout 0 runs anywhere the kernel does).
+void emonet_sgemm_packed(int layout, int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
+                         int ldc, const float *bias, bool relu);
+
 /// Makes the calling thread treat denormal floats as zero (x86 MXCSR FTZ+DAZ). Tiny gradients
 /// otherwise fall into denormal arithmetic, which costs ~100x per operation on x86 CPUs.
 void emonet_flush_denormals(void);

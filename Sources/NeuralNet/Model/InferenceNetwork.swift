@@ -7,8 +7,8 @@
 // it) without the argmax that training keeps. Every other layer runs as in the model, on its own
 // copy. On vgg4s at batch 1 this is about a third faster than the layer-by-layer forward
 // (`EmoNetBench layers`). Outputs match `Sequential.forward(training: false)` to float rounding
-// (folding reorders a few products). Tried and dropped: an AVX-512 GEMM with the weights packed
-// once and bias/ReLU on its accumulators; on these shapes it was slower than OpenBLAS's sgemm.
+// (folding reorders a few products). On AVX-512 CPUs each convolution runs EmoNet's own GEMM
+// (Sources/CBLAS/gemm.c) on weights packed once, with bias and ReLU on its accumulators.
 // Not thread-safe: one instance per thread; instances share nothing.
 import CBLAS
 
@@ -81,7 +81,9 @@ public final class InferenceNetwork {
 }
 
 /// Convolution → batch norm → ReLU as one step: folded weights W' = s·W, bias b' = s·(b − μ) + β
-/// with s = γ / √(σ² + ε) per output channel; im2col, one GEMM per image, then bias and ReLU in one pass.
+/// with s = γ / √(σ² + ε) per output channel; im2col, then one GEMM per image. With EmoNet's own GEMM
+/// (AVX-512 CPUs) the folded weights are packed once per layout and bias and ReLU are applied on the
+/// GEMM's accumulators; elsewhere OpenBLAS's sgemm and one pass for bias and ReLU.
 private final class FusedConv {
     let inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, padding: Int
     let relu: Bool
@@ -90,6 +92,10 @@ private final class FusedConv {
     let bias: Tensor
     let output = Tensor(shape: [0])
     private var columns: [Tensor] = []
+    /// The folded weights packed for `emonet_sgemm_packed`, by layout (0, 1), made on first use.
+    private var packed: [Tensor?] = [nil, nil]
+    /// Whether this network runs our GEMM: decided once, when it is built.
+    private let ownGemm = emonet_gemm_uses_own()
 
     init(_ conv: Conv2D, batchNorm: BatchNorm2D?, relu: Bool) {
         inputChannels = conv.inputChannels
@@ -123,6 +129,21 @@ private final class FusedConv {
         while columns.count < used { columns.append(Tensor(shape: [0])) }
         for c in columns.prefix(used) { c.reshape(k, p) }
         let x = input.data, y = output.data
+        if ownGemm {
+            let layout = Int(emonet_packed_layout(Int32(outputChannels), Int32(p)))
+            let weightsPacked = packedWeights(layout: layout, k: k).data
+            let relu = relu, m = Int32(outputChannels), b = bias.data
+            Parallel.chunks(n, workers: used) { range, worker in
+                let cols = columns[worker].data
+                for i in range {
+                    Conv2D.im2col(x + i * inputChannels * h * w, channels: inputChannels, h: h, w: w,
+                                  kernelSize: kernelSize, stride: stride, padding: padding, ho: ho, wo: wo, into: cols)
+                    emonet_sgemm_packed(Int32(layout), m, Int32(p), Int32(k), weightsPacked, cols, Int32(p),
+                                        y + i * outputChannels * p, Int32(p), b, relu)
+                }
+            }
+            return output
+        }
         Parallel.chunks(n, workers: used) { range, worker in
             let cols = columns[worker].data
             for i in range {
@@ -145,5 +166,15 @@ private final class FusedConv {
             }
         }
         return output
+    }
+
+    /// The folded weights [Cout, K] packed in `layout`, packed the first time it is asked for.
+    private func packedWeights(layout: Int, k: Int) -> Tensor {
+        if let ready = packed[layout] { return ready }
+        let count = emonet_packed_floats(Int32(layout), Int32(outputChannels), Int32(k))
+        let tensor = Tensor(shape: [Int(count)])
+        emonet_pack_weights(Int32(layout), Int32(outputChannels), Int32(k), weights.data, Int32(k), tensor.data)
+        packed[layout] = tensor
+        return tensor
     }
 }
