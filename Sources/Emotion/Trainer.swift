@@ -233,6 +233,13 @@ public final class Trainer {
         return ModelFile(model: model, metadata: metadata)
     }
 
+    /// The name (as in `checkpoint()`) of the first weight, batch-norm statistic or optimizer state holding a
+    /// nan or an infinity, or nil when all are finite: a checkpoint with one could never be read back.
+    public var firstNonFiniteTensor: String? {
+        if let bad = model.namedTensors.first(where: { !$0.tensor.isFinite }) { return "model.\(bad.name)" }
+        return optimizer.state.first { !$0.tensor.isFinite }.map { "optimizer.\($0.name)" }
+    }
+
     /// Everything needed to continue training exactly where it stopped.
     public func checkpoint() -> SafeTensors {
         var tensors: [String: Tensor] = [:]

@@ -177,15 +177,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 public enum TrainingError: Error, LocalizedError, Equatable {
     case badConfig(file: String, reason: String)
     case badCheckpoint(file: String, reason: String)
-    /// An epoch ended with a loss that is not a number (nan) or infinite; nothing of it was written.
-    case diverged(epoch: Int, learningRate: Float, trainLoss: Double, validationLoss: Double)
+    /// An epoch ended with a loss, a weight or a batch-norm statistic that is not a number (nan) or infinite
+    /// (`tensor` names the first such tensor when the losses were still finite); nothing of it was written.
+    case diverged(epoch: Int, learningRate: Float, trainLoss: Double, validationLoss: Double, tensor: String?)
 
     public var errorDescription: String? {
         switch self {
         case .badConfig(let file, let reason): return "\(file): \(reason)"
         case .badCheckpoint(let file, let reason): return "\(file): \(reason)"
-        case let .diverged(epoch, rate, train, validation):
-            return "training diverged in epoch \(epoch) (train loss \(train), validation loss \(validation) at learning rate \(rate)): "
+        case let .diverged(epoch, rate, train, validation, tensor):
+            let where_ = tensor.map { "; tensor '\($0)' holds nan or inf" } ?? ""
+            return "training diverged in epoch \(epoch) (train loss \(train), validation loss \(validation) at learning rate \(rate)\(where_)): "
                 + "nothing of that epoch was written, the files of the epochs before it are kept; lower learningRate and train again"
         }
     }

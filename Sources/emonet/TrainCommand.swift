@@ -184,10 +184,12 @@ struct Train: ParsableCommand {
                                               p.imagesPerSecond, ProgressBar.duration(eta)))
                 }
                 bar.finish()
-                // A diverged epoch (nan or inf loss) would overwrite the last good checkpoint with garbage.
-                guard record.trainLoss.isFinite && record.validationLoss.isFinite else {
+                // A diverged epoch would overwrite the last good checkpoint with garbage that no later run can
+                // read. The losses can still be finite when a batch-norm variance has already overflowed.
+                let broken = trainer.firstNonFiniteTensor
+                guard record.trainLoss.isFinite && record.validationLoss.isFinite && broken == nil else {
                     throw TrainingError.diverged(epoch: record.epoch, learningRate: record.learningRate,
-                                                 trainLoss: record.trainLoss, validationLoss: record.validationLoss)
+                                                 trainLoss: record.trainLoss, validationLoss: record.validationLoss, tensor: broken)
                 }
                 // Best model first, then the checkpoint: a crash between the two loses nothing.
                 if improved { try trainer.modelFile().write(path: out) }
