@@ -7,6 +7,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /// Loads OpenBLAS once; later calls return the first result. 0 on success.
 int emonet_blas_load(void);
@@ -48,6 +49,26 @@ void emonet_pack_weights(int layout, int M, int K, const float *A, int lda, floa
 /// Only where emonet_avx512_kernels() is true (layout 0 runs anywhere the kernel does).
 void emonet_sgemm_packed(int layout, int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
                          int ldc, const float *bias, bool relu);
+
+/// int8 inference (gemm_int8.c): u8 activations x s8 weights summed in int32, then per output row
+/// y = scale[row]·sum + bias[row] (bias may be NULL), max(0, ·) when `relu`, stored as floats in `yf` or,
+/// when yf is NULL, as u8 round(y·inv_out_scale) clamped to 0...255 in `yq`; rows `ldy` apart.
+/// AVX512-VNNI where the CPU has it, else a portable loop with equal results.
+bool emonet_qgemm_uses_vnni(void);
+/// For tests and benchmarks: VNNI on (only where the CPU has it) or off; returns emonet_qgemm_uses_vnni().
+bool emonet_qgemm_use_vnni(bool enabled);
+/// Bytes of the packed weights (m x k) and of the packed im2col columns (k x n).
+size_t emonet_qpacked_weight_bytes(int m, int k);
+size_t emonet_qpacked_column_bytes(int k, int n);
+void emonet_qpack_weights(int m, int k, const int8_t *w, int ldw, int8_t *packed);
+/// im2col (as emonet_im2col) of a u8 image [channels, h, w], written in the packed column layout.
+void emonet_qim2col_packed(const uint8_t *x, int channels, int h, int w, int kernel, int stride, int pad, int ho,
+                           int wo, uint8_t *packed);
+void emonet_qgemm(int m, int n, int k, const int8_t *packed_weights, const uint8_t *packed_columns, const float *scale,
+                  const float *bias, bool relu, float *yf, uint8_t *yq, float inv_out_scale, int ldy);
+/// y = round(x·inv_scale) clamped to 0...255; 2x2/2 max pooling of u8 planes (floor mode).
+void emonet_quantize_u8(const float *x, long n, float inv_scale, uint8_t *y);
+void emonet_maxpool2x2_u8(const uint8_t *x, int planes, int h, int w, uint8_t *y);
 
 /// Makes the calling thread treat denormal floats as zero (x86 MXCSR FTZ+DAZ). Tiny gradients
 /// otherwise fall into denormal arithmetic, which costs ~100x per operation on x86 CPUs.

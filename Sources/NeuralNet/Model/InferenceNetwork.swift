@@ -9,6 +9,7 @@
 // (`EmoNetBench layers`). Outputs match `Sequential.forward(training: false)` to float rounding
 // (folding reorders a few products). On AVX-512 CPUs each convolution runs EmoNet's own GEMM
 // (Sources/CBLAS/gemm.c) on weights packed once, with bias and ReLU on its accumulators.
+// With `.int8` precision the convolutions after the first run on bytes (Int8Inference.swift).
 // Not thread-safe: one instance per thread; instances share nothing.
 import CBLAS
 
@@ -18,15 +19,22 @@ public final class InferenceNetwork {
     public var workers: Int
     private let steps: [Step]
 
+    public let precision: InferencePrecision
     private enum Step {
         case conv(FusedConv)
         case maxPool2x2(Tensor)
         case layer(Layer)
+        case quantize(QuantizeStep)
+        case int8Conv(QuantizedConv)
+        case maxPool2x2Bytes(ByteTensor)
     }
 
-    public init(_ model: Sequential, workers: Int = 1) {
+    /// With `.int8`, every convolution that has a scale in the calibration and takes a ReLU's output runs
+    /// on bytes; the others run in float32.
+    public init(_ model: Sequential, workers: Int = 1, precision: InferencePrecision = .float32) {
         spec = model.spec
         self.workers = workers
+        self.precision = precision
         _ = Gemm.loaded
         // Layers that run unchanged get their own copies, so this network shares no buffers with `model`.
         // `model` was built from this spec, which therefore validates: makeLayers cannot throw here.
@@ -58,22 +66,86 @@ public final class InferenceNetwork {
             }
             i += 1
         }
-        self.steps = steps
+        // Which convolutions take a non-negative input (a ReLU's output, maybe pooled): the int8-able ones.
+        var nonNegative = false
+        for step in steps {
+            switch step {
+            case .conv(let conv):
+                conv.takesNonNegativeInput = nonNegative
+                nonNegative = conv.relu
+            case .layer(let layer): nonNegative = layer is ReLU
+            default: break
+            }
+        }
+        if case .int8(let calibration) = precision {
+            self.steps = Self.quantized(steps, scales: calibration.activationScales)
+        } else {
+            self.steps = steps
+        }
+    }
+
+    /// The float steps with each int8-able convolution replaced by its int8 twin, bytes kept between
+    /// int8 convolutions (through max pooling) and floats converted to bytes before the first of a run.
+    private static func quantized(_ steps: [Step], scales: [String: Float]) -> [Step] {
+        let int8 = steps.map { if case .conv(let conv) = $0 { return conv.takesNonNegativeInput && scales[conv.name] != nil } else { return false } }
+        var result: [Step] = []
+        var bytes = false
+        for (i, step) in steps.enumerated() {
+            switch step {
+            case .conv(let conv) where int8[i]:
+                let scale = scales[conv.name]!
+                if !bytes { result.append(.quantize(QuantizeStep(scale: scale))) }
+                // Bytes out when the next layer other than max pooling is an int8 convolution.
+                let next = steps.indices.dropFirst(i + 1).first { if case .maxPool2x2 = steps[$0] { return false } else { return true } }
+                var outputScale: Float?
+                if conv.relu, let j = next, int8[j], case .conv(let following) = steps[j] { outputScale = scales[following.name] }
+                result.append(.int8Conv(QuantizedConv(inputChannels: conv.inputChannels, outputChannels: conv.outputChannels,
+                                                      kernelSize: conv.kernelSize, stride: conv.stride, padding: conv.padding,
+                                                      relu: conv.relu, weights: conv.weights, bias: conv.bias,
+                                                      inputScale: scale, outputScale: outputScale)))
+                bytes = outputScale != nil
+            case .maxPool2x2 where bytes: result.append(.maxPool2x2Bytes(ByteTensor()))
+            default: result.append(step)
+            }
+        }
+        return result
+    }
+
+    /// How many convolutions run on bytes (0 at float32 precision).
+    public var int8Convolutions: Int {
+        steps.filter { if case .int8Conv = $0 { return true } else { return false } }.count
     }
 
     /// Runs the network on a batch [N, C, H, W]; the result is valid until the next call.
-    public func forward(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor { forward(input, observe: nil) }
+
+    /// As `forward(_:)`, handing `observe` the name and input of each float32 convolution that could run
+    /// in int8 (for calibration).
+    func forward(_ input: Tensor, observe: ((String, Tensor) -> Void)?) -> Tensor {
         let options = PassOptions(training: false, workers: workers)
         var x = input
+        var q: ByteTensor! = nil  // the bytes between int8 steps (the planner puts a producer before each reader)
         for step in steps {
             switch step {
-            case .conv(let conv): x = conv.forward(x, workers: workers)
+            case .conv(let conv):
+                if conv.takesNonNegativeInput { observe?(conv.name, x) }
+                x = conv.forward(x, workers: workers)
             case .maxPool2x2(let output):
                 let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
                 output.reshape(n, c, h / 2, w / 2)
                 emonet_maxpool2x2(x.data, Int32(n * c), Int32(h), Int32(w), output.data)
                 x = output
             case .layer(let layer): x = layer.forward(x, options)
+            case .quantize(let quantize): q = quantize.forward(x)
+            case .int8Conv(let conv):
+                let (floats, bytes) = conv.forward(q, workers: workers)
+                if let floats { x = floats }
+                if let bytes { q = bytes }
+            case .maxPool2x2Bytes(let output):
+                let (n, c, h, w) = (q.n, q.c, q.h, q.w)
+                output.reshape(n, c, h / 2, w / 2)
+                emonet_maxpool2x2_u8(q.data, Int32(n * c), Int32(h), Int32(w), output.data)
+                q = output
             }
         }
         return x
@@ -85,8 +157,11 @@ public final class InferenceNetwork {
 /// (AVX-512 CPUs) the folded weights are packed once per layout and bias and ReLU are applied on the
 /// GEMM's accumulators; elsewhere OpenBLAS's sgemm and one pass for bias and ReLU.
 private final class FusedConv {
+    let name: String
     let inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, padding: Int
     let relu: Bool
+    /// Whether its input is a ReLU's output (maybe max-pooled), so int8 may run it on bytes.
+    var takesNonNegativeInput = false
     /// Folded weights [Cout, K] and bias [Cout].
     let weights: Tensor
     let bias: Tensor
@@ -98,6 +173,7 @@ private final class FusedConv {
     private let ownGemm = emonet_gemm_uses_own()
 
     init(_ conv: Conv2D, batchNorm: BatchNorm2D?, relu: Bool) {
+        name = conv.name
         inputChannels = conv.inputChannels
         outputChannels = conv.outputChannels
         kernelSize = conv.kernelSize
