@@ -14,11 +14,13 @@ public final class EmotionClassifier {
     private let probabilities = Tensor(shape: [0])
     private let crop = Tensor(shape: [FERDataset.side * FERDataset.side])
 
-    public init(model: EmotionModel, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1) {
+    /// `precision`: `.float32`, or the model's `precision(int8: true)`.
+    public init(model: EmotionModel, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1,
+                precision: InferencePrecision = .float32) {
         precondition(testTimeAugmentation != .crops, "crops TTA is for evaluation; live classification uses none or flip")
         self.model = model
         self.testTimeAugmentation = testTimeAugmentation
-        network = InferenceNetwork(model.network, workers: workers)
+        network = InferenceNetwork(model.network, workers: workers, precision: precision)
     }
 
     public convenience init(path: String, testTimeAugmentation: TestTimeAugmentation = .none, workers: Int = 1) throws {

@@ -7,6 +7,8 @@ public struct EmotionModel {
     public let network: Sequential
     public let normalization: Normalization
     public let file: ModelFile
+    /// The activation scales `emonet quantize` stored, for int8 inference; nil when the file has none.
+    public let int8Calibration: Int8Calibration?
 
     public init(file: ModelFile) throws {
         func bad(_ reason: String) -> NeuralNetError { .badFile(file: file.path, reason: reason) }
@@ -29,6 +31,15 @@ public struct EmotionModel {
         guard let last = file.spec.layers.last, last.type == "dense", last.outputFeatures == labels.count else {
             throw bad("the network does not end in a \(labels.count)-way dense layer")
         }
+        if let text = file.metadata[Int8Calibration.metadataKey] {
+            guard let calibration = try? JSONDecoder().decode(Int8Calibration.self, from: Data(text.utf8)),
+                  calibration.activationScales.values.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw bad("metadata '\(Int8Calibration.metadataKey)' is not a calibration (activationScales: positive numbers by layer, images, percentile)")
+            }
+            int8Calibration = calibration
+        } else {
+            int8Calibration = nil
+        }
         network = try file.instantiate()
         normalization = Normalization(mean: input.mean, std: input.std)
         self.file = file
@@ -36,6 +47,16 @@ public struct EmotionModel {
 
     public static func read(path: String) throws -> EmotionModel {
         try EmotionModel(file: ModelFile.read(path: path))
+    }
+
+    /// How to run this model: float32, or int8 with its calibration (an error when it has none).
+    public func precision(int8: Bool) throws -> InferencePrecision {
+        guard int8 else { return .float32 }
+        guard let int8Calibration else {
+            throw NeuralNetError.badFile(file: file.path, reason: "has no int8 calibration (metadata '\(Int8Calibration.metadataKey)'); "
+                                         + "make a calibrated copy with `emonet quantize --model \(file.path) --data fer2013.csv --out FILE`")
+        }
+        return .int8(int8Calibration)
     }
 
     /// Training facts stored in the file, if any.

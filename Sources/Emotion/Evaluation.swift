@@ -110,13 +110,14 @@ public enum Evaluator {
     /// Class probabilities for every image of `dataset` ([count * 7]), averaged over the TTA views.
     public static func probabilities(model: Sequential, dataset: FERDataset, normalization: Normalization,
                                      tta: TestTimeAugmentation = .none, batchSize: Int = 128,
+                                     precision: InferencePrecision = .float32,
                                      progress: ((Int) -> Void)? = nil) -> [Float] {
         let side = FERDataset.side, pixels = FERDataset.pixelsPerImage, k = EmotionLabel.allCases.count
         var result = [Float](repeating: 0, count: dataset.count * k)
         let views = tta.views
         let input = Tensor(shape: [batchSize, 1, side, side])
         let probs = Tensor(shape: [0])
-        let network = InferenceNetwork(model, workers: model.workers)
+        let network = InferenceNetwork(model, workers: model.workers, precision: precision)
         var start = 0
         dataset.pixels.withUnsafeBufferPointer { all in
             while start < dataset.count {
@@ -141,8 +142,10 @@ public enum Evaluator {
 
     /// Evaluates `model` on every image of `dataset`.
     public static func evaluate(model: Sequential, dataset: FERDataset, normalization: Normalization,
-                                tta: TestTimeAugmentation = .none, progress: ((Int) -> Void)? = nil) -> EvaluationReport {
-        let probs = probabilities(model: model, dataset: dataset, normalization: normalization, tta: tta, progress: progress)
+                                tta: TestTimeAugmentation = .none, precision: InferencePrecision = .float32,
+                                progress: ((Int) -> Void)? = nil) -> EvaluationReport {
+        let probs = probabilities(model: model, dataset: dataset, normalization: normalization, tta: tta, precision: precision,
+                                  progress: progress)
         return report(probabilities: probs, dataset: dataset, tta: tta)
     }
 

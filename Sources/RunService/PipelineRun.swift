@@ -79,9 +79,10 @@ public final class PipelineRun {
     private static func classifier(_ model: RunModel) throws -> FaceClassifying {
         switch model {
         case .given(let classifier): return classifier
-        case .file(let path, let workers):
+        case .file(let path, let workers, let int8):
             guard FileManager.default.fileExists(atPath: path) else { throw RunError.modelNotFound(path: path) }
-            return try EmotionClassifier(path: path, workers: workers)
+            let model = try EmotionModel.read(path: path)
+            return EmotionClassifier(model: model, workers: workers, precision: try model.precision(int8: int8))
         }
     }
 

@@ -38,8 +38,9 @@ public enum RunInput {
 
 /// The emotion classifier of a run.
 public enum RunModel {
-    /// An EmotionClassifier read from this model file (a missing file is `RunError.modelNotFound`).
-    case file(path: String, workers: Int = 1)
+    /// An EmotionClassifier read from this model file (a missing file is `RunError.modelNotFound`), its
+    /// convolutions in int8 when `int8` (the file must carry a calibration).
+    case file(path: String, workers: Int = 1, int8: Bool = false)
     /// A classifier the caller made (the benchmark's "no classifier", test doubles).
     case given(FaceClassifying)
 }

@@ -59,7 +59,9 @@ struct Classify: ParsableCommand {
             let spec = detector.finderSpec()
             let annotated = try imageOptions.annotatedPaths(otherInputs: [modelOptions.model]
                 + (wholeImage ? [] : [CascadeLocator.resolve(detector.cascade), spec.profileCascade, spec.verifier]))
-            let classifier = try EmotionClassifier(path: modelOptions.model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!)
+            let model = try EmotionModel.read(path: modelOptions.model)
+            let classifier = EmotionClassifier(model: model, testTimeAugmentation: TestTimeAugmentation(rawValue: tta)!,
+                                               precision: try model.precision(int8: modelOptions.arithmetic.int8))
             // The live path's full scan (multi-pose and verified unless told otherwise), so an image gives the
             // faces live would find in it.
             let finder = wholeImage ? nil : try spec.make()

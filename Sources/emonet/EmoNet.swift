@@ -21,6 +21,7 @@ struct EmoNet: ParsableCommand {
             Train.self,
             Eval.self,
             Average.self,
+            Quantize.self,
             Curves.self,
             ModelInfo.self,
         ])

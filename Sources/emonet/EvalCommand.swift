@@ -28,6 +28,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Also draw the confusion matrix to this PNG.")
     var plot: String?
 
+    @OptionGroup var arithmetic: PrecisionOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -58,7 +60,7 @@ struct Eval: ParsableCommand {
             var mean = [Float](repeating: 0, count: dataset.count * EmotionLabel.allCases.count)
             for (index, m) in models.enumerated() {
                 let probs = Evaluator.probabilities(model: m.network, dataset: dataset, normalization: m.normalization,
-                                                    tta: views) { done in
+                                                    tta: views, precision: try m.precision(int8: arithmetic.int8)) { done in
                     let label = models.count > 1 ? "evaluating \(index + 1)/\(models.count)" : "evaluating"
                     bar.update(label, fraction: Double(done) / Double(dataset.count), detail: "\(done)/\(dataset.count)")
                 }
@@ -66,7 +68,7 @@ struct Eval: ParsableCommand {
             }
             bar.finish()
             let report = Evaluator.report(probabilities: mean, dataset: dataset, tta: views)
-            let name = paths.joined(separator: " + ")
+            let name = paths.joined(separator: " + ") + (arithmetic.int8 ? " (int8)" : "")
             if let plot { try ChartFiles.writeConfusion(report, title: "\(split) — \(name)", path: plot) }
             if json {
                 let encoder = JSONEncoder()

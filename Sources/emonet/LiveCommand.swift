@@ -64,7 +64,7 @@ struct Live: ParsableCommand {
     func run() throws {
         try CLIErrors.reporting {
             // The run service loads the model and cascade, then opens the camera or file, and owns it to the end.
-            let run = try PipelineRun(RunSpec(input: runInput(), model: .file(path: modelOptions.model),
+            let run = try PipelineRun(RunSpec(input: runInput(), model: .file(path: modelOptions.model, int8: modelOptions.arithmetic.int8),
                                               finder: detector.finderSpec(), tuning: pipelineOptions.tuning))
             defer { run.close() }
             let source = run.source

@@ -18,6 +18,23 @@ import RunService
 struct ModelOptions: ParsableArguments {
     @Option(help: "Emotion model file; the default is the shipped model ($EMONET_MODEL, else models/emonet.safetensors here or beside the built executable).")
     var model: String = ModelPaths.defaultModel
+
+    @OptionGroup var arithmetic: PrecisionOptions
+}
+
+/// `--precision`: the emotion network's arithmetic (the product path and `eval`).
+struct PrecisionOptions: ParsableArguments {
+    enum Precision: String, ExpressibleByArgument, CaseIterable {
+        case fp32, int8
+    }
+
+    @Option(help: ArgumentHelp("The emotion network's arithmetic: fp32 or int8 (default: fp32).",
+                               discussion: "int8 runs the convolutions after the first on 8-bit integers (AVX512-VNNI where the CPU has it), "
+                                   + "with the activation scales a model file carries from `emonet quantize`, as the shipped model does; "
+                                   + "docs/engine.md gives its speed and PublicTest accuracy beside fp32."))
+    var precision: Precision = .fp32
+
+    var int8: Bool { precision == .int8 }
 }
 
 /// The cascade and the search parameters of the face detector.

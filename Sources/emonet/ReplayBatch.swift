@@ -181,13 +181,14 @@ final class ReplayBatch {
         let modelPath = command.modelOptions.model
         guard FileManager.default.fileExists(atPath: modelPath) else { throw RunError.modelNotFound(path: modelPath) }
         let model = try EmotionModel.read(path: modelPath)
+        let precision = try model.precision(int8: command.modelOptions.arithmetic.int8)
         // The cores shared out: results do not depend on the detector's threads, only the speed.
         let threads = ReplayRun.detectThreads ?? max(1, Replay.availableCores / count)
         let loaded = try command.detector.finderSpec(threads: threads).load()
         return try (0..<count).map { _ in
             var finder = command.detector.finderSpec(threads: threads)
             finder.built = try finder.make(from: loaded)
-            return Worker(classifier: EmotionClassifier(model: model), finder: finder)
+            return Worker(classifier: EmotionClassifier(model: model, precision: precision), finder: finder)
         }
     }
 

@@ -104,7 +104,7 @@ final class ReplayRun {
             (poses: FacePoses(rawValue: $0.settings.poses) ?? .frontal, verified: $0.settings.verified)
         }
         try self.init(command: command, job: ReplayJob(command: command, input: input),
-                      model: .file(path: command.modelOptions.model),
+                      model: .file(path: command.modelOptions.model, int8: command.modelOptions.arithmetic.int8),
                       finder: command.detector.finderSpec(threads: Self.detectThreads, recorded: recorded))
     }
 

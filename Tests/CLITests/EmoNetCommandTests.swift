@@ -44,7 +44,7 @@ final class EmoNetCommandTests: XCTestCase {
     func testHelpListsEveryCommand() throws {
         let run = try emonet(["--help"])
         XCTAssertEqual(run.status, 0)
-        for command in ["live", "devices", "detect", "classify", "train", "eval", "average", "curves", "model-info"] {
+        for command in ["live", "devices", "detect", "classify", "train", "eval", "average", "quantize", "curves", "model-info"] {
             XCTAssertTrue(run.stdout.contains("  \(command)"), "help does not list \(command)")
         }
     }
@@ -81,6 +81,38 @@ final class EmoNetCommandTests: XCTestCase {
         let info = try emonet(["model-info", "m.safetensors"])
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("labels"), info.stdout)
+    }
+
+    /// `quantize` writes a calibrated copy (the source untouched), which `eval --precision int8` runs; a model
+    /// without a calibration is refused in int8 with one line that says how to make one.
+    func testQuantizeWritesACalibratedCopyThatRunsInInt8() throws {
+        let data = write(syntheticCSV(perClass: 16, validationPerClass: 4), "fer.csv")
+        let config = write("""
+            {"architecture": "tiny", "epochs": 1, "batchSize": 16, "warmupEpochs": 0, "workers": 1}
+            """, "config.json")
+        XCTAssertEqual(try emonet(["train", "--data", data, "--config", config, "--out", "m.safetensors"]).status, 0)
+        try assertOneLineError(["eval", "--data", data, "--model", "m.safetensors", "--precision", "int8"],
+                               mentions: ["m.safetensors", "no int8 calibration", "emonet quantize"])
+        let source = try Data(contentsOf: directory.appendingPathComponent("m.safetensors"))
+        let quantize = try emonet(["quantize", "--data", data, "--model", "m.safetensors", "--out", "m8.safetensors", "--images", "64"])
+        XCTAssertEqual(quantize.status, 0, quantize.stderr)
+        XCTAssertTrue(quantize.stdout.contains("1 convolutions calibrated on 64 Training images"), quantize.stdout)
+        XCTAssertTrue(quantize.stdout.contains("PublicTest fp32 ") && quantize.stdout.contains(", int8 "), quantize.stdout)
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("m.safetensors")), source, "the source is not touched")
+        try assertOneLineError(["quantize", "--data", data, "--model", "m.safetensors", "--out", "m8.safetensors"],
+                               mentions: ["m8.safetensors", "--force"])
+        func accuracy(_ model: String, _ precision: String) throws -> Double {
+            let run = try emonet(["eval", "--data", data, "--model", model, "--precision", precision, "--json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return try XCTUnwrap(report?["accuracy"] as? Double)
+        }
+        XCTAssertEqual(try accuracy("m8.safetensors", "fp32"), try accuracy("m.safetensors", "fp32"), "the weights are the same")
+        let int8 = try accuracy("m8.safetensors", "int8")
+        XCTAssertTrue((0...1).contains(int8))
+        let badPercentile = try emonet(["quantize", "--data", data, "--model", "m.safetensors", "--out", "x.safetensors", "--percentile", "50"])
+        XCTAssertNotEqual(badPercentile.status, 0)
+        XCTAssertTrue(badPercentile.stderr.contains("--percentile must be in 90...100 (found 50.0)"), badPercentile.stderr)
     }
 
     /// `--ferplus` blends a line-aligned vote file into the targets (and a misaligned one is refused before
