@@ -157,7 +157,17 @@ def replay(recipe_path, recipe, name, emonet, data, ferplus):
             run([emonet, "average"] + sources + ["--data", data] + (["--plain"] if average.get("plain") else [])
                 + ["--out", average["out"]])
     if recipe.get("shipped") in outputs(stage):
-        print(f"stage {name} wrote {recipe['shipped']}, the recipe's shipped model (compare it with models/emonet.safetensors)")
+        int8 = recipe.get("int8")
+        if int8 is None:
+            print(f"stage {name} wrote {recipe['shipped']}, the recipe's shipped model (compare it with models/emonet.safetensors)")
+        else:
+            if os.path.exists(int8["out"]):
+                print(f"stage {name}: {int8['out']} already written", flush=True)
+            else:
+                run([emonet, "quantize", "--model", recipe["shipped"], "--data", data, "--images", str(int8["images"]),
+                     "--percentile", str(int8["percentile"]), "--out", int8["out"]])
+            print(f"stage {name} wrote {int8['out']}, the recipe's shipped model: {recipe['shipped']} with its int8 "
+                  "calibration (compare it with models/emonet.safetensors)")
 
 
 def main():

@@ -88,5 +88,11 @@ final class TrainingRecipeTests: XCTestCase {
         trained.teachers = last.config.teachers
         XCTAssertEqual(trained, last.config)
         XCTAssertEqual(model.trainingFacts?.epochs, last.config.epochs)
+        // Its int8 calibration is the recipe's last step (`emonet quantize`), with the recipe's settings.
+        let int8 = try XCTUnwrap(object["int8"] as? [String: Any], "the recipe has no int8 step")
+        let calibration = try XCTUnwrap(model.int8Calibration, "the shipped model carries no int8 calibration")
+        XCTAssertEqual(calibration.images, int8["images"] as? Int)
+        XCTAssertEqual(calibration.percentile, int8["percentile"] as? Double)
+        XCTAssertEqual(calibration.activationScales.count, 6, "vgg4s: every convolution after the first")
     }
 }
