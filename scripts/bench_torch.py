@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""The reference side of `make bench` for the network engine: the same VGG-style nets in PyTorch
-(CPU), timed the same way as EmoNetBench's `network` case. Prints one JSON object.
+"""The reference side of `make bench-network`: the same VGG-style nets in PyTorch (CPU), timed the way
+EmoNetBench's `network` case times its own.
 
-usage: bench_torch.py SPEC_JSON   (the architecture as EmoNet's ModelSpec JSON, so both sides build
-the identical network from one description)
+usage: bench_torch.py SPEC_JSON   (the architecture as EmoNet's ModelSpec JSON, so both sides build the
+identical network from one description)
+
+It stays running and answers one measure per line on stdin, so the benchmark can alternate ours and
+PyTorch's: `MEASURE RUNS` with MEASURE one of infer1, infer8 (inference, batch 1 or 8, one thread, time per
+face) or train1, train2 (a training step on 64 images with SGD, one or two threads, images per second);
+each answer is one JSON line {"measure": ..., "value": median over RUNS timed runs}. The first request of
+each measure also runs it a few times untimed. `quit` or end of input stops it.
 """
 import json
 import statistics
@@ -46,11 +52,11 @@ def build(spec):
     return nn.Sequential(*layers)
 
 
-def median_time(fn, repeats, warmup=3):
+def median_time(fn, runs, warmup):
     for _ in range(warmup):
         fn()
     times = []
-    for _ in range(repeats):
+    for _ in range(runs):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
@@ -60,27 +66,40 @@ def median_time(fn, repeats, warmup=3):
 def main():
     spec = json.loads(open(sys.argv[1]).read())
     model = build(spec)
-    result = {"torch": torch.__version__}
-    torch.set_num_threads(1)
-    model.eval()
-    with torch.no_grad():
-        for batch in (1, 8):
-            x = torch.randn(batch, *spec["inputShape"])
-            result[f"inference_ms_per_face_batch{batch}"] = median_time(lambda: model(x), 30 if batch == 1 else 15) * 1000 / batch
-    model.train()
+    inputs = {batch: torch.randn(batch, *spec["inputShape"]) for batch in (1, 8)}
+    x, y = torch.randn(64, *spec["inputShape"]), torch.randint(0, 7, (64,))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    x = torch.randn(64, *spec["inputShape"])
-    y = torch.randint(0, 7, (64,))
+
+    def infer(batch):
+        with torch.no_grad():
+            model(inputs[batch])
 
     def step():
         opt.zero_grad()
         F.cross_entropy(model(x), y, label_smoothing=0.1).backward()
         opt.step()
 
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        result[f"train_images_per_s_threads{threads}"] = 64 / median_time(step, 8, warmup=2)
-    print(json.dumps(result))
+    seen = set()
+    print(json.dumps({"torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            break
+        measure, runs = words[0], int(words[1])
+        warmup = 0 if measure in seen else 3
+        seen.add(measure)
+        if measure in ("infer1", "infer8"):
+            batch = int(measure[-1])
+            torch.set_num_threads(1)
+            model.eval()
+            value = median_time(lambda: infer(batch), runs, warmup) * 1000 / batch
+        elif measure in ("train1", "train2"):
+            torch.set_num_threads(int(measure[-1]))
+            model.train()
+            value = 64 / median_time(step, runs, warmup)
+        else:
+            raise SystemExit(f"bench_torch: unknown measure {measure}")
+        print(json.dumps({"measure": measure, "value": value}), flush=True)
 
 
 main()
