@@ -47,6 +47,10 @@ bool emonet_gemm_use_own(bool enabled) {
 
 void emonet_gemm_note_blas_threads(int threads) { blas_threads_asked = threads; }
 
+#if defined(__x86_64__)
+static void transpose_block(const float *src, long ld, int rows, int cols, float *dst, long dst_stride, int lanes);
+#endif
+
 // A packed as [panel][k][MR]: element (i, p) of op(A) at panel i / MR, offset p·MR + i % MR; rows past m are 0.
 // `k0`, `kc`: the slice of K packed; `panel_stride`: floats between panels (kc for a slice, K when pre-packed).
 static void pack_a(bool trans, const float *a, int lda, int m, int k0, int kc, float *out, size_t panel_stride) {
@@ -61,6 +65,14 @@ static void pack_a(bool trans, const float *a, int lda, int m, int k0, int kc, f
                 for (int i = rows; i < MR; i++) dst[i] = 0;
             }
         } else {  // op(A)(i, p) = a[i·lda + p]: read each row once, write it down a column of the panel
+#if defined(__x86_64__)
+            if (emonet_avx512_kernels()) {  // transposed 16 k at a time
+                for (int p = 0; p < kc; p += 16)
+                    transpose_block(a + (size_t)i0 * lda + k0 + p, lda, rows, kc - p < 16 ? kc - p : 16,
+                                    panel + (size_t)p * MR, MR, MR);
+                continue;
+            }
+#endif
             for (int i = 0; i < rows; i++) {
                 const float *src = a + (size_t)(i0 + i) * lda + k0;
                 for (int p = 0; p < kc; p++) panel[(size_t)p * MR + i] = src[p];
@@ -74,6 +86,43 @@ static void pack_a(bool trans, const float *a, int lda, int m, int k0, int kc, f
 #if defined(__x86_64__)
 #define AVX512 __attribute__((target("avx512f")))
 _Static_assert(NC % NR == 0, "a block of B holds whole panels");
+
+// Up to 16 rows (`rows`) of up to 16 columns (`cols`) of src, rows `ld` apart, written transposed: column q
+// of src becomes `lanes` contiguous floats at dst + q·dst_stride (rows ≤ lanes ≤ 16; those past `rows` 0). The standard 16x16 transpose in three
+// rounds of shuffles: the packing of an operand whose K runs along its rows (the weight gradient's
+// both operands), which element by element cost as much as the product itself.
+AVX512 static void transpose_block(const float *src, long ld, int rows, int cols, float *dst, long dst_stride, int lanes) {
+    __mmask16 load = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 store = lanes >= 16 ? 0xFFFF : (__mmask16)((1u << lanes) - 1);
+    __m512 r[16], t[16];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(load, src + i * ld) : _mm512_setzero_ps();
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+#pragma clang loop unroll(full)
+    for (int h = 0; h < 16; h += 8)
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+        }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
+    for (int q = 0; q < cols; q++) _mm512_mask_storeu_ps(dst + q * dst_stride, store, r[q]);
+}
 
 // The 32-column operand packed as [panel][k][NR], `panel_stride` floats apart (kc per block, K when
 // pre-packed); columns past n are 0. op(B)(p, j) = trans ? b[j·ldb + p] : b[p·ldb + j].
@@ -90,13 +139,13 @@ AVX512 static void pack_b(bool trans, const float *b, int ldb, int k0, int kc, i
                 _mm512_storeu_ps(panel + (size_t)p * NR, _mm512_maskz_loadu_ps(m0, src));
                 _mm512_storeu_ps(panel + (size_t)p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
             }
-        } else {  // read each of the panel's rows of b once
-            for (int j = 0; j < cols; j++) {
-                const float *src = b + (size_t)(j0 + jp + j) * ldb + k0;
-                for (int p = 0; p < kc; p++) panel[(size_t)p * NR + j] = src[p];
+        } else {  // 16 rows of b by 16 k at a time, transposed (rows past n come out as zeros)
+            for (int half = 0; half < NR; half += 16) {
+                int rows = cols - half < 0 ? 0 : cols - half > 16 ? 16 : cols - half;
+                const float *src = b + (size_t)(j0 + jp + half) * ldb + k0;
+                for (int p = 0; p < kc; p += 16)
+                    transpose_block(src + p, ldb, rows, kc - p < 16 ? kc - p : 16, panel + (size_t)p * NR + half, NR, 16);
             }
-            for (int j = cols; j < NR; j++)
-                for (int p = 0; p < kc; p++) panel[(size_t)p * NR + j] = 0;
         }
     }
 }

@@ -1,6 +1,7 @@
 // The one GEMM seam: every matrix product of the engine goes through `Gemm.multiply`, which runs
 // EmoNet's own AVX-512 kernel (Sources/CBLAS/gemm.c) where the CPU has AVX-512, and OpenBLAS's sgemm
-// elsewhere, for products of fewer than 12 rows, when OpenBLAS is asked to thread, or with
+// elsewhere, for products under 12 rows, 32 columns or 16 deep (mostly padding in its 12x32 tiles: the
+// first layer's 9-deep products ran at a third of OpenBLAS's speed), when OpenBLAS is asked to thread, or with
 // EMONET_GEMM=openblas (see CBLAS.h). `Gemm.reference` is the naive triple loop kept beside them as the
 // oracle; tests compare both kernels with it on odd shapes.
 import CBLAS
@@ -20,7 +21,7 @@ public enum Gemm {
         }
     }()
 
-    /// True when `multiply` runs EmoNet's own kernel (for products of 12 rows or more).
+    /// True when `multiply` runs EmoNet's own kernel (for products of at least 12 rows, 32 columns, 16 deep).
     public static var usesOwnKernel: Bool { emonet_gemm_uses_own() }
 
     /// Turns EmoNet's own kernel on or off (for tests and benchmarks; on only where the CPU has AVX-512);
@@ -49,8 +50,13 @@ public enum Gemm {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         _ = loaded
-        emonet_sgemm(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
-                     b, Int32(ldb), beta, c, Int32(ldc))
+        if m >= 12 && n >= 32 && k >= 16 && emonet_gemm_uses_own() {
+            emonet_sgemm_own(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                             b, Int32(ldb), beta, c, Int32(ldc))
+        } else {
+            emonet_sgemm(transposeA, transposeB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                         b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
 
     /// The same contract as `multiply`, as a plain triple loop accumulating in Double. The oracle.
