@@ -14,6 +14,14 @@ import Assets
 import Pipeline
 import RunService
 
+/// Refuses `value` outside `range` as `--name must be in RANGE (found VALUE)`, the one wording of every
+/// numeric option's check; nil (an option not given) passes. NaN and infinities are outside any bounded range.
+func checkRange<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, option name: String) throws {
+    if let value, !range.contains(value) {
+        throw ValidationError("\(name) must be in \(range) (found \(value))")
+    }
+}
+
 /// `--model`: the emotion model of the product path.
 struct ModelOptions: ParsableArguments {
     @Option(help: "Emotion model file; the default is the shipped model ($EMONET_MODEL, else models/emonet.safetensors here or beside the built executable).")
@@ -55,15 +63,9 @@ struct DetectorOptions: ParsableArguments {
     var verify: Bool?
 
     func validate() throws {
-        if let scaleFactor, !(scaleFactor.isFinite && Self.scaleRange.contains(scaleFactor)) {
-            throw ValidationError("--scale-factor must be in \(Self.scaleRange) (found \(scaleFactor))")
-        }
-        if let minNeighbors, !Self.neighborsRange.contains(minNeighbors) {
-            throw ValidationError("--min-neighbors must be in \(Self.neighborsRange) (found \(minNeighbors))")
-        }
-        if let minSize, !Self.sizeRange.contains(minSize) {
-            throw ValidationError("--min-size must be in \(Self.sizeRange) (found \(minSize))")
-        }
+        try checkRange(scaleFactor, Self.scaleRange, option: "--scale-factor")
+        try checkRange(minNeighbors, Self.neighborsRange, option: "--min-neighbors")
+        try checkRange(minSize, Self.sizeRange, option: "--min-size")
     }
 
     /// The poses searched: --poses, else `defaults` (detect: frontal; the product path: multi).
@@ -129,9 +131,7 @@ struct PipelineOptions: ParsableArguments {
     var views: String?
 
     func validate() throws {
-        if let detectEvery, !(1...1000).contains(detectEvery) {
-            throw ValidationError("--detect-every must be in 1...1000 (found \(detectEvery))")
-        }
+        try checkRange(detectEvery, 1...1000, option: "--detect-every")
         if let smoothing, Self.alpha(smoothing) == nil {
             throw ValidationError("--smoothing must be a number in (0, 1] or 'off' (found '\(smoothing)')")
         }
@@ -169,9 +169,7 @@ struct DatasetOptions: ParsableArguments {
     var workers: Int?
 
     func validate() throws {
-        if let workers, !Self.workersRange.contains(workers) {
-            throw ValidationError("--workers must be in \(Self.workersRange) (found \(workers))")
-        }
+        try checkRange(workers, Self.workersRange, option: "--workers")
     }
 }
 
