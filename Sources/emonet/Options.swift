@@ -8,6 +8,7 @@
 // Detector options are therefore optional here and each command resolves them against its path's defaults.
 // Options that are new to the detector (more cascades, poses) belong in DetectorOptions.
 import ArgumentParser
+import Emotion
 import FaceDetection
 import Foundation
 import Assets
@@ -168,9 +169,25 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Threads, 1 to 256 (default: train, the config's workers; average and eval, all cores).")
     var workers: Int?
 
+    /// What a whole FER-2013 file's "reading" bar counts towards: its 35,887 rows and header (progress
+    /// counts the lines read, whichever splits are kept).
+    static let expectedLines = 36_000
+
     func validate() throws {
         try checkRange(workers, Self.workersRange, option: "--workers")
     }
+
+    /// --data's rows of `splits`, drawn as "reading" on `bar` while the file is read.
+    func read(splits: Set<FERSplit>, bar: ProgressBar) throws -> FERDataset {
+        let dataset = try FERDataset.read(path: data, splits: splits) { lines in
+            bar.update("reading", fraction: Double(lines) / Double(Self.expectedLines), detail: "\(lines) rows")
+        }
+        bar.finish()
+        return dataset
+    }
+
+    /// --workers, else every core this process may use (average and eval; train's default is its config's).
+    var workersOrAllCores: Int { workers ?? ProcessInfo.processInfo.activeProcessorCount }
 }
 
 /// `--force`: every command that writes files.
