@@ -17,3 +17,11 @@ public enum DatasetError: Error, LocalizedError, Equatable {
         }
     }
 }
+
+extension DatasetError {
+    /// A file whose header is followed by no rows of `splits` (nil: by no rows at all).
+    static func noRows(file: String, splits wanted: Set<FERSplit>?) -> DatasetError {
+        .empty(file: file, reason: wanted.map { "has no rows of split \($0.map(\.rawValue).sorted().joined(separator: "/"))" }
+            ?? "has a header but no rows")
+    }
+}

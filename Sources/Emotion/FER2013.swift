@@ -74,15 +74,7 @@ public struct FERDataset: Sendable {
     /// `progress` is called now and then with the number of lines read.
     public static func read(path: String, splits wanted: Set<FERSplit>? = nil,
                             progress: ((Int) -> Void)? = nil) throws -> FERDataset {
-        let reader = try LineReader(path: path)
-        guard let first = try reader.next() else {
-            throw DatasetError.empty(file: path, reason: "the file is empty, expected a header '\(header)' and rows")
-        }
-        let headerText = String(decoding: first, as: UTF8.self).replacingOccurrences(of: "\"", with: "")
-            .trimmingCharacters(in: .whitespaces)
-        guard headerText.lowercased() == header.lowercased() else {
-            throw DatasetError.badHeader(file: path, found: headerText, expected: header)
-        }
+        let reader = try LineReader.csv(path: path, header: header, ignoringQuotes: true)
         var dataset = FERDataset()
         dataset.pixels.reserveCapacity(36_000 * pixelsPerImage)
         var row = [UInt8](repeating: 0, count: pixelsPerImage)
@@ -95,10 +87,7 @@ public struct FERDataset: Sendable {
             dataset.labels.append(label)
             dataset.splits.append(split)
         }
-        guard dataset.count > 0 else {
-            throw DatasetError.empty(file: path, reason: wanted == nil ? "has a header but no rows"
-                : "has no rows of split \(wanted!.map(\.rawValue).sorted().joined(separator: "/"))")
-        }
+        guard dataset.count > 0 else { throw DatasetError.noRows(file: path, splits: wanted) }
         return dataset
     }
 

@@ -26,14 +26,7 @@ public struct FERPlusVotes: Sendable {
     /// aligned with `FERDataset.read` of the same splits. Every row must have the 12 fields and whole,
     /// non-negative votes; a bad one stops the read with its line number and the reason.
     public static func read(path: String, splits wanted: Set<FERSplit>? = nil) throws -> FERPlusVotes {
-        let reader = try LineReader(path: path)
-        guard let first = try reader.next() else {
-            throw DatasetError.empty(file: path, reason: "the file is empty, expected a header '\(header)' and rows")
-        }
-        let headerText = String(decoding: first, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        guard headerText.lowercased() == header.lowercased() else {
-            throw DatasetError.badHeader(file: path, found: headerText, expected: header)
-        }
+        let reader = try LineReader.csv(path: path, header: header)
         var votes = FERPlusVotes(distributions: [], splits: [])
         votes.distributions.reserveCapacity(36_000 * 7)
         while let line = try reader.next() {
@@ -58,10 +51,7 @@ public struct FERPlusVotes: Sendable {
             votes.distributions.append(contentsOf: row)
             votes.splits.append(split)
         }
-        guard votes.count > 0 else {
-            throw DatasetError.empty(file: path, reason: wanted == nil ? "has a header but no rows"
-                : "has no rows of split \(wanted!.map(\.rawValue).sorted().joined(separator: "/"))")
-        }
+        guard votes.count > 0 else { throw DatasetError.noRows(file: path, splits: wanted) }
         return votes
     }
 

@@ -99,3 +99,22 @@ public final class LineReader {
                                         reason: "line is longer than \(maximumLineLength) bytes (not a text data file, or no line ends?)")
     }
 }
+
+extension LineReader {
+    /// A reader at the first row of the CSV at `path`, whose first line must be `header` (letter case and
+    /// surrounding spaces aside, and with `ignoringQuotes` its double quotes): a file without it is refused
+    /// before any row is read.
+    static func csv(path: String, header: String, ignoringQuotes: Bool = false) throws -> LineReader {
+        let reader = try LineReader(path: path)
+        guard let first = try reader.next() else {
+            throw DatasetError.empty(file: path, reason: "the file is empty, expected a header '\(header)' and rows")
+        }
+        var found = String(decoding: first, as: UTF8.self)
+        if ignoringQuotes { found = found.replacingOccurrences(of: "\"", with: "") }
+        found = found.trimmingCharacters(in: .whitespaces)
+        guard found.lowercased() == header.lowercased() else {
+            throw DatasetError.badHeader(file: path, found: found, expected: header)
+        }
+        return reader
+    }
+}

@@ -31,8 +31,6 @@ struct Average: ParsableCommand {
     @Flag(help: "Recount over unaugmented images instead of the last source's training augmentation.")
     var plain = false
 
-    var workers: Int? { dataOptions.workers }
-
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -47,13 +45,10 @@ struct Average: ParsableCommand {
             let loaded = try sources.map { try ModelAveraging.readSource(path: $0) }
             let averaged = try ModelAveraging.average(loaded)
             let network = averaged.network
-            network.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
+            network.workers = dataOptions.workersOrAllCores
 
             let bar = ProgressBar(plainInterval: 10)
-            let dataset = try FERDataset.read(path: data, splits: [.training, .publicTest]) { lines in
-                bar.update("reading", fraction: Double(lines) / 36_000, detail: "\(lines) rows")
-            }
-            bar.finish()
+            let dataset = try dataOptions.read(splits: [.training, .publicTest], bar: bar)
             let training = dataset.subset([.training]), validation = dataset.subset([.publicTest])
             guard training.count >= 64, validation.count > 0 else {
                 throw DatasetError.empty(file: data, reason: "needs Training rows (at least 64) to recount statistics and PublicTest rows to evaluate; it has \(training.count) and \(validation.count)")

@@ -36,9 +36,9 @@ struct Detect: ParsableCommand {
     }
 
     func validate() throws {
-        guard (0...65536).contains(maxSize) else { throw ValidationError("--max-size must be in 0...65536 (found \(maxSize))") }
+        try checkRange(maxSize, 0...65536, option: "--max-size")
         guard maxSize == 0 || maxSize >= (detector.minSize ?? 0) else { throw ValidationError("--max-size must be at least --min-size") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64 (found \(threads))") }
+        try checkRange(threads, 1...64, option: "--threads")
     }
 
     func run() throws {

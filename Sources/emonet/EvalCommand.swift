@@ -47,15 +47,12 @@ struct Eval: ParsableCommand {
             try OutputPlan(inputs: paths + [data], force: output.force).check(plot.map { [$0] } ?? [])
             let models = try paths.map { path in
                 let m = try EmotionModel.read(path: path)
-                m.network.workers = dataOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount
+                m.network.workers = dataOptions.workersOrAllCores
                 return m
             }
             let which = FERSplit(rawValue: split)!
             let bar = ProgressBar(plainInterval: 10)
-            let dataset = try FERDataset.read(path: data, splits: [which]) { lines in
-                bar.update("reading", fraction: Double(lines) / 36_000, detail: "\(lines) rows")
-            }
-            bar.finish()
+            let dataset = try dataOptions.read(splits: [which], bar: bar)
             let views = TestTimeAugmentation(rawValue: tta)!
             var mean = [Float](repeating: 0, count: dataset.count * EmotionLabel.allCases.count)
             for (index, m) in models.enumerated() {

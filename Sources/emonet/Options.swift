@@ -8,11 +8,20 @@
 // Detector options are therefore optional here and each command resolves them against its path's defaults.
 // Options that are new to the detector (more cascades, poses) belong in DetectorOptions.
 import ArgumentParser
+import Emotion
 import FaceDetection
 import Foundation
 import Assets
 import Pipeline
 import RunService
+
+/// Refuses `value` outside `range` as `--name must be in RANGE (found VALUE)`, the one wording of every
+/// numeric option's check; nil (an option not given) passes. NaN and infinities are outside any bounded range.
+func checkRange<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, option name: String) throws {
+    if let value, !range.contains(value) {
+        throw ValidationError("\(name) must be in \(range) (found \(value))")
+    }
+}
 
 /// `--model`: the emotion model of the product path.
 struct ModelOptions: ParsableArguments {
@@ -72,15 +81,9 @@ struct DetectorOptions: ParsableArguments {
     var verify: Bool?
 
     func validate() throws {
-        if let scaleFactor, !(scaleFactor.isFinite && Self.scaleRange.contains(scaleFactor)) {
-            throw ValidationError("--scale-factor must be in \(Self.scaleRange) (found \(scaleFactor))")
-        }
-        if let minNeighbors, !Self.neighborsRange.contains(minNeighbors) {
-            throw ValidationError("--min-neighbors must be in \(Self.neighborsRange) (found \(minNeighbors))")
-        }
-        if let minSize, !Self.sizeRange.contains(minSize) {
-            throw ValidationError("--min-size must be in \(Self.sizeRange) (found \(minSize))")
-        }
+        try checkRange(scaleFactor, Self.scaleRange, option: "--scale-factor")
+        try checkRange(minNeighbors, Self.neighborsRange, option: "--min-neighbors")
+        try checkRange(minSize, Self.sizeRange, option: "--min-size")
     }
 
     /// The poses searched: --poses, else `defaults` (detect: frontal; the product path: multi).
@@ -146,9 +149,7 @@ struct PipelineOptions: ParsableArguments {
     var views: String?
 
     func validate() throws {
-        if let detectEvery, !(1...1000).contains(detectEvery) {
-            throw ValidationError("--detect-every must be in 1...1000 (found \(detectEvery))")
-        }
+        try checkRange(detectEvery, 1...1000, option: "--detect-every")
         if let smoothing, Self.alpha(smoothing) == nil {
             throw ValidationError("--smoothing must be a number in (0, 1] or 'off' (found '\(smoothing)')")
         }
@@ -185,11 +186,25 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Threads, 1 to 256 (default: train, the config's workers; average and eval, all cores).")
     var workers: Int?
 
+    /// What a whole FER-2013 file's "reading" bar counts towards: its 35,887 rows and header (progress
+    /// counts the lines read, whichever splits are kept).
+    static let expectedLines = 36_000
+
     func validate() throws {
-        if let workers, !Self.workersRange.contains(workers) {
-            throw ValidationError("--workers must be in \(Self.workersRange) (found \(workers))")
-        }
+        try checkRange(workers, Self.workersRange, option: "--workers")
     }
+
+    /// --data's rows of `splits`, drawn as "reading" on `bar` while the file is read.
+    func read(splits: Set<FERSplit>, bar: ProgressBar) throws -> FERDataset {
+        let dataset = try FERDataset.read(path: data, splits: splits) { lines in
+            bar.update("reading", fraction: Double(lines) / Double(Self.expectedLines), detail: "\(lines) rows")
+        }
+        bar.finish()
+        return dataset
+    }
+
+    /// --workers, else every core this process may use (average and eval; train's default is its config's).
+    var workersOrAllCores: Int { workers ?? ProcessInfo.processInfo.activeProcessorCount }
 }
 
 /// `--force`: every command that writes files.

@@ -126,10 +126,7 @@ struct Train: ParsableCommand {
             let bar = ProgressBar()
             note("reading \(data)")
             let splits: Set<FERSplit> = [.training, .publicTest]
-            var all = try FERDataset.read(path: data, splits: splits) { lines in
-                bar.update("reading", fraction: Double(lines) / 32_300, detail: "\(lines) rows")
-            }
-            bar.finish()
+            var all = try dataOptions.read(splits: splits, bar: bar)
             if let votesPath = cfg.ferPlusVotes {
                 let votes = try FERPlusVotes.read(path: votesPath, splits: splits)
                 let weight = cfg.ferPlusWeight ?? TrainingConfig.defaultFERPlusWeight

@@ -35,11 +35,7 @@ final class EmoNetCommandTests: XCTestCase {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func write(_ text: String, _ name: String) -> String {
-        let path = directory.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        return path
-    }
+    func write(_ text: String, _ name: String) -> String { TestPaths.write(text, named: name, in: directory) }
 
     func testHelpListsEveryCommand() throws {
         let run = try emonet(["--help"])

@@ -12,11 +12,7 @@ final class FER2013ReaderTests: XCTestCase {
 
     func pixels(_ seed: Int) -> String { (0..<2304).map { String(($0 * 7 + seed) % 256) }.joined(separator: " ") }
 
-    func write(_ text: String, name: String = "f.csv") -> String {
-        let path = dir.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        return path
-    }
+    func write(_ text: String, name: String = "f.csv") -> String { TestPaths.write(text, named: name, in: dir) }
 
     func testReadsRowsLabelsSplitsAndPixels() throws {
         let path = write("emotion,pixels,Usage\n3,\(pixels(1)),Training\n0,\(pixels(2)),PublicTest\r\n6,\"\(pixels(3))\",PrivateTest\n")

@@ -14,11 +14,7 @@ final class FERPlusTests: XCTestCase {
 
     static let header = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
 
-    func write(_ text: String, name: String = "votes.csv") -> String {
-        let path = dir.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        return path
-    }
+    func write(_ text: String, name: String = "votes.csv") -> String { TestPaths.write(text, named: name, in: dir) }
 
     func testVotesAreReadInFER2013ClassOrderAndNormalised() throws {
         let path = write(Self.header

@@ -3,52 +3,34 @@
 import Foundation
 import Imaging
 import Pipeline
+import TestSupport
 
 /// Frames 0..<count of a tiny image, optionally paced at `fps`, optionally failing after `failAfter`.
 final class ScriptedSource: FrameSource, @unchecked Sendable {
-    let count: Int
-    let fps: Double
     let failAfter: Int?
-    private let lock = NSLock()
-    private var next = 0
-    private var cancelled = false
+    private let ticker: FrameTicker
     private(set) var closed = false
-    let start = MonotonicClock.now()
 
     struct Failure: Error, CustomStringConvertible { var description: String { "scripted source failed" } }
 
     init(count: Int, fps: Double = 0, failAfter: Int? = nil) {
-        self.count = count
-        self.fps = fps
+        ticker = FrameTicker(count: count, fps: fps)
         self.failAfter = failAfter
     }
 
     var description: String { "scripted source" }
     var width: Int { 8 }
     var height: Int { 8 }
-    var framesPerSecond: Double { fps }
+    var framesPerSecond: Double { ticker.fps }
 
     func nextFrame() throws -> Frame? {
-        lock.lock()
-        let index = next
-        let stop = cancelled || index >= count
-        next += 1
-        lock.unlock()
-        if stop { return nil }
+        guard let index = ticker.take() else { return nil }
         if let failAfter, index >= failAfter { throw Failure() }
-        if fps > 0 {
-            let due = start + Double(index) / fps
-            let wait = due - MonotonicClock.now()
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-        }
-        return Frame(index: index, time: Double(index) / max(fps, 1), image: RGBImage(width: 8, height: 8))
+        ticker.wait(for: index)
+        return Frame(index: index, time: Double(index) / max(ticker.fps, 1), image: RGBImage(width: 8, height: 8))
     }
 
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
+    func cancel() { ticker.cancel() }
 
     func close() { closed = true }
 }

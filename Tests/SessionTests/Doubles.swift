@@ -10,22 +10,16 @@ import XCTest
 
 /// Frames 0..<count of a 160x120 scene; `fps` > 0 paces them like a camera; count nil = endless.
 final class SyntheticCamera: FrameSource, @unchecked Sendable {
-    let count: Int?
-    let fps: Double
-    private let lock = NSLock()
-    private var next = 0
-    private var cancelled = false
-    private let start = MonotonicClock.now()
+    private let ticker: FrameTicker
 
     init(count: Int?, fps: Double = 0) {
-        self.count = count
-        self.fps = fps
+        ticker = FrameTicker(count: count, fps: fps)
     }
 
     var description: String { "synthetic camera (160x120)" }
     var width: Int { 160 }
     var height: Int { 120 }
-    var framesPerSecond: Double { fps > 0 ? fps : 30 }
+    var framesPerSecond: Double { ticker.fps > 0 ? ticker.fps : 30 }
 
     static func image(_ index: Int) -> RGBImage {
         var image = RGBImage(width: 160, height: 120)
@@ -54,24 +48,12 @@ final class SyntheticCamera: FrameSource, @unchecked Sendable {
     }
 
     func nextFrame() throws -> Frame? {
-        lock.lock()
-        let index = next
-        let stop = cancelled || (count.map { index >= $0 } ?? false)
-        next += 1
-        lock.unlock()
-        if stop { return nil }
-        if fps > 0 {
-            let wait = start + Double(index) / fps - MonotonicClock.now()
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-        }
+        guard let index = ticker.take() else { return nil }
+        ticker.wait(for: index)
         return Frame(index: index, time: Double(index) / framesPerSecond, image: Self.image(index))
     }
 
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
+    func cancel() { ticker.cancel() }
 
     func close() {}
 }

@@ -44,4 +44,12 @@ public enum TestPaths {
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// Writes `text` (UTF-8) to the file `name` in `directory`, replacing it, and returns its path.
+    @discardableResult
+    public static func write(_ text: String, named name: String, in directory: URL) -> String {
+        let path = directory.appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
 }
