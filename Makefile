@@ -268,7 +268,7 @@ eval: build
 .PHONY: bench-network
 bench: bench-network bench-detector bench-faces bench-pipeline bench-replay bench-batch
 
-## bench-network: the engine vs PyTorch CPU on the same nets (inference per face, training images/s).
+## bench-network: the engine vs PyTorch CPU on vgg4s, alternated per repeat (inference per face fp32/int8, training images/s); docs/engine.md.
 bench-network: deps $(VENV)/.ready
 	$(SWIFT) build -c release --product EmoNetBench
 	EMONET_BENCH_PYTHON=$(VENV)/bin/python "$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" network
