@@ -16,6 +16,9 @@ enum BenchClassifier {
 
     static func make(modelPath: String?, workers: Int) throws -> (classifier: FaceClassifying, isReal: Bool) {
         guard let modelPath else { return (NotMeasured(), false) }
-        return (try EmotionClassifier(path: modelPath, workers: workers), true)
+        // EMONET_BENCH_PRECISION=int8 measures the model's int8 network (`--precision int8`).
+        let model = try EmotionModel.read(path: modelPath)
+        let int8 = ProcessInfo.processInfo.environment["EMONET_BENCH_PRECISION"] == "int8"
+        return (EmotionClassifier(model: model, workers: workers, precision: try model.precision(int8: int8)), true)
     }
 }
