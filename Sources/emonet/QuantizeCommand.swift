@@ -48,12 +48,9 @@ struct Quantize: ParsableCommand {
         try CLIErrors.reporting {
             try OutputPlan(inputs: [model, data], force: output.force).check([out])
             let source = try EmotionModel.read(path: model)
-            source.network.workers = dataOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount
+            source.network.workers = dataOptions.workersOrAllCores
             let bar = ProgressBar(plainInterval: 10)
-            let dataset = try FERDataset.read(path: data, splits: [.training, .publicTest]) { lines in
-                bar.update("reading", fraction: Double(lines) / 36_000, detail: "\(lines) rows")
-            }
-            bar.finish()
+            let dataset = try dataOptions.read(splits: [.training, .publicTest], bar: bar)
             let training = dataset.subset([.training]), validation = dataset.subset([.publicTest])
             guard training.count > 0, validation.count > 0 else {
                 throw DatasetError.empty(file: data, reason: "needs Training rows to calibrate on and PublicTest rows to evaluate; it has \(training.count) and \(validation.count)")
