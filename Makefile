@@ -15,9 +15,11 @@ VENV ?= .venv
 #   OpenBLAS (the GEMM under the network), libjpeg-turbo + libpng (image files),
 #   libv4l (cameras), SDL2 + SDL2_ttf + DejaVu (the window), OpenCV's cascade files (the reference the
 #   detector's parity tests, fuzz seeds and benchmarks read; emonet itself uses its copies in assets/cascades/),
-#   Xvfb (window tests without a display), FFmpeg (video files in and out; optional at run time).
+#   Xvfb (window tests without a display), FFmpeg (video files in and out; optional at run time) and the
+#   headers of its libraries (Sources/CLibAV decodes video in the process with them, loaded by dlopen).
 DEB_PACKAGES := libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libv4l-dev \
-	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core opencv-data xvfb xauth ffmpeg pkg-config
+	libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core opencv-data xvfb xauth ffmpeg pkg-config \
+	libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

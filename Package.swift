@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
+        // FFmpeg's libraries (video files decoded in this process) are opened with dlopen on first use, so
+        // that only commands reading video load them; without them video goes through the ffmpeg program.
+        .target(name: "CLibAV", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSDL2", pkgConfig: "sdl2",
                        providers: [.apt(["libsdl2-dev", "libsdl2-ttf-dev"])]),
@@ -47,7 +50,7 @@ let package = Package(
         // MARK: - The live path and the edges
         .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion", "Frames"]),
         .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs", "SafeOutput"]),
-        .target(name: "Capture", dependencies: ["CV4L2", "Frames", "Imaging"]),
+        .target(name: "Capture", dependencies: ["CV4L2", "CLibAV", "Frames", "Imaging"]),
         // How things look, for the window, screenshots, videos and charts alike: one palette, one font
         // service (SDL2_ttf), the overlay drawn with any SDL renderer (the window's or a software one).
         .target(name: "Presentation", dependencies: ["CSDL2", "Frames", "Imaging"]),

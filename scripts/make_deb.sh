@@ -7,7 +7,9 @@
 #     lowest versions), plus what it opens by name, which no linker records: OpenBLAS (dlopen'ed by
 #     Sources/CBLAS/blas.c; libopenblas0 as Debian's own shlibs name it) and the DejaVu font (SDL2_ttf text on
 #     the window, screenshots and charts: Sources/Presentation/Fonts.swift)
-#   - Recommends: ffmpeg (packaging/control.in): only video files other than .y4m need it
+#   - Recommends: ffmpeg (packaging/control.in): only video files other than .y4m need it. Its libraries
+#     (libavformat59, libavcodec59, libavfilter8, dlopen'ed by Sources/CLibAV on the first video) decode them
+#     in the process, its program is the fallback and writes annotated videos; ffmpeg Depends on those libraries.
 # Usage: scripts/make_deb.sh STAGE VERSION ARCH MAINTAINER OUT.deb
 set -euo pipefail
 stage=$1 version=$2 arch=$3 maintainer=$4 out=$5

@@ -1,146 +1,128 @@
-// Any video FFmpeg can decode, as a FrameSource: an `ffmpeg` subprocess decodes to raw RGB24 on a
-// pipe that is read frame by frame. The frame size, rate and duration come from the stream summary
-// ffmpeg prints before its first frame (its log, level-tagged, read on a thread); only if that
-// cannot be parsed is ffprobe asked, as before (a second process: a tenth of a second of start-up).
+// Any video FFmpeg can decode, as a FrameSource, by one of two decoders (`VideoDecoder`): FFmpeg's
+// libraries in this process (FFmpegLibraryDecoder, the default where they are installed), or an `ffmpeg`
+// subprocess that decodes to raw RGB24 on a pipe read frame by frame (FFmpegProgramDecoder). Both run the
+// same filter graph (`filters`) through the same libraries, so they give the same pixels.
+// For the program, the frame size, rate and duration come from the stream summary ffmpeg prints before its
+// first frame (its log, level-tagged, read on a thread); only if that cannot be parsed is ffprobe asked
+// (a second process: a tenth of a second of start-up).
 // Invariants: the subprocess is always reaped (close() terminates it if still running); its log is
 // read to the end as it comes, so a chatty decoder can never block on a full pipe; a decoder failure
-// is reported with ffmpeg's own last error message. Frames keep the picture's shape: non-square pixels
+// is reported with FFmpeg's own last error message. Frames keep the picture's shape: non-square pixels
 // are made square (a 720x480 16:9 DVD frame becomes 853x480), and a requested size is filled by scaling
 // to fit inside it with black bars (letterbox or pillarbox), never by stretching.
+import CLibAV
 import Foundation
 import Frames
 import Imaging
+
+/// How a video file other than a plain .y4m is decoded.
+public enum VideoDecoder: String, Sendable, CaseIterable {
+    /// FFmpeg's libraries, loaded into this process on the first video opened: no process per file.
+    case libraries
+    /// An `ffmpeg` program per file, its raw frames read from a pipe.
+    case program
+
+    /// `$EMONET_DECODER` (`libraries` or `program`) when set; else the libraries where they load, else the program.
+    public static var preferred: VideoDecoder {
+        if let named = ProcessInfo.processInfo.environment["EMONET_DECODER"].flatMap(VideoDecoder.init(rawValue:)) {
+            return named
+        }
+        return librariesLoad == nil ? .libraries : .program
+    }
+
+    /// Nil when FFmpeg's libraries are loaded (loading them on the first call), else why they cannot be.
+    public static var librariesLoad: String? {
+        var why = [CChar](repeating: 0, count: 256)
+        return emonet_av_load(&why, why.count) != 0 ? nil : String(cString: why)
+    }
+}
+
+/// What FFmpegFileSource asks of a decoder: frames of one size, RGB24, until the end.
+protocol FFmpegDecoding: AnyObject {
+    var width: Int { get }
+    var height: Int { get }
+    var framesPerSecond: Double { get }
+    var durationSeconds: Double? { get }
+    /// Fills `raw` (width * height * 3 bytes) with frame `index`; false at the end of the video.
+    func read(into raw: UnsafeMutableRawBufferPointer, index: Int) throws -> Bool
+    var decodeError: String? { get }
+    func cancel()
+    func close()
+}
 
 public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     public let path: String
     public let width: Int
     public let height: Int
     public let framesPerSecond: Double
-    /// The container's duration, when ffmpeg reported one (for progress estimates).
+    /// The container's duration, when FFmpeg reported one (for progress estimates).
     public let durationSeconds: Double?
+    public let decoder: VideoDecoder
 
-    private let process = Process()
-    private let output = Pipe()
-    private let log: FFmpegLog
+    private let backend: FFmpegDecoding
     private let paced: Bool
     private var ring: FrameBufferRing
     private var index = 0
     private var pacer = FramePacer()
     private let cancellation = CancellationFlag()
-    private let lock = NSLock()  // guards `closed`
-    private var closed = false
 
     /// Starts decoding `path`. `size`: fit the picture inside this size, keeping its shape, with black bars
     /// (nil keeps the video's own size); `paced`: release frames at the video's rate, as a camera would.
     public init(path: String, size: (width: Int, height: Int)? = nil, paced: Bool = true,
-                ffmpeg: String = "ffmpeg", ffprobe: String = "ffprobe") throws {
+                ffmpeg: String = "ffmpeg", ffprobe: String = "ffprobe", decoder: VideoDecoder = .preferred) throws {
         self.path = path
         self.paced = paced
+        self.decoder = decoder
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CaptureError.unreadableFile(path, reason: FileManager.default.fileExists(atPath: path)
                                               ? "permission denied" : "no such file")
         }
-        guard let ffmpegPath = Self.executable(ffmpeg) else { throw CaptureError.ffmpegMissing(path) }
-        let errors = Pipe()
-        log = FFmpegLog(errors.fileHandleForReading)
-        process.executableURL = URL(fileURLWithPath: ffmpegPath)
-        process.arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-i", path, "-an", "-sn"]
-            + ["-vf", Self.filters(fitting: size)]
-            + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-        process.standardInput = FileHandle.nullDevice
-        // A 1 MB pipe (Linux's default limit for F_SETPIPE_SZ, 1031) holds a whole 640x360 frame: ffmpeg
-        // and the capture thread then hand over a frame at a time, not in 64 KB pieces, each a wake-up.
-        // Without it (older kernels, a lower limit) the pipe works as before.
-        _ = fcntl(output.fileHandleForWriting.fileDescriptor, 1031, Int32(1 << 20))
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw CaptureError.decoderFailed(path, message: "cannot start \(ffmpegPath): \(error.localizedDescription)")
+        switch decoder {
+        case .libraries:
+            backend = try FFmpegLibraryDecoder(path: path, filters: Self.filters(fitting: size), maximumSide: Y4MFileSource.maximumSide)
+        case .program:
+            backend = try FFmpegProgramDecoder(path: path, size: size, ffmpeg: ffmpeg, ffprobe: ffprobe)
         }
-        try? errors.fileHandleForWriting.close()
-        log.startReading()
-        var summary = log.waitForOutputStream(framesReady: output.fileHandleForReading.fileDescriptor)
-        if summary == nil, !log.hasEnded, let ffprobePath = Self.executable(ffprobe) {
-            // A log this version of ffmpeg words differently: ask ffprobe.
-            summary = try? Self.probe(path: path, ffprobe: ffprobePath)
-        }
-        guard let summary else {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            try? output.fileHandleForReading.close()
-            throw CaptureError.unreadableFile(path, reason: log.lastError ?? "ffmpeg reported no video stream")
-        }
-        width = size?.width ?? summary.width
-        height = size?.height ?? summary.height
-        // The frame buffers are allocated from the size the container declares, which a damaged file may inflate.
-        guard width <= Y4MFileSource.maximumSide, height <= Y4MFileSource.maximumSide else {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            try? output.fileHandleForReading.close()
-            throw CaptureError.unreadableFile(path, reason: "frame size \(width)x\(height) is over the \(Y4MFileSource.maximumSide)-pixel limit per side")
-        }
-        framesPerSecond = summary.fps
-        durationSeconds = log.durationSeconds
+        width = backend.width
+        height = backend.height
+        framesPerSecond = backend.framesPerSecond
+        durationSeconds = backend.durationSeconds
         ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)
     }
 
     deinit { close() }
 
-    /// The last error ffmpeg logged while decoding, if any: a damaged or truncated video still decodes
-    /// up to the damage and ffmpeg exits 0, so this is how the damage is reported (after the run).
-    public var decodeError: String? {
-        log.waitUntilClosed()
-        return log.lastError
-    }
+    /// The last error FFmpeg logged while decoding, if any: a damaged or truncated video still decodes
+    /// up to the damage (and the program exits 0), so this is how the damage is reported (after the run).
+    public var decodeError: String? { backend.decodeError }
 
     public var description: String {
-        "\(path) (\(width)x\(height) via ffmpeg @ \(String(format: "%g", framesPerSecond)) fps)"
+        "\(path) (\(width)x\(height) via \(decoder == .libraries ? "libav" : "ffmpeg") @ \(String(format: "%g", framesPerSecond)) fps)"
     }
 
     public func nextFrame() throws -> Frame? {
         if cancellation.isRaised { return nil }
-        let fd = output.fileHandleForReading.fileDescriptor
-        var filled = 0
-        let image = ring.fill { raw in
-            while filled < raw.count {
-                let n = Foundation.read(fd, raw.baseAddress! + filled, raw.count - filled)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                filled += n
-            }
+        var more = false
+        let image: RGBImage
+        do {
+            image = try ring.fill { raw in more = try backend.read(into: raw, index: index) }
+        } catch {
+            if cancellation.isRaised { return nil }  // the decoder was stopped, not broken
+            throw error
         }
-        if filled < width * height * 3 {
-            if cancellation.isRaised { return nil }
-            process.waitUntilExit()
-            if process.terminationStatus != 0 || (index == 0 && filled == 0) {
-                log.waitUntilClosed()
-                throw CaptureError.decoderFailed(path, message: log.lastError ?? "exit status \(process.terminationStatus), no frames")
-            }
-            return nil  // end of the video (a partial last frame is dropped)
-        }
+        guard more, !cancellation.isRaised else { return nil }
         let time = pacer.time(ofFrame: index, framesPerSecond: framesPerSecond, paced: paced)
         defer { index += 1 }
         return Frame(index: index, time: time, image: image)
     }
 
-    /// Stops the decoder: the blocked read sees end of file.
+    /// Stops the decoder: a read in progress ends, and so does the video.
     public func cancel() {
         cancellation.raise()
-        if process.isRunning { process.terminate() }
+        backend.cancel()
     }
 
-    public func close() {
-        lock.lock()
-        let wasClosed = closed
-        closed = true
-        lock.unlock()
-        if wasClosed { return }
-        if process.isRunning { process.terminate() }
-        try? output.fileHandleForReading.close()
-        if process.processIdentifier != 0 { process.waitUntilExit() }
-    }
+    public func close() { backend.close() }
 
     /// The filter graph that gives frames of the picture's shape: square pixels first (ffmpeg's `sar` is 1
     /// when the file declares none), then, for a requested size, a uniform scale to fit inside it and

@@ -20,7 +20,6 @@ struct Average: ParsableCommand {
     var sources: [String]
 
     @OptionGroup(title: "Data") var dataOptions: DatasetOptions
-    var data: String { dataOptions.data }
 
     @Option(help: "Where to write the averaged model (.safetensors).")
     var out: String
@@ -40,7 +39,7 @@ struct Average: ParsableCommand {
 
     func run() throws {
         try CLIErrors.reporting {
-            try OutputPlan(inputs: sources + [data], force: output.force).check([out])
+            try OutputPlan(inputs: sources + [dataOptions.data], force: output.force).check([out])
             let started = Date()
             let loaded = try sources.map { try ModelAveraging.readSource(path: $0) }
             let averaged = try ModelAveraging.average(loaded)
@@ -51,7 +50,7 @@ struct Average: ParsableCommand {
             let dataset = try dataOptions.read(splits: [.training, .publicTest], bar: bar)
             let training = dataset.subset([.training]), validation = dataset.subset([.publicTest])
             guard training.count >= 64, validation.count > 0 else {
-                throw DatasetError.empty(file: data, reason: "needs Training rows (at least 64) to recount statistics and PublicTest rows to evaluate; it has \(training.count) and \(validation.count)")
+                throw DatasetError.empty(file: dataOptions.data, reason: "needs Training rows (at least 64) to recount statistics and PublicTest rows to evaluate; it has \(training.count) and \(validation.count)")
             }
             let config = averaged.trainingFacts?.config ?? TrainingConfig()
             let total = min(recountImages ?? training.count, training.count) / 64 * 64

@@ -19,7 +19,6 @@ struct Train: ParsableCommand {
         """)
 
     @OptionGroup(title: "Data") var dataOptions: DatasetOptions
-    var data: String { dataOptions.data }
 
     @Option(help: "Where to write the best model (.safetensors).")
     var out: String
@@ -32,8 +31,6 @@ struct Train: ParsableCommand {
 
     @Option(help: "Total number of epochs (overrides the config; with --resume, lengthens or shortens the run, and a cosine schedule is replanned to end there).")
     var epochs: Int?
-
-    var workers: Int? { dataOptions.workers }
 
     @Option(help: "Random seed (overrides the config).")
     var seed: UInt64?
@@ -87,7 +84,7 @@ struct Train: ParsableCommand {
         }
         if let architecture { c.architecture = architecture }
         if let epochs { c.epochs = epochs }
-        if let workers { c.workers = workers }
+        if let workers = dataOptions.workers { c.workers = workers }
         if let seed { c.seed = seed }
         if let initialWeights { c.initialWeights = initialWeights }
         if let ferPlus { c.ferPlusVotes = ferPlus }
@@ -105,7 +102,7 @@ struct Train: ParsableCommand {
                 let saved = try SafeTensors.read(path: resume)
                 (cfg, normalization) = try Trainer.config(ofCheckpoint: saved, file: resume)
                 if let epochs { cfg.epochs = epochs }
-                if let workers { cfg.workers = workers }
+                if let workers = dataOptions.workers { cfg.workers = workers }
                 checkpoint = saved
             } else {
                 cfg = try resolvedConfig()
@@ -124,7 +121,7 @@ struct Train: ParsableCommand {
                 }
             }
             let bar = ProgressBar()
-            note("reading \(data)")
+            note("reading \(dataOptions.data)")
             let splits: Set<FERSplit> = [.training, .publicTest]
             var all = try dataOptions.read(splits: splits, bar: bar)
             if let votesPath = cfg.ferPlusVotes {
@@ -138,10 +135,10 @@ struct Train: ParsableCommand {
             all = FERDataset()
             if let limitPerClass { train = train.balancedPrefix(perClass: limitPerClass) }
             guard train.count >= cfg.batchSize else {
-                throw TrainingError.badConfig(file: data, reason: "only \(train.count) Training rows, fewer than one batch of \(cfg.batchSize)")
+                throw TrainingError.badConfig(file: dataOptions.data, reason: "only \(train.count) Training rows, fewer than one batch of \(cfg.batchSize)")
             }
             guard validation.count > 0 else {
-                throw TrainingError.badConfig(file: data, reason: "no PublicTest rows to validate on")
+                throw TrainingError.badConfig(file: dataOptions.data, reason: "no PublicTest rows to validate on")
             }
             let trainer = try Trainer(config: cfg, train: train, validation: validation, normalization: normalization)
             if let checkpoint, let resume {
@@ -221,7 +218,7 @@ struct Train: ParsableCommand {
         if resume == nil, !output.force, FileManager.default.fileExists(atPath: checkpointPath) {
             throw CLIMessage("\(checkpointPath) already exists: an earlier run is there; continue it with --resume \(checkpointPath), or pass --force to start over (replacing its files)")
         }
-        let inputs = [data, config, initialWeights, ferPlus, continuing ? nil : resume] + teachers
+        let inputs = [dataOptions.data, config, initialWeights, ferPlus, continuing ? nil : resume] + teachers
         try OutputPlan(inputs: inputs, force: output.force || continuing).check(outputs)
     }
 

@@ -1,5 +1,6 @@
 // Video files as frame sources: YUV4MPEG2 read natively (header, chroma layouts, colours, truncation),
-// other containers through an ffmpeg subprocess, and one-line errors naming the file.
+// other containers through FFmpeg (its libraries in this process, or an ffmpeg subprocess: both decoders
+// are tested, and must give the same frames), and one-line errors naming the file.
 @testable import Capture
 import Foundation
 import Imaging
@@ -121,21 +122,66 @@ final class VideoFileTests: XCTestCase {
         try requireFFmpeg()
         let (clip, status) = ffmpegClip("clip.mkv", of: "color=c=red:size=64x48:rate=10", frames: 5)
         XCTAssertEqual(status, 0)
-        let source = try VideoFile.open(path: clip, paced: false)
-        XCTAssertTrue(source is FFmpegFileSource)
-        XCTAssertEqual(source.width, 64)
-        XCTAssertEqual(source.height, 48)
-        XCTAssertEqual(source.framesPerSecond, 10)
-        XCTAssertTrue(source.description.hasSuffix("clip.mkv (64x48 via ffmpeg @ 10 fps)"), source.description)
-        var frames: [Frame] = []
-        while let frame = try source.nextFrame() { frames.append(frame) }
-        source.close()
-        XCTAssertEqual(frames.map(\.index), [0, 1, 2, 3, 4])
-        XCTAssertEqual(frames[4].time, 0.4, accuracy: 1e-9)
-        let pixel = Array(frames[2].image.pixels[0..<3])
-        XCTAssertGreaterThan(pixel[0], 240)
-        XCTAssertLessThan(pixel[1], 15)
-        XCTAssertLessThan(pixel[2], 15)
+        let opened = try VideoFile.open(path: clip, paced: false)
+        XCTAssertEqual((opened as? FFmpegFileSource)?.decoder, VideoDecoder.preferred)
+        opened.close()
+        for decoder in VideoDecoder.allCases {
+            let source = try FFmpegFileSource(path: clip, paced: false, decoder: decoder)
+            XCTAssertEqual(source.width, 64)
+            XCTAssertEqual(source.height, 48)
+            XCTAssertEqual(source.framesPerSecond, 10)
+            let via = decoder == .libraries ? "libav" : "ffmpeg"
+            XCTAssertTrue(source.description.hasSuffix("clip.mkv (64x48 via \(via) @ 10 fps)"), source.description)
+            var frames: [Frame] = []
+            while let frame = try source.nextFrame() { frames.append(frame) }
+            source.close()
+            XCTAssertEqual(frames.map(\.index), [0, 1, 2, 3, 4], "\(decoder)")
+            XCTAssertEqual(frames[4].time, 0.4, accuracy: 1e-9)
+            let pixel = Array(frames[2].image.pixels[0..<3])
+            XCTAssertGreaterThan(pixel[0], 240)
+            XCTAssertLessThan(pixel[1], 15)
+            XCTAssertLessThan(pixel[2], 15)
+        }
+    }
+
+    func testFFmpegsLibrariesAreUsedWhereFFmpegIsInstalled() throws {
+        // The ffmpeg package brings the libraries (its dependencies); a build that found their headers loads them.
+        try requireFFmpeg()
+        XCTAssertNil(VideoDecoder.librariesLoad, "FFmpeg is installed, so its libraries should load")
+        setenv("EMONET_DECODER", "program", 1)
+        defer { unsetenv("EMONET_DECODER") }
+        XCTAssertEqual(VideoDecoder.preferred, .program, "$EMONET_DECODER chooses the decoder")
+    }
+
+    func testBothDecodersGiveTheSameFramesOfARotatedAnamorphicH264Clip() throws {
+        try requireFFmpeg()
+        // 160x120 stored with 3:2 pixels (shown 240x120) and a display matrix turning it a quarter clockwise:
+        // shown 120x240, as the ffmpeg program writes it. Fitted into 64x64: pillarboxed 32x64.
+        let (stored, status) = ffmpegClip("stored.mp4", of: "testsrc=size=160x120:rate=25", frames: 12,
+                                          codec: ["-vf", "setsar=3/2", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        guard status == 0 else { throw XCTSkip("this ffmpeg cannot encode H.264 (libx264)") }
+        let clip = directory.appendingPathComponent("turned.mp4").path  // the display matrix is written on a remux
+        XCTAssertEqual(EmulatedCamera.run("/usr/bin/ffmpeg", ["-v", "error", "-i", stored, "-c", "copy",
+                                                              "-metadata:s:v:0", "rotate=90", clip]), 0)
+        for size in [nil, (width: 64, height: 64)] as [(width: Int, height: Int)?] {
+            var decoded: [[RGBImage]] = []
+            for decoder in VideoDecoder.allCases {
+                let source = try FFmpegFileSource(path: clip, size: size, paced: false, decoder: decoder)
+                XCTAssertEqual([source.width, source.height], size.map { [$0.width, $0.height] } ?? [120, 240], "\(decoder)")
+                XCTAssertEqual(source.framesPerSecond, 25)
+                var images: [RGBImage] = []
+                while let frame = try source.nextFrame() { images.append(frame.image) }
+                source.close()
+                XCTAssertEqual(images.count, 12, "\(decoder)")
+                decoded.append(images)
+            }
+            XCTAssertTrue(decoded[0] == decoded[1], "the libraries and the program must give the same pixels (size \(String(describing: size)))")
+            if let size {  // the bars: black columns left and right of a 32-wide picture
+                let row = decoded[0][0].pixels[(size.height / 2 * size.width * 3)...].prefix(size.width * 3)
+                XCTAssertEqual(Array(row.prefix(3 * 15)), [UInt8](repeating: 0, count: 45))
+                XCTAssertGreaterThan(row.dropFirst(3 * 16).prefix(3 * 32).map(Int.init).reduce(0, +), 3 * 32 * 20, "the picture between the bars")
+            }
+        }
     }
 
     func testAVideoDeclaringMoreThanTheSideLimitIsRefusedBeforeItsBuffersAreAllocated() throws {
@@ -152,44 +198,50 @@ final class VideoFileTests: XCTestCase {
         try requireFFmpeg()
         let path = directory.appendingPathComponent("not-a-video.mp4").path
         try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
-        XCTAssertThrowsError(try VideoFile.open(path: path)) { error in
-            XCTAssertTrue(error.localizedDescription.hasPrefix("cannot read video \(path): "), error.localizedDescription)
+        for decoder in VideoDecoder.allCases {
+            XCTAssertThrowsError(try FFmpegFileSource(path: path, decoder: decoder)) { error in
+                XCTAssertTrue(error.localizedDescription.hasPrefix("cannot read video \(path): "), error.localizedDescription)
+            }
         }
     }
 
     func testCancelStopsAnFFmpegDecodeAtOnce() throws {
         try requireFFmpeg()
         let (clip, _) = ffmpegClip("long.mkv", of: "testsrc=size=64x48:rate=10", frames: 100)
-        let source = try VideoFile.open(path: clip, paced: true)
-        XCTAssertNotNil(try source.nextFrame())
-        source.cancel()
-        XCTAssertNil(try source.nextFrame())
-        source.close()
+        for decoder in VideoDecoder.allCases {
+            let source = try FFmpegFileSource(path: clip, paced: true, decoder: decoder)
+            XCTAssertNotNil(try source.nextFrame())
+            source.cancel()
+            XCTAssertNil(try source.nextFrame(), "\(decoder)")
+            source.close()
+        }
     }
 
     func testADamagedVideoDecodesUpToTheDamageAndReportsIt() throws {
         try requireFFmpeg()
-        // H.264 with its index first (faststart), then cut: ffmpeg decodes the start and exits 0.
+        // H.264 with its index first (faststart), then cut: FFmpeg decodes the start (the program exits 0).
         let (clip, status) = ffmpegClip("whole.mp4", of: "testsrc=size=160x120:rate=10", frames: 60,
                                         codec: ["-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
         guard status == 0 else { throw XCTSkip("this ffmpeg cannot encode H.264 (libx264)") }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
         let cut = directory.appendingPathComponent("cut.mp4").path
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
-        let whole = try VideoFile.open(path: clip, paced: false) as! FFmpegFileSource
-        XCTAssertEqual(whole.durationSeconds ?? 0, 6, accuracy: 0.05)
-        var count = 0
-        while try whole.nextFrame() != nil { count += 1 }
-        whole.close()
-        XCTAssertEqual(count, 60)
-        XCTAssertNil(whole.decodeError)
-        let damaged = try VideoFile.open(path: cut, paced: false) as! FFmpegFileSource
-        var decoded = 0
-        while try damaged.nextFrame() != nil { decoded += 1 }
-        damaged.close()
-        XCTAssertGreaterThan(decoded, 0)
-        XCTAssertLessThan(decoded, 60)
-        XCTAssertNotNil(damaged.decodeError, "the damage must be reported")
+        for decoder in VideoDecoder.allCases {
+            let whole = try FFmpegFileSource(path: clip, paced: false, decoder: decoder)
+            XCTAssertEqual(whole.durationSeconds ?? 0, 6, accuracy: 0.05)
+            var count = 0
+            while try whole.nextFrame() != nil { count += 1 }
+            whole.close()
+            XCTAssertEqual(count, 60, "\(decoder)")
+            XCTAssertNil(whole.decodeError, "\(decoder)")
+            let damaged = try FFmpegFileSource(path: cut, paced: false, decoder: decoder)
+            var decoded = 0
+            while try damaged.nextFrame() != nil { decoded += 1 }
+            damaged.close()
+            XCTAssertGreaterThan(decoded, 0, "\(decoder)")
+            XCTAssertLessThan(decoded, 60, "\(decoder)")
+            XCTAssertNotNil(damaged.decodeError, "the damage must be reported (\(decoder))")
+        }
     }
 
     func testFFmpegStreamSummaryLinesAreParsed() {
