@@ -278,7 +278,7 @@ int ic_png_decode(const uint8_t *data, size_t size, ic_image *out, char message[
     return 0;
 }
 
-int ic_png_encode(const uint8_t *pixels, int width, int height, int channels,
+int ic_png_encode(const uint8_t *pixels, int width, int height, int channels, int fast,
                   uint8_t **out, size_t *out_size, char message[IC_MESSAGE_SIZE]) {
     *out = NULL;
     *out_size = 0;
@@ -292,12 +292,10 @@ int ic_png_encode(const uint8_t *pixels, int width, int height, int channels,
     image.width = (png_uint_32)width;
     image.height = (png_uint_32)height;
     image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-    png_alloc_size_t size = 0;
-    if (!png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, NULL)) {
-        set_message(message, image.message);
-        png_image_free(&image);
-        return 1;
-    }
+    if (fast) image.flags |= PNG_IMAGE_FLAG_FAST;
+    // One pass into a buffer of the largest size this image can take (stored deflate blocks), then trimmed:
+    // asking libpng for the size first would compress the image twice.
+    png_alloc_size_t size = PNG_IMAGE_PNG_SIZE_MAX(image);
     uint8_t *buffer = malloc(size);
     if (!buffer) { set_message(message, "out of memory"); return 1; }
     if (!png_image_write_to_memory(&image, buffer, &size, 0, pixels, 0, NULL)) {
@@ -306,6 +304,8 @@ int ic_png_encode(const uint8_t *pixels, int width, int height, int channels,
         free(buffer);
         return 1;
     }
+    uint8_t *trimmed = realloc(buffer, size);
+    if (trimmed) buffer = trimmed;
     *out = buffer;
     *out_size = size;
     return 0;

@@ -36,6 +36,11 @@ public enum ImageFile {
         try write(try PNG.encode(image), path: path)
     }
 
+    /// Writes a chart as PNG, compressed for speed (flat colours stay small; see `PNG.encode(_:fast:)`).
+    public static func writeChartPNG(_ image: RGBImage, path: String) throws {
+        try write(try PNG.encode(image, fast: true), path: path)
+    }
+
     /// Writes a gray image as PNG.
     public static func writePNG(_ image: GrayImage, path: String) throws {
         try write(try PNG.encode(image), path: path)

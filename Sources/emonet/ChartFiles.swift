@@ -17,12 +17,12 @@ enum ChartFiles {
                                  series: [series("train", history.map { $0.trainAccuracy * 100 }),
                                           series("validation", history.map { $0.validationAccuracy * 100 })])
         let image = Plot.hstack([loss.render(width: 640, height: 420), accuracy.render(width: 640, height: 420)])
-        try ImageFile.writePNG(image, path: path)
+        try ImageFile.writeChartPNG(image, path: path)
     }
 
     static func writeConfusion(_ report: EvaluationReport, title: String, path: String) throws {
         let chart = ConfusionMatrixChart(matrix: report.confusion, labels: EmotionLabel.names,
                                          title: String(format: "%@ — accuracy %.2f%%", title, report.accuracy * 100))
-        try ImageFile.writePNG(chart.render(width: 760, height: 700), path: path)
+        try ImageFile.writeChartPNG(chart.render(width: 760, height: 700), path: path)
     }
 }

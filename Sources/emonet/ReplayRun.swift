@@ -199,7 +199,7 @@ final class ReplayRun {
         let chart = summary.timeline(title: "Emotions over time — \((job.input as NSString).lastPathComponent)")
         let panels = max(1, chart.shownTracks.count)
         let image = chart.render(width: 1400, height: 140 + 190 * panels)
-        try ImageFile.writePNG(image, path: (out as NSString).appendingPathComponent("timeline.png"))
+        try ImageFile.writeChartPNG(image, path: (out as NSString).appendingPathComponent("timeline.png"))
         say("emonet: wrote results.jsonl, results.csv, summary.json and timeline.png to \(out)")
     }
 

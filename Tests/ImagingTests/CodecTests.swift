@@ -24,6 +24,15 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(GrayImage(rgb: try PNG.decode(try PNG.encode(gray))), gray, "gray PNG decodes to replicated RGB")
     }
 
+    func testAFastPNGIsLosslessToo() throws {
+        // Charts are written fast (no row filters, zlib level 3): the same pixels, in one encoding pass.
+        let image = gradient(width: 301, height: 77)
+        let fast = try PNG.encode(image, fast: true), small = try PNG.encode(image)
+        XCTAssertEqual(try PNG.decode(fast), image)
+        XCTAssertNotEqual(fast, small, "the fast settings must be the ones used")
+        XCTAssertGreaterThan(fast.count, small.count, "the default filters compress a gradient better")
+    }
+
     func testJPEGRoundTripIsClose() throws {
         let image = gradient(width: 64, height: 48)
         let bytes = try JPEG.encode(image, quality: 95)

@@ -26,8 +26,10 @@ int ic_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, i
 /// 16-bit (high byte kept) inputs are all converted. Returns 0 on success.
 int ic_png_decode(const uint8_t *data, size_t size, ic_image *out, char message[IC_MESSAGE_SIZE]);
 
-/// Encodes packed RGB (channels 3) or gray (channels 1) pixels as an 8-bit PNG. Returns 0 on success.
-int ic_png_encode(const uint8_t *pixels, int width, int height, int channels,
+/// Encodes packed RGB (channels 3) or gray (channels 1) pixels as an 8-bit PNG. `fast`: no row filters and
+/// zlib level 3 (libpng's PNG_IMAGE_FLAG_FAST), for charts, whose flat colours compress well anyway; else
+/// libpng's defaults (adaptive filters, level 6), for photos. Returns 0 on success.
+int ic_png_encode(const uint8_t *pixels, int width, int height, int channels, int fast,
                   uint8_t **out, size_t *out_size, char message[IC_MESSAGE_SIZE]);
 
 /// Frees a buffer returned by this library.
