@@ -37,12 +37,18 @@ public enum VideoDecoder: String, Sendable, CaseIterable {
     }
 }
 
+/// What a decoder found when it opened a file: the frames' size (after the filter graph) and rate, and the
+/// container's duration when it has one.
+struct DecodedStream {
+    var width: Int
+    var height: Int
+    var framesPerSecond: Double
+    var durationSeconds: Double?
+}
+
 /// What FFmpegFileSource asks of a decoder: frames of one size, RGB24, until the end.
 protocol FFmpegDecoding: AnyObject {
-    var width: Int { get }
-    var height: Int { get }
-    var framesPerSecond: Double { get }
-    var durationSeconds: Double? { get }
+    var stream: DecodedStream { get }
     /// Fills `raw` (width * height * 3 bytes) with frame `index`; false at the end of the video.
     func read(into raw: UnsafeMutableRawBufferPointer, index: Int) throws -> Bool
     var decodeError: String? { get }
@@ -83,10 +89,9 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         case .program:
             backend = try FFmpegProgramDecoder(path: path, size: size, ffmpeg: ffmpeg, ffprobe: ffprobe)
         }
-        width = backend.width
-        height = backend.height
-        framesPerSecond = backend.framesPerSecond
-        durationSeconds = backend.durationSeconds
+        (width, height) = (backend.stream.width, backend.stream.height)
+        framesPerSecond = backend.stream.framesPerSecond
+        durationSeconds = backend.stream.durationSeconds
         ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)
     }
 

@@ -8,10 +8,7 @@ import Foundation
 
 final class FFmpegLibraryDecoder: FFmpegDecoding, @unchecked Sendable {
     let path: String
-    let width: Int
-    let height: Int
-    let framesPerSecond: Double
-    let durationSeconds: Double?
+    let stream: DecodedStream
 
     private var handle: OpaquePointer?
     private let stateLock = NSLock()  // guards `handle` (being taken) and `savedError`
@@ -27,11 +24,9 @@ final class FFmpegLibraryDecoder: FFmpegDecoding, @unchecked Sendable {
             throw CaptureError.unreadableFile(path, reason: reason.isEmpty ? "FFmpeg could not open it" : reason)
         }
         self.handle = handle
-        width = Int(emonet_av_width(handle))
-        height = Int(emonet_av_height(handle))
-        framesPerSecond = emonet_av_fps(handle)
         let duration = emonet_av_duration(handle)
-        durationSeconds = duration >= 0 ? duration : nil
+        stream = DecodedStream(width: Int(emonet_av_width(handle)), height: Int(emonet_av_height(handle)),
+                               framesPerSecond: emonet_av_fps(handle), durationSeconds: duration >= 0 ? duration : nil)
     }
 
     deinit { close() }
@@ -50,7 +45,7 @@ final class FFmpegLibraryDecoder: FFmpegDecoding, @unchecked Sendable {
         let handle = self.handle
         stateLock.unlock()
         guard let handle else { return false }
-        precondition(raw.count == width * height * 3, "a frame buffer of \(width)x\(height) RGB expected")
+        precondition(raw.count == stream.width * stream.height * 3, "a frame buffer of \(stream.width)x\(stream.height) RGB expected")
         switch emonet_av_read(handle, raw.baseAddress!.assumingMemoryBound(to: UInt8.self)) {
         case 1: return true
         case 0:

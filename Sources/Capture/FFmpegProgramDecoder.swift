@@ -6,10 +6,7 @@ import Frames
 
 final class FFmpegProgramDecoder: FFmpegDecoding, @unchecked Sendable {
     let path: String
-    let width: Int
-    let height: Int
-    let framesPerSecond: Double
-    let durationSeconds: Double?
+    let stream: DecodedStream
 
     private let process = Process()
     private let output = Pipe()
@@ -51,8 +48,7 @@ final class FFmpegProgramDecoder: FFmpegDecoding, @unchecked Sendable {
             try? output.fileHandleForReading.close()
             throw CaptureError.unreadableFile(path, reason: log.lastError ?? "ffmpeg reported no video stream")
         }
-        width = size?.width ?? summary.width
-        height = size?.height ?? summary.height
+        let width = size?.width ?? summary.width, height = size?.height ?? summary.height
         // The frame buffers are allocated from the size the container declares, which a damaged file may inflate.
         guard width <= Y4MFileSource.maximumSide, height <= Y4MFileSource.maximumSide else {
             if process.isRunning { process.terminate() }
@@ -60,8 +56,7 @@ final class FFmpegProgramDecoder: FFmpegDecoding, @unchecked Sendable {
             try? output.fileHandleForReading.close()
             throw CaptureError.unreadableFile(path, reason: "frame size \(width)x\(height) is over the \(Y4MFileSource.maximumSide)-pixel limit per side")
         }
-        framesPerSecond = summary.fps
-        durationSeconds = log.durationSeconds
+        stream = DecodedStream(width: width, height: height, framesPerSecond: summary.fps, durationSeconds: log.durationSeconds)
     }
 
     var decodeError: String? {

@@ -6,7 +6,10 @@
 // the per-repeat ratios. Ours is timed end to end (process start, model load, every input's opening and
 // writing); fer over its loop (each clip's Video set-up and analyze()), its TensorFlow import and detector
 // construction excluded. Also measured: per-input start-up, the batch's extra time per input, from batches
-// of 1 and of 20 one-frame clips ((T20 - T1) / 19, median of the repeats), for an .mp4 (ffmpeg) and a .y4m.
+// of 1 and of 20 one-frame clips ((T20 - T1) / 19, median of the repeats), for an .mp4 (FFmpeg) and a .y4m.
+// The decoder is emonet's default (FFmpeg's libraries where they load); EMONET_DECODER=program measures the
+// ffmpeg program instead (the runs inherit the environment).
+import Capture
 import Foundation
 
 enum BatchBench {
@@ -42,11 +45,14 @@ enum BatchBench {
             try FileManager.default.copyItem(atPath: source, toPath: path)
             copied.append(path)
         }
-        print("batch throughput: \(copies) clips (\(clips.joined(separator: ", ")) in turn), classifier: \(modelNote), \(repeats) repeats")
+        print("batch throughput: \(copies) clips (\(clips.joined(separator: ", ")) in turn), classifier: \(modelNote), \(repeats) repeats, "
+              + "video decoded by FFmpeg's \(VideoDecoder.preferred == .libraries ? "libraries in the process" : "ffmpeg program")")
 
         // runs["emonet C J"] / runs["fer C"]: one row per repeat, each repeat running every case once.
         var runs: [String: [Row]] = [:]
+        var machine: [Double] = []
         for _ in 0..<repeats {
+            machine.append(machineScaling())
             for cores in [1, 2] {
                 for jobs in [1, 2] {
                     runs["emonet \(cores) \(jobs)", default: []].append(try runOurs(emonet, folder: folder.path, model: modelPath, cores: cores,
@@ -74,6 +80,8 @@ enum BatchBench {
             print(String(format: "  ratio %@: %.2fx (median of the per-repeat ratios: %@)", name, median(values),
                          values.map { String(format: "%.2f", $0) }.joined(separator: " ")))
         }
+        print(String(format: "  the machine's own 2-core scaling (2 threads of an arithmetic loop / 1, at each repeat): %.2fx (%@)",
+                     median(machine), machine.map { String(format: "%.2f", $0) }.joined(separator: " ")))
         if let one = runs["emonet 1 1"] {
             print(String(format: "  per-core throughput (1 core, --jobs 1, end to end): %.1f frames/s", ReplayBench.medianRun(one).framesPerSecond))
         }
@@ -85,13 +93,39 @@ enum BatchBench {
         try FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
         struct Report: Codable {
             var classifier: String; var clips: [String]; var copies: Int; var repeats: Int
-            var rows: [Row]; var ratios: [String: [Double]]; var startupSeconds: [String: Double]
+            var rows: [Row]; var ratios: [String: [Double]]; var startupSeconds: [String: Double]; var machineScaling: [Double]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(Report(classifier: modelNote, clips: clips, copies: copies, repeats: repeats, rows: rows, ratios: Dictionary(uniqueKeysWithValues: ratios),
-                                  startupSeconds: startup)).write(to: URL(fileURLWithPath: "bench-results/batch.json"))
+                                  startupSeconds: startup, machineScaling: machine)).write(to: URL(fileURLWithPath: "bench-results/batch.json"))
         print("written: bench-results/batch.json")
+    }
+
+    /// How much faster two threads do twice the work of one, on this machine now: a virtual machine's two
+    /// cores may not be two cores' worth (a busy host, shared physical cores), and "2 jobs / 1 job" can be
+    /// no better than this. Each thread runs the same dependent arithmetic loop, about 0.3 s.
+    static func machineScaling() -> Double {
+        @Sendable @inline(never) func loop(_ seed: UInt64) -> UInt64 {
+            var x = seed
+            for _ in 0..<150_000_000 { x = x &* 6364136223846793005 &+ 1442695040888963407 }
+            return x
+        }
+        func timed(threads: Int) -> Double {
+            let group = DispatchGroup()
+            let start = Date()
+            for t in 0..<threads {
+                group.enter()
+                Thread {
+                    if loop(UInt64(t + 1)) == 0 { print("") }  // the result is used, so the loop is kept
+                    group.leave()
+                }.start()
+            }
+            group.wait()
+            return Date().timeIntervalSince(start)
+        }
+        let one = timed(threads: 1), two = timed(threads: 2)
+        return 2 * one / two
     }
 
     static func runOurs(_ emonet: String, folder: String, model: String, cores: Int, jobs: Int, work: URL) throws -> Row {

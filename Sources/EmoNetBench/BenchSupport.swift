@@ -88,8 +88,39 @@ func emulatedCameraEnvironment(library: String, device: String, frames: String) 
 
 // MARK: - Results
 
+/// A bench's report with its own file: the file starts with the bench's `format` name and the report's
+/// `version` (what `BenchResults.checkReplaceable` reads), then the report's fields, all at the top level.
+protocol BenchReport: Encodable {
+    static var format: String { get }
+    /// Raised when the report's fields change meaning.
+    static var version: Int { get }
+}
+
+extension BenchReport {
+    static var version: Int { 1 }
+}
+
+/// Encodes a report with its format and version beside its own fields.
+private struct HeadedReport<Report: BenchReport>: Encodable {
+    var report: Report
+    private enum Keys: String, CodingKey { case format, version }
+
+    func encode(to encoder: Encoder) throws {
+        var header = encoder.container(keyedBy: Keys.self)
+        try header.encode(Report.format, forKey: .format)
+        try header.encode(Report.version, forKey: .version)
+        try report.encode(to: encoder)
+    }
+}
+
 /// A bench's JSON results file.
 enum BenchResults {
+    /// Writes `report`, headed by its format and version, as `write(_:to:format:)` does, replacing only an
+    /// earlier report of the same format.
+    static func write<Report: BenchReport>(report: Report, to path: String) throws {
+        try write(HeadedReport(report: report), to: path, format: Report.format)
+    }
+
     /// Writes `value` as pretty-printed JSON with sorted keys to `path` (its folder created), atomically.
     /// An existing file is replaced only when it is this bench's own: with `format`, a JSON object whose
     /// "format" is `format`; without, the bench's fixed file under bench-results/ (pass no user path then).

@@ -101,10 +101,8 @@ private struct DetectorBenchRow: Encodable {
     var identicalBoxes: Bool
 }
 
-private struct DetectorBenchReport: Encodable {
+private struct DetectorBenchReport: BenchReport {
     static let format = "emonet-detector-bench"
-    var format = Self.format
-    var version = 1
     var opencv: String
     var width: Int
     var height: Int
@@ -182,6 +180,6 @@ func runDetectorBench(_ arguments: [String]) throws {
     print(allSame ? "boxes: identical to OpenCV's in every case" : "boxes: DIFFERENT from OpenCV's in some cases")
     let report = DetectorBenchReport(opencv: server.version, width: width, height: height,
                                      repeats: 2 * repeats, rows: rows, summary: summary, allBoxesIdentical: allSame)
-    try BenchResults.write(report, to: out, format: report.format)
+    try BenchResults.write(report: report, to: out)
     print("wrote \(out)")
 }

@@ -70,10 +70,9 @@ private struct TimingRow: Encodable {
     subscript(_ key: String) -> Double { milliseconds[key] ?? 0 }
 }
 
-private struct FacesBenchReport: Encodable {
+private struct FacesBenchReport: BenchReport {
     static let format = "emonet-faces-bench"
-    var format = Self.format
-    var version = 2  // 2: recall and clip rows count per search (frontal, multi)
+    static let version = 2  // 2: recall and clip rows count per search (frontal, multi)
     var parameters: [String: String]
     var recall: [RecallRow]
     var noFacePhoto: [String: Int]
@@ -408,6 +407,6 @@ func runFacesBench(_ arguments: [String]) throws {
         parameters: ["frontal": "scaleFactor 1.1, minNeighbors 5, minSize 30", "angles": "\(parameters.angles)",
                      "rotatedScale": "\(parameters.rotatedScale)", "profileScale": "\(parameters.profileScale)"],
         recall: recall, noFacePhoto: noFace, clips: clips, timing: timing, timingSummary: summary, labelAgreement: agreement)
-    try BenchResults.write(report, to: o.out, format: report.format)
+    try BenchResults.write(report: report, to: o.out)
     print("wrote \(o.out)")
 }

@@ -49,10 +49,8 @@ struct ProductTimingRow: Encodable {
     var milliseconds: [Double]
 }
 
-struct ProductFacesReport: Encodable {
+struct ProductFacesReport: BenchReport {
     static let format = "emonet-faces-product-bench"
-    var format = ProductFacesReport.format
-    var version = 1
     var verifier: String
     var recall: [ProductRecallRow]
     var noFacePhoto: [String: Int]
@@ -204,6 +202,6 @@ func runProductFacesBench(truth: [(name: String, image: GrayImage, faces: [Rotat
     }
 
     let report = ProductFacesReport(verifier: verifierPath, recall: recall, noFacePhoto: noFace, clips: clips, timing: timing)
-    try BenchResults.write(report, to: out, format: report.format)
+    try BenchResults.write(report: report, to: out)
     print("wrote \(out)")
 }

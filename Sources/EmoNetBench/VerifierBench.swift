@@ -49,10 +49,8 @@ private struct SourceFigures: Encodable {
     var metrics: VerifierMetrics
 }
 
-private struct VerifierReport: Encodable {
+private struct VerifierReport: BenchReport {
     static let format = "emonet-verifier-bench"
-    var format = VerifierReport.format
-    var version = 1
     /// Training samples: faces, non-faces.
     var trained: [Int]
     /// "held-out" (at the chosen threshold), "held-out at 0.5", "lfw" (skimage's subset, when given).
@@ -238,10 +236,7 @@ func runVerifierBench(_ arguments: [String]) throws {
     all["lfw"] = lfwMetrics
     let report = VerifierReport(trained: [train.faces, train.count - train.faces], metrics: all, perSource: perSource,
                                 costs: ["trainingSeconds": trainingSeconds, "microsecondsPerBox": perBox])
-    try FileManager.default.createDirectory(atPath: (o.report as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFile.write(Array(try encoder.encode(report)), to: o.report)
+    try BenchResults.write(report: report, to: o.report)
 }
 
 /// Face crops (jittered copies of each known face) and non-face crops (the search's other proposals,
