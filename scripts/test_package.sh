@@ -7,7 +7,8 @@
 #      gives the same lines as the package's own binary run here; replay of a .y4m writes its results;
 #      replay of an .mp4 is refused with a message naming FFmpeg (nothing else needs it)
 #   2. purge leaves no file behind; installed again with its Recommends: FFmpeg comes in, replay of the .mp4
-#      and a two-input batch write their results
+#      (decoded in the process by FFmpeg's libraries; the same results through the ffmpeg program) and a
+#      two-input batch write their results
 # Every step prints its name and seconds; the first that fails stops the run with "test-package: FAILED".
 # Usage: scripts/test_package.sh DEB WORK MIRROR MEDIA_DIR      (as root)
 #        scripts/test_package.sh --clean WORK                   (unmounts and removes WORK's roots)
@@ -146,11 +147,20 @@ step "apt installs the package with its Recommends (FFmpeg)" \
     'sh /tmp/emonet/apt-install.sh /tmp/emonet/emonet_*.deb > /tmp/apt-2.log 2>&1 || { tail -n 30 /tmp/apt-2.log; exit 1; }
      grep -E "^(Need to get|After this operation)" /tmp/apt-2.log
      command -v ffmpeg'
-step "replay of an .mp4 writes its results" "
-    emonet replay /tmp/media/pyfeat_single_face.mp4 --out /tmp/out-mp4 2>&1 | tail -n 3
+step "replay of an .mp4 decodes it in the process and writes its results" "
+    emonet replay /tmp/media/pyfeat_single_face.mp4 --out /tmp/out-mp4 > /tmp/mp4.txt 2>&1 || { cat /tmp/mp4.txt; exit 1; }
+    tail -n 3 /tmp/mp4.txt
+    grep -q 'via libav' /tmp/mp4.txt || { head -n 1 /tmp/mp4.txt; echo 'not decoded by FFmpeg'\''s libraries'; exit 1; }
     test \$(wc -l < /tmp/out-mp4/results.jsonl) = $frames
     grep -Eq '\"(angry|disgust|fear|happy|sad|surprise|neutral)\"' /tmp/out-mp4/results.jsonl
     test -s /tmp/out-mp4/summary.json && test -s /tmp/out-mp4/timeline.png"
+step "the ffmpeg program (EMONET_DECODER=program) gives the same results" "
+    EMONET_DECODER=program emonet replay /tmp/media/pyfeat_single_face.mp4 --out /tmp/out-program > /tmp/program.txt 2>&1 \\
+        || { cat /tmp/program.txt; exit 1; }
+    grep -q 'via ffmpeg' /tmp/program.txt
+    sed 's/\"latency_ms\":[0-9.]*//' /tmp/out-mp4/results.jsonl > /tmp/libraries.jsonl
+    sed 's/\"latency_ms\":[0-9.]*//' /tmp/out-program/results.jsonl > /tmp/program.jsonl
+    cmp /tmp/libraries.jsonl /tmp/program.jsonl"
 step "replay of two inputs in one run writes a batch" "
     emonet replay /tmp/media/pyfeat_single_face.mp4 /tmp/media/clip.y4m --out /tmp/out-batch 2>&1 | tail -n 3
     test \$(grep -c ',ok,' /tmp/out-batch/batch.csv) = 2
