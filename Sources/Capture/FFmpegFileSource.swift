@@ -30,6 +30,9 @@ public enum VideoDecoder: String, Sendable, CaseIterable {
         return librariesLoad == nil ? .libraries : .program
     }
 
+    /// Whether an `ffmpeg` program is on $PATH.
+    public static var programIsInstalled: Bool { FFmpegFileSource.executable("ffmpeg") != nil }
+
     /// Nil when FFmpeg's libraries are loaded (loading them on the first call), else why they cannot be.
     public static var librariesLoad: String? {
         var why = [CChar](repeating: 0, count: 256)

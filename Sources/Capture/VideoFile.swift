@@ -6,14 +6,16 @@ import Frames
 
 public enum VideoFile {
     /// A source for `path`. `paced`: frames are released at the video's rate (as `emonet live --input` wants);
-    /// `size`: the picture is scaled to fit inside it, keeping its shape, with black bars (nil: its own size).
-    public static func open(path: String, paced: Bool = true, size: (width: Int, height: Int)? = nil) throws -> FrameSource {
+    /// `size`: the picture is scaled to fit inside it, keeping its shape, with black bars (nil: its own size);
+    /// `decoder`: how anything but a plain .y4m is decoded.
+    public static func open(path: String, paced: Bool = true, size: (width: Int, height: Int)? = nil,
+                            decoder: VideoDecoder = .preferred) throws -> FrameSource {
         if path.lowercased().hasSuffix(".y4m") || hasY4MHeader(path) {
             let y4m = try Y4MFileSource(path: path, paced: paced)
             if size == nil && y4m.hasSquarePixels { return y4m }
             y4m.close()
         }
-        return try FFmpegFileSource(path: path, size: size, paced: paced)
+        return try FFmpegFileSource(path: path, size: size, paced: paced, decoder: decoder)
     }
 
     private static func hasY4MHeader(_ path: String) -> Bool {

@@ -143,6 +143,8 @@ public struct RunSpec {
     public var dropPolicy: FrameDropPolicy
     /// SIGINT/SIGTERM stop the run (a second one exits at once, status 130) while it is started.
     public var stopsOnSignals: Bool
+    /// How a video file (not a plain .y4m) is decoded.
+    public var videoDecoder: VideoDecoder = .preferred
 
     public init(input: RunInput, model: RunModel, finder: FinderSpec = FinderSpec(), tuning: PipelineTuning = PipelineTuning(),
                 dropPolicy: FrameDropPolicy? = nil, stopsOnSignals: Bool = true) {

@@ -129,9 +129,13 @@ struct BatchFolders {
     }
 
     /// Removes what a killed run left for `folders`: their .partial and .old folders, and batch.csv/json's
-    /// temporary files. Call with the lock held.
-    func removeLeftovers(of folders: [String]) {
+    /// temporary files. Call with the lock held. Returns the folders that had a .partial: the inputs that run
+    /// was replaying when it ended (killed, out of memory, or crashed on the input itself).
+    @discardableResult
+    func removeLeftovers(of folders: [String]) -> Set<String> {
+        var interrupted: Set<String> = []
         for folder in folders {
+            if OutputPlan.identity(partial(folder)) != nil { interrupted.insert(folder) }
             for path in [partial(folder), retired(folder)] where OutputPlan.identity(path) != nil {
                 try? FileManager.default.removeItem(atPath: path)
             }
@@ -139,6 +143,7 @@ struct BatchFolders {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [] where name.hasPrefix(".batch.tmp-") {
             try? FileManager.default.removeItem(atPath: (out as NSString).appendingPathComponent(name))
         }
+        return interrupted
     }
 
     /// A fresh, empty .partial folder for `folder`.

@@ -12,6 +12,7 @@
 // dropped). DIR/batch.csv and DIR/batch.json are written atomically at the end. Exit status 1 when any input
 // failed.
 import ArgumentParser
+import Capture
 import Emotion
 import FaceDetection
 import Foundation
@@ -125,11 +126,15 @@ final class ReplayBatch {
 
     func execute() throws {
         let plans = try plans()
+        var interrupted: Set<String> = []
         if let folders {
             try OutputPlan.makeDirectory(folders.out)
             try folders.lock()
-            folders.removeLeftovers(of: positions.compactMap { all[$0].folder })
+            interrupted = folders.removeLeftovers(of: positions.compactMap { all[$0].folder })
         }
+        // An input the last run died in may be one that crashes FFmpeg's libraries: it is decoded by the ffmpeg
+        // program this time, so that a crash, if it is one, costs that input and not the batch.
+        let isolate = VideoDecoder.programIsInstalled ? interrupted : []
         let toReplay = plans.indices.filter { if case .replay = plans[$0] { return true } else { return false } }
         let progress = BatchProgress(total: plans.count, work: toReplay.count, showsBar: !command.quiet)
         let rows = RowSlots(count: plans.count)
@@ -149,9 +154,12 @@ final class ReplayBatch {
                 let thread = Thread { [self] in
                     while let i = queue.next() {
                         guard case .replay(let reason) = plans[i] else { continue }
-                        let row = replay(position: positions[i], with: worker, progress: progress, stop: stop)
+                        let isolated = all[positions[i]].folder.map(isolate.contains) ?? false
+                        let row = replay(position: positions[i], with: worker, progress: progress, stop: stop, isolated: isolated)
                         rows.set(i, row)
-                        let note = row.status == .ok ? reason.map { "replayed again: \($0)" } : nil
+                        var notes = row.status == .ok ? reason.map { ["replayed again: \($0)"] } ?? [] : []
+                        if isolated { notes.append("an earlier run ended during this input: decoded by the ffmpeg program, in its own process") }
+                        let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
                         progress.finished(line: line(row, done: rows.filled, note: note), frames: row.counts?.frames, replayed: true)
                     }
                     group.leave()
@@ -194,7 +202,8 @@ final class ReplayBatch {
 
     /// Replays the input at `position` of the whole batch into its temporary folder, then puts the folder
     /// in place with its record (or drops it, when the batch was stopped during the input).
-    private func replay(position k: Int, with worker: Worker, progress: BatchProgress, stop: BatchStop) -> BatchRow {
+    /// `isolated`: decode it with the ffmpeg program (an earlier run ended during it).
+    private func replay(position k: Int, with worker: Worker, progress: BatchProgress, stop: BatchStop, isolated: Bool) -> BatchRow {
         let input = all[k]
         var row = BatchRow(index: k + 1, input: input.path, status: .skipped, error: "not started: the batch was stopped by a signal")
         guard !stop.isStopped else { return row }
@@ -204,7 +213,8 @@ final class ReplayBatch {
         let partial = folder.flatMap { folders?.partial($0) }
         var run: ReplayRun?
         do {
-            let job = ReplayJob(batchInput: input.path, out: partial, progress: progress.sink())
+            var job = ReplayJob(batchInput: input.path, out: partial, progress: progress.sink())
+            if isolated { job.videoDecoder = .program }
             run = try ReplayRun(command: command, job: job, model: .given(worker.classifier), finder: worker.finder)
             stop.add(run!.run)
             defer { stop.remove(run!.run) }

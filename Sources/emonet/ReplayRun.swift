@@ -28,6 +28,8 @@ struct ReplayJob {
     var inBatch = false
     /// The batch's progress, told of every frame (batch inputs only).
     var progress: FrameSink?
+    /// How a video input is decoded (a batch isolates, in an ffmpeg process, an input an earlier run died in).
+    var videoDecoder = VideoDecoder.preferred
 
     /// The lone replay of `command`'s single input.
     init(command: Replay, input: String) {
@@ -86,9 +88,10 @@ final class ReplayRun {
         self.command = command
         self.job = job
         if !job.inBatch { try Self.checkOutputs(command: command, job: job) }
-        run = try PipelineRun(RunSpec(input: .recording(path: job.input, paced: command.realtime),
-                                      model: model, finder: finder, tuning: command.pipelineOptions.tuning,
-                                      stopsOnSignals: !job.inBatch))
+        var spec = RunSpec(input: .recording(path: job.input, paced: command.realtime),
+                           model: model, finder: finder, tuning: command.pipelineOptions.tuning, stopsOnSignals: !job.inBatch)
+        spec.videoDecoder = job.videoDecoder
+        run = try PipelineRun(spec)
         if let out = job.out { try run.prepare { try OutputPlan.makeDirectory(out) } }
         // A session is always checked against its recording, so its lines are written somewhere.
         temporaryJSONL = !job.inBatch && run.session != nil && job.jsonl == nil

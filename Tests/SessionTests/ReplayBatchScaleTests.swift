@@ -101,6 +101,37 @@ final class ReplayBatchScaleTests: XCTestCase {
         }
     }
 
+    func testAnInputAnEarlierRunDiedInIsDecodedByTheFFmpegProgramInItsOwnProcess() throws {
+        // In-process decoding puts FFmpeg's libraries in the batch's process: an input that crashed them would
+        // crash the batch again at every rerun. The one a run was replaying when it died (its .partial folder
+        // is still there) is decoded by the ffmpeg program the next time, with the same results.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg") else { throw XCTSkip("ffmpeg is not installed") }
+        try FileManager.default.createDirectory(atPath: path("in"), withIntermediateDirectories: true)
+        for (name, source) in [("a.mkv", "testsrc=size=96x64:rate=10"), ("b.mkv", "smptebars=size=96x64:rate=10")] {
+            let made = try BuiltCommand.run(BuiltCommand.process("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", source,
+                                                                                     "-frames:v", "8", "-c:v", "ffv1", path("in/\(name)")]))
+            XCTAssertEqual(made.status, 0, made.stderr)
+        }
+        let plain = try replay([path("in"), "--out", path("plain"), "--jobs", "1"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("ffmpeg program"), plain.stderr)
+
+        // What a run killed during b.mkv leaves: its .partial folder, half-written.
+        try FileManager.default.createDirectory(atPath: path("out/.b.mkv.partial"), withIntermediateDirectories: true)
+        try Data("{\"frame\":0".utf8).write(to: URL(fileURLWithPath: path("out/.b.mkv.partial/results.jsonl")))
+        let resumed = try replay([path("in"), "--out", path("out"), "--jobs", "1"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let lines = resumed.stderr.split(separator: "\n").map(String.init)
+        let b = lines.first { $0.contains("ok \(path("in/b.mkv"))") }, a = lines.first { $0.contains("ok \(path("in/a.mkv"))") }
+        XCTAssertTrue(b?.contains("decoded by the ffmpeg program, in its own process") == true, resumed.stderr)
+        XCTAssertFalse(a?.contains("ffmpeg program") ?? true, resumed.stderr)
+        XCTAssertEqual(entries(path("out")).filter { $0.hasPrefix(".") && $0 != ".emonet-batch.lock" }, [])
+        for name in ["a.mkv", "b.mkv"] {
+            XCTAssertEqual(try resultsWithoutTimings(path("out/\(name)/results.jsonl")),
+                           try resultsWithoutTimings(path("plain/\(name)/results.jsonl")), name)
+        }
+    }
+
     /// batch.json without what differs from run to run (timings; whether a row was resumed).
     private func comparable(_ report: [String: Any]) -> [String: Any] {
         var report = report
