@@ -114,7 +114,13 @@ static void set_error(emonet_av_decoder *d, const char *message) {
     pthread_mutex_unlock(&d->error_lock);
 }
 
+/// A failed call's code as the error, unless FFmpeg's log already said what went wrong (it is more specific:
+/// "stream 0, offset 0x3556: partial file" rather than "Invalid data found when processing input").
 static void set_error_code(emonet_av_decoder *d, const char *what, int code) {
+    pthread_mutex_lock(&d->error_lock);
+    int logged = d->last_error[0] != 0;
+    pthread_mutex_unlock(&d->error_lock);
+    if (logged) return;
     char reason[AV_ERROR_MAX_STRING_SIZE] = "";
     av.av_strerror(code, reason, sizeof reason);
     char message[512];
