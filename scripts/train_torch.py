@@ -38,7 +38,6 @@ PyTorch's PublicTest accuracy for it (CPU, float32) and its predicted class and 
 import argparse
 import io
 import json
-import lzma
 import math
 import os
 import struct
@@ -157,6 +156,7 @@ def read_csv(path):
 def write_arrays(path, pixels, labels, splits, source):
     """The data as uint8 arrays in an .npz (the zip numpy writes); a path ending in .xz gets the uncompressed
     .npz inside LZMA with a byte-delta filter (neighbouring pixels are alike), about half the gzip CSV."""
+    import lzma
     import numpy as np
     buffer = io.BytesIO()
     save = np.savez if path.endswith(".xz") else np.savez_compressed
@@ -171,6 +171,7 @@ def write_arrays(path, pixels, labels, splits, source):
 
 def read_arrays(path):
     """Reads what write_arrays wrote, checking every array's dtype, shape and range."""
+    import lzma
     import numpy as np
     try:
         with open(path, "rb") as f:
@@ -646,10 +647,18 @@ def write_parity_fixture(args, model, layers, state, public_pixels, public_label
                "faces": faces, "correctInFaces": int((p[:faces].argmax(dim=1) == public_labels[:faces]).sum()),
                "predicted": p[:faces].argmax(dim=1).tolist(),
                "probabilities": [[round(v, 7) for v in row] for row in p[:faces].tolist()]}
-    atomic_write(os.path.join(args.parity_fixture, "torch_export.json"),
-                 (json.dumps(fixture, indent=1) + "\n").encode())
+    atomic_write(os.path.join(args.parity_fixture, "torch_export.json"), fixture_json(fixture).encode())
     print(f"parity fixture: PyTorch PublicTest accuracy {accuracy * 100:.2f}% ({fixture['correct']}/{len(public_labels)}); "
           f"wrote {model_path} and torch_export.json", file=sys.stderr)
+
+
+def fixture_json(fixture):
+    """One key a line, the probabilities one face a line: small, and a regenerated fixture diffs readably."""
+    def value(key):
+        if key == "probabilities":
+            return "[\n  " + ",\n  ".join(json.dumps(row) for row in fixture[key]) + "]"
+        return json.dumps(fixture[key])
+    return "{\n" + ",\n".join(f" {json.dumps(key)}: {value(key)}" for key in fixture) + "\n}\n"
 
 
 # MARK: - Command line
