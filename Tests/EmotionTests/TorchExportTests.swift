@@ -70,6 +70,30 @@ final class TorchExportTests: XCTestCase {
                     "probabilities of the first \(scores.faces) faces")
     }
 
+    /// Its argument checks run before torch is imported, so plain python3 exercises them.
+    func testTheScriptRefusesBadArgumentsAndAnEarlierRunsFilesInOneLine() throws {
+        let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/train_torch.py").path
+        let folder = TestPaths.temporaryDirectory("train-torch")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let earlier = TestPaths.write("an earlier run's model", named: "emonet.safetensors", in: folder)
+        let data = TestPaths.write("emotion,pixels,Usage\n", named: "fer.csv", in: folder)
+        let cases: [(arguments: [String], message: String)] = [
+            (["--data", data, "--out", earlier], "already exists: pass --force to replace it"),
+            (["--data", data, "--out", "\(folder.path)/new.safetensors", "--epochs", "0"], "--epochs is 0, expected 1...10000"),
+            (["--data", data, "--out", "\(folder.path)/new.safetensors", "--arch", "vgg5"], "invalid choice: 'vgg5'"),
+            (["--resume", "\(folder.path)/run.torch-checkpoint.pt", "--lr", "0.1"], "--lr cannot change"),
+            (["--data", data, "--write-arrays", data], "is an input of this run; it is never written over"),
+        ]
+        for (arguments, message) in cases {
+            let run = try BuiltCommand.run(BuiltCommand.process("/usr/bin/env", ["python3", script] + arguments), timeout: 60)
+            if run.status == 127 { throw XCTSkip("no python3 on the PATH") }
+            XCTAssertEqual(run.status, 1, "\(arguments)")
+            XCTAssertTrue(run.stderr.hasPrefix("train_torch.py: ") && run.stderr.contains(message), "\(arguments): \(run.stderr)")
+            XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, "\(arguments): not one line: \(run.stderr)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: earlier, encoding: .utf8), "an earlier run's model", "the earlier run's file was touched")
+    }
+
     /// The script writes each preset's architecture itself (it must run where Swift is not): every one
     /// must be the network Architectures builds. Skipped where no python3 is on the PATH.
     func testTheScriptDescribesEveryPresetAsArchitecturesDoes() throws {
