@@ -477,6 +477,7 @@ def train_epoch(model, optimizer, train_pixels, train_labels, args, state, devic
     model.train()
     batches = len(order) // args.batch  # the last partial batch is dropped (batch norm needs company)
     loss_sum, correct, started = torch.zeros((), device=device), torch.zeros((), device=device), time.time()
+    reported = started
     for b in range(batches):
         index = order[b * args.batch:(b + 1) * args.batch].to(device)
         x = augment(train_pixels[index], args.erasing, generator)
@@ -489,6 +490,10 @@ def train_epoch(model, optimizer, train_pixels, train_labels, args, state, devic
         optimizer.step()
         loss_sum += loss.detach() * len(y)
         correct += (logits.argmax(dim=1) == y).sum()
+        if time.time() - reported >= 30:  # a slow (CPU) epoch says how it goes; a GPU epoch is over before
+            reported, seen = time.time(), (b + 1) * args.batch
+            print(f"  epoch {epoch + 1}: batch {b + 1}/{batches}  loss {loss_sum.item() / seen:.4f}  "
+                  f"{seen / (reported - started):.0f} img/s", file=sys.stderr, flush=True)
     seen = batches * args.batch
     if device.type == "cuda":
         torch.cuda.synchronize()
