@@ -1,0 +1,111 @@
+// A model trained by PyTorch (scripts/train_torch.py) and exported in our format is scored by our engine
+// as PyTorch scores it: Fixtures/torch_export.safetensors is such a model (tiny, 3 CPU epochs) and
+// Fixtures/torch_export.json holds PyTorch's PublicTest accuracy for it and its prediction for the first
+// 300 faces (no pixels; the script's --parity-fixture regenerates both). The scoring tests need ../shared.
+import Emotion
+import Foundation
+import NeuralNet
+import TestSupport
+import XCTest
+
+final class TorchExportTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let modelPath = fixtures.appendingPathComponent("torch_export.safetensors").path
+
+    /// What PyTorch made of the exported model (the JSON train_torch.py --parity-fixture writes).
+    struct TorchScores: Decodable {
+        var architecture: String
+        var split: String
+        var count: Int
+        var correct: Int
+        var accuracy: Double
+        var faces: Int
+        /// How many of the first `faces` PyTorch classified right (pins the data without holding its labels).
+        var correctInFaces: Int
+        var predicted: [Int]
+        var probabilities: [[Float]]
+    }
+
+    static func torchScores() throws -> TorchScores {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("torch_export.json"))
+        return try JSONDecoder().decode(TorchScores.self, from: data)
+    }
+
+    func testTheExportedModelLoadsAsThePresetItNamesWithTheEnginesMetadata() throws {
+        let scores = try Self.torchScores()
+        let model = try EmotionModel.read(path: Self.modelPath)
+        XCTAssertEqual(model.file.spec, Architectures.named(scores.architecture), "the script builds another network than the preset")
+        XCTAssertEqual(model.normalization.mean, 0.508, accuracy: 0.01, "not normalised as measured on the Training split")
+        XCTAssertEqual(model.normalization.std, 0.255, accuracy: 0.01)
+        let facts = try XCTUnwrap(model.trainingFacts, "metadata 'training' does not decode as TrainingFacts")
+        XCTAssertEqual(facts.config.architecture, scores.architecture)
+        XCTAssertEqual(facts.trainImages, 28_709)
+        XCTAssertEqual(facts.validationAccuracy, scores.accuracy, accuracy: 1e-9, "the file's best accuracy is not the one PyTorch scored")
+        XCTAssertNoThrow(try facts.config.validate(file: "torch_export.safetensors: metadata 'training'"))
+    }
+
+    func testTheEngineScoresPublicTestAsPyTorchDoes() throws {
+        let data = try TestPaths.sharedFile("data/fer2013/fer2013-train-publictest.csv.gz")
+        let scores = try Self.torchScores()
+        let model = try EmotionModel.read(path: Self.modelPath)
+        model.network.workers = 2
+        let validation = try FERDataset.read(path: data.path, splits: [FERSplit(rawValue: scores.split)!])
+        XCTAssertEqual(validation.count, scores.count, "not the PublicTest PyTorch scored")
+
+        let probabilities = Evaluator.probabilities(model: model.network, dataset: validation, normalization: model.normalization)
+        let report = Evaluator.report(probabilities: probabilities, dataset: validation, tta: .none)
+        let k = EmotionLabel.allCases.count
+        // The first largest probability, as Evaluator.report and torch.argmax take it.
+        let ours = (0..<scores.faces).map { i in (1..<k).reduce(0) { probabilities[i * k + $1] > probabilities[i * k + $0] ? $1 : $0 } }
+        let mismatches = zip(ours, scores.predicted).filter { $0 != $1 }.count
+        let correctInFaces = zip(ours, validation.labels).filter { $0 == Int($1) }.count
+        print(String(format: "  PublicTest accuracy: PyTorch %.2f%%, ours %.2f%%; %d of %d predictions differ",
+                     scores.accuracy * 100, report.accuracy * 100, mismatches, scores.faces))
+        XCTAssertEqual(report.accuracy * 100, scores.accuracy * 100, accuracy: 0.1, "more than 0.1 points from PyTorch's accuracy")
+        XCTAssertEqual(mismatches, 0, "predictions differ from PyTorch's on \(mismatches) of the first \(scores.faces) faces")
+        XCTAssertEqual(correctInFaces, scores.correctInFaces, "right on other faces of the first \(scores.faces) than PyTorch")
+        // Both sides are float32 with different summation orders (and the engine folds batch norm into the
+        // convolutions for inference): probabilities agree to about 1e-6; 1e-5 leaves room without hiding a layout slip.
+        assertClose(Array(probabilities.prefix(scores.faces * k)), scores.probabilities.flatMap { $0 }, tolerance: 1e-5,
+                    "probabilities of the first \(scores.faces) faces")
+    }
+
+    /// Its argument checks run before torch is imported, so plain python3 exercises them.
+    func testTheScriptRefusesBadArgumentsAndAnEarlierRunsFilesInOneLine() throws {
+        let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/train_torch.py").path
+        let folder = TestPaths.temporaryDirectory("train-torch")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let earlier = TestPaths.write("an earlier run's model", named: "emonet.safetensors", in: folder)
+        let data = TestPaths.write("emotion,pixels,Usage\n", named: "fer.csv", in: folder)
+        let cases: [(arguments: [String], message: String)] = [
+            (["--data", data, "--out", earlier], "already exists: pass --force to replace it"),
+            (["--data", data, "--out", "\(folder.path)/new.safetensors", "--epochs", "0"], "--epochs is 0, expected 1...10000"),
+            (["--data", data, "--out", "\(folder.path)/new.safetensors", "--arch", "vgg5"], "invalid choice: 'vgg5'"),
+            (["--resume", "\(folder.path)/run.torch-checkpoint.pt", "--lr", "0.1"], "--lr cannot change"),
+            (["--data", data, "--write-arrays", data], "is an input of this run; it is never written over"),
+        ]
+        for (arguments, message) in cases {
+            let run = try BuiltCommand.run(BuiltCommand.process("/usr/bin/env", ["python3", script] + arguments), timeout: 60)
+            if run.status == 127 { throw XCTSkip("no python3 on the PATH") }
+            XCTAssertEqual(run.status, 1, "\(arguments)")
+            XCTAssertTrue(run.stderr.hasPrefix("train_torch.py: ") && run.stderr.contains(message), "\(arguments): \(run.stderr)")
+            XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, "\(arguments): not one line: \(run.stderr)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: earlier, encoding: .utf8), "an earlier run's model", "the earlier run's file was touched")
+    }
+
+    /// The script writes each preset's architecture itself (it must run where Swift is not): every one
+    /// must be the network Architectures builds. Skipped where no python3 is on the PATH.
+    func testTheScriptDescribesEveryPresetAsArchitecturesDoes() throws {
+        let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/train_torch.py").path
+        for (name, _) in Architectures.presets {
+            let run = try BuiltCommand.run(BuiltCommand.process("/usr/bin/env", ["python3", script, "--print-spec", name]), timeout: 60)
+            if run.status == 127 { throw XCTSkip("no python3 on the PATH") }
+            XCTAssertEqual(run.status, 0, "train_torch.py --print-spec \(name): \(run.stderr)")
+            let spec = try ModelSpec.from(json: run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            XCTAssertEqual(spec, Architectures.named(name), "train_torch.py builds \(name) differently")
+            XCTAssertEqual(run.stdout.trimmingCharacters(in: .newlines), Architectures.named(name)!.jsonString(),
+                           "\(name): the script's JSON is not ModelSpec.jsonString()'s")
+        }
+    }
+}
