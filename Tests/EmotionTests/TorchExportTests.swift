@@ -14,14 +14,13 @@ final class TorchExportTests: XCTestCase {
 
     /// What PyTorch made of the exported model (the JSON train_torch.py --parity-fixture writes).
     struct TorchScores: Decodable {
-        var architecture: String
-        var split: String
-        var count: Int
-        var correct: Int
+        var architecture, split: String
+        /// The split's size, how many PyTorch classified right, and that as a fraction.
+        var count, correct: Int
         var accuracy: Double
-        var faces: Int
-        /// How many of the first `faces` PyTorch classified right (pins the data without holding its labels).
-        var correctInFaces: Int
+        /// PyTorch's answers for the first `faces`, and how many of them it got right (pins the data without
+        /// holding its labels).
+        var faces, correctInFaces: Int
         var predicted: [Int]
         var probabilities: [[Float]]
     }
