@@ -178,16 +178,18 @@ static int interrupted(void *opaque) {
     return atomic_load(&((emonet_av_decoder *)opaque)->cancelled);
 }
 
-/// The rotation ffmpeg applies by itself (its -autorotate, on by default), as filters before `filters`.
-static const char *rotation_filters(const AVStream *stream) {
+/// The rotation ffmpeg applies by itself (its -autorotate, on by default), as the filters it inserts before
+/// `filters` (ffmpeg 5.1's configure_input_video_filter), written into `out`.
+static void rotation_filters(const AVStream *stream, char *out, size_t out_size) {
+    out[0] = 0;
     const int32_t *matrix = (const int32_t *)av.av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, NULL);
-    if (!matrix) return "";
+    if (!matrix) return;
     double theta = -round(av.av_display_rotation_get(matrix));
     theta -= 360 * floor(theta / 360 + 0.9 / 360);
-    if (fabs(theta - 90) < 1.0) return "transpose=clock,";
-    if (fabs(theta - 180) < 1.0) return "hflip,vflip,";
-    if (fabs(theta - 270) < 1.0) return "transpose=cclock,";
-    return "";  // other angles: ffmpeg's `rotate`, which no camera writes; left as stored
+    if (fabs(theta - 90) < 1.0) snprintf(out, out_size, "transpose=clock,");
+    else if (fabs(theta - 180) < 1.0) snprintf(out, out_size, "hflip,vflip,");
+    else if (fabs(theta - 270) < 1.0) snprintf(out, out_size, "transpose=cclock,");
+    else if (fabs(theta) > 1.0) snprintf(out, out_size, "rotate=%f*PI/180,", theta);
 }
 
 /// The next decoded frame into d->decoded: 1, or 0 at the end of the stream (or when cancelled).
@@ -244,10 +246,12 @@ static int configure_graph(emonet_av_decoder *d, const char *filters, char *erro
         av.av_strerror(r, error, error_size);
         return -1;
     }
-    size_t length = strlen(filters) + 64;
+    char rotation[64];
+    rotation_filters(stream, rotation, sizeof rotation);
+    size_t length = strlen(rotation) + strlen(filters) + 32;
     char *description = malloc(length);
     if (!description) { snprintf(error, error_size, "out of memory"); return -1; }
-    snprintf(description, length, "%s%s%sformat=pix_fmts=rgb24", rotation_filters(stream), filters, *filters ? "," : "");
+    snprintf(description, length, "%s%s%sformat=pix_fmts=rgb24", rotation, filters, *filters ? "," : "");
     AVFilterInOut *outputs = av.avfilter_inout_alloc(), *inputs = av.avfilter_inout_alloc();
     if (!outputs || !inputs) {
         av.avfilter_inout_free(&outputs);

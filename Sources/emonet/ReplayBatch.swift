@@ -155,10 +155,12 @@ final class ReplayBatch {
                     while let i = queue.next() {
                         guard case .replay(let reason) = plans[i] else { continue }
                         let isolated = all[positions[i]].folder.map(isolate.contains) ?? false
-                        let row = replay(position: positions[i], with: worker, progress: progress, stop: stop, isolated: isolated)
+                        let (row, decoder) = replay(position: positions[i], with: worker, progress: progress, stop: stop, isolated: isolated)
                         rows.set(i, row)
                         var notes = row.status == .ok ? reason.map { ["replayed again: \($0)"] } ?? [] : []
-                        if isolated { notes.append("an earlier run ended during this input: decoded by the ffmpeg program, in its own process") }
+                        if isolated && decoder == .program {
+                            notes.append("an earlier run ended during this input: decoded by the ffmpeg program, in its own process")
+                        }
                         let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
                         progress.finished(line: line(row, done: rows.filled, note: note), frames: row.counts?.frames, replayed: true)
                     }
@@ -202,20 +204,24 @@ final class ReplayBatch {
 
     /// Replays the input at `position` of the whole batch into its temporary folder, then puts the folder
     /// in place with its record (or drops it, when the batch was stopped during the input).
-    /// `isolated`: decode it with the ffmpeg program (an earlier run ended during it).
-    private func replay(position k: Int, with worker: Worker, progress: BatchProgress, stop: BatchStop, isolated: Bool) -> BatchRow {
+    /// `isolated`: decode it with the ffmpeg program (an earlier run ended during it). Also returns the decoder
+    /// FFmpeg's part of the run used (nil for a session or a plain .y4m, or when it did not open).
+    private func replay(position k: Int, with worker: Worker, progress: BatchProgress, stop: BatchStop,
+                        isolated: Bool) -> (row: BatchRow, decoder: VideoDecoder?) {
         let input = all[k]
         var row = BatchRow(index: k + 1, input: input.path, status: .skipped, error: "not started: the batch was stopped by a signal")
-        guard !stop.isStopped else { return row }
+        guard !stop.isStopped else { return (row, nil) }
         let start = MonotonicClock.now()
         let stamp = BatchEntry.stamp(of: input.path)
         let folder = input.folder.flatMap { folders != nil ? $0 : nil }
         let partial = folder.flatMap { folders?.partial($0) }
         var run: ReplayRun?
+        var decoder: VideoDecoder?
         do {
             var job = ReplayJob(batchInput: input.path, out: partial, progress: progress.sink())
             if isolated { job.videoDecoder = .program }
             run = try ReplayRun(command: command, job: job, model: .given(worker.classifier), finder: worker.finder)
+            decoder = (run!.run.source as? FFmpegFileSource)?.decoder
             stop.add(run!.run)
             defer { stop.remove(run!.run) }
             try run!.execute()
@@ -224,11 +230,11 @@ final class ReplayBatch {
             row = BatchRow(index: k + 1, input: input.path, status: .failed, counts: run?.counts, seconds: MonotonicClock.now() - start,
                            error: CLIErrors.message(error))
         }
-        guard let folders, let folder, let partial, OutputPlan.identity(partial) != nil else { return row }
+        guard let folders, let folder, let partial, OutputPlan.identity(partial) != nil else { return (row, decoder) }
         if run?.stopRequested == true {
             folders.discard(folder)
             (row.status, row.error) = (.failed, "stopped by a signal before its end; its folder was not kept")
-            return row
+            return (row, decoder)
         }
         row.output = folder
         do {
@@ -238,7 +244,7 @@ final class ReplayBatch {
             folders.discard(folder)
             (row.output, row.status, row.error) = (nil, .failed, CLIErrors.message(error))
         }
-        return row
+        return (row, decoder)
     }
 
     /// The progress line of one finished input: inputs done / total, what became of it.
