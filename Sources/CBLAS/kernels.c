@@ -144,6 +144,76 @@ EMONET_AVX512 static void bn_backward_avx512(const float *dy, const float *xh, i
     for (; i < n; i++) dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXh);
 }
 
+// Batch norm with the ReLU that follows it fused in (BatchNorm2D.appliesReLU): the forward stores
+// max(0, γ·x̂ + β) computed exactly as normalize + relu do; the backward's mask (output > 0) is recomputed
+// from x̂ with the same arithmetic, so it matches the unfused layers bit for bit without reading the output.
+EMONET_AVX512 static void normalize_relu_avx512(const float *x, int n, float mean, float inv, float g, float b, float *xh,
+                                                float *y) {
+    const __m512 vm = _mm512_set1_ps(mean), vi = _mm512_set1_ps(inv), vg = _mm512_set1_ps(g), vb = _mm512_set1_ps(b);
+    const __m512 zero = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm), vi);
+        _mm512_storeu_ps(xh + i, v);
+        __m512 t = _mm512_fmadd_ps(vg, v, vb);
+        _mm512_storeu_ps(y + i, _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ), zero));
+    }
+    for (; i < n; i++) { float v = (x[i] - mean) * inv; xh[i] = v; float t = g * v + b; y[i] = t < 0 ? 0 : t; }
+}
+
+// The ReLU's gradient mask of one plane: lanes whose forward output γ·x̂ + β was > 0.
+#define RELU_MASK(xh16) _mm512_cmp_ps_mask(_mm512_fmadd_ps(vg, (xh16), vb), _mm512_setzero_ps(), _CMP_GT_OQ)
+
+EMONET_AVX512 static void sums_relu_avx512(const float *dy, const float *xh, int n, float g, float b, double *sum,
+                                           double *dot) {
+    const __m512 vg = _mm512_set1_ps(g), vb = _mm512_set1_ps(b);
+    __m512 s = _mm512_setzero_ps(), q = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = _mm512_loadu_ps(xh + i);
+        __m512 v = _mm512_maskz_mov_ps(RELU_MASK(x), _mm512_loadu_ps(dy + i));
+        s = _mm512_add_ps(s, v);
+        q = _mm512_fmadd_ps(v, x, q);
+    }
+    double ds = _mm512_reduce_add_ps(s), dq = _mm512_reduce_add_ps(q);
+    for (; i < n; i++) {
+        float t = g * xh[i] + b, v = t > 0 ? dy[i] : 0;
+        ds += v;
+        dq += (double)v * xh[i];
+    }
+    *sum = ds;
+    *dot = dq;
+}
+
+EMONET_AVX512 static void bn_relu_backward_avx512(const float *dy, const float *xh, int n, float g, float b, float scale,
+                                                  float meanDy, float meanDyXh, float *dx) {
+    const __m512 vg = _mm512_set1_ps(g), vb = _mm512_set1_ps(b);
+    const __m512 vs = _mm512_set1_ps(scale), vd = _mm512_set1_ps(meanDy), vx = _mm512_set1_ps(meanDyXh);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = _mm512_loadu_ps(xh + i);
+        __m512 v = _mm512_maskz_mov_ps(RELU_MASK(x), _mm512_loadu_ps(dy + i));
+        _mm512_storeu_ps(dx + i, _mm512_mul_ps(vs, _mm512_sub_ps(_mm512_sub_ps(v, vd), _mm512_mul_ps(x, vx))));
+    }
+    for (; i < n; i++) {
+        float t = g * xh[i] + b, v = t > 0 ? dy[i] : 0;
+        dx[i] = scale * (v - meanDy - xh[i] * meanDyXh);
+    }
+}
+#undef RELU_MASK
+
+EMONET_AVX512 static float sum_avx512(const float *x, long n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i));
+        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(x + i + 16));
+    }
+    if (i + 16 <= n) { s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i)); i += 16; }
+    if (i < n) s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1), x + i));
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
 EMONET_AVX512 static void relu_avx512(const float *x, const float *dy, long n, float *y) {
     const __m512 zero = _mm512_setzero_ps();
     long i = 0;
@@ -230,6 +300,55 @@ void emonet_bn_backward(const float *dy, const float *xh, int n, float scale, fl
     if (emonet_avx512_kernels()) { bn_backward_avx512(dy, xh, n, scale, meanDy, meanDyXh, dx); return; }
 #endif
     for (int i = 0; i < n; i++) dx[i] = scale * (dy[i] - meanDy - xh[i] * meanDyXh);
+}
+
+void emonet_bn_normalize_relu(const float *x, int n, float mean, float inv, float gamma, float beta, float *xh, float *y) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { normalize_relu_avx512(x, n, mean, inv, gamma, beta, xh, y); return; }
+#endif
+    for (int i = 0; i < n; i++) {
+        float v = (x[i] - mean) * inv;
+        xh[i] = v;
+        float t = gamma * v + beta;
+        y[i] = t < 0 ? 0 : t;
+    }
+}
+
+void emonet_sum_dot_relu(const float *dy, const float *xh, int n, float gamma, float beta, double *sum, double *dot) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { sums_relu_avx512(dy, xh, n, gamma, beta, sum, dot); return; }
+#endif
+    double s = 0, d = 0;
+    for (int i = 0; i < n; i++) {
+        float t = gamma * xh[i] + beta, v = t > 0 ? dy[i] : 0;
+        s += v;
+        d += (double)v * xh[i];
+    }
+    *sum = s;
+    *dot = d;
+}
+
+void emonet_bn_relu_backward(const float *dy, const float *xh, int n, float gamma, float beta, float scale, float meanDy,
+                             float meanDyXh, float *dx) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) { bn_relu_backward_avx512(dy, xh, n, gamma, beta, scale, meanDy, meanDyXh, dx); return; }
+#endif
+    for (int i = 0; i < n; i++) {
+        float t = gamma * xh[i] + beta, v = t > 0 ? dy[i] : 0;
+        dx[i] = scale * (v - meanDy - xh[i] * meanDyXh);
+    }
+}
+
+float emonet_sum(const float *x, long n) {
+#if defined(__x86_64__)
+    if (emonet_avx512_kernels()) return sum_avx512(x, n);
+#endif
+    float s[8] = {0};  // 8 partial sums: vectorisable, and not one long chain of dependent adds
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) s[j] += x[i + j];
+    for (; i < n; i++) s[i % 8] += x[i];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 void emonet_relu(const float *x, long n, float *y) {
@@ -336,12 +455,73 @@ static inline __attribute__((always_inline)) void col2im_body(const float *restr
 }
 
 #if defined(__x86_64__)
+// Stride 1 (every convolution of the presets) with masked 16-lane loads and stores: a row of the column
+// matrix is the input row shifted by kj − pad, the lanes outside [lo, hi) zero. The generic bodies spend
+// most of their time in per-row edge loops and memset calls on the 6- and 12-wide maps. Masked-off lanes
+// are never read, so the shifted loads may start before an input row.
+static inline __attribute__((always_inline)) __mmask16 lanes_between(int lo, int hi) {  // bits l, lo ≤ l < hi
+    unsigned below_hi = hi <= 0 ? 0 : hi >= 16 ? 0xFFFFu : (1u << hi) - 1;
+    unsigned below_lo = lo <= 0 ? 0 : lo >= 16 ? 0xFFFFu : (1u << lo) - 1;
+    return (__mmask16)(below_hi & ~below_lo);
+}
+
+EMONET_AVX512 static void im2col_s1_avx512(const float *x, int channels, int h, int w, int kernel, int pad, int ho,
+                                           int wo, float *cols, long row_stride) {
+    float *row = cols;
+    for (int c = 0; c < channels; c++) {
+        const float *xc = x + (size_t)c * h * w;
+        for (int ki = 0; ki < kernel; ki++)
+            for (int kj = 0; kj < kernel; kj++, row += row_stride) {
+                int lo, hi;
+                inside_columns(kj, 1, pad, w, wo, &lo, &hi);
+                for (int oy = 0; oy < ho; oy++) {
+                    float *dst = row + (size_t)oy * wo;
+                    int iy = oy - pad + ki;
+                    bool inside = iy >= 0 && iy < h;
+                    const float *src = inside ? xc + (size_t)iy * w : xc;
+                    for (int ox = 0; ox < wo; ox += 16) {
+                        __mmask16 store = lanes_between(0, wo - ox);
+                        __mmask16 load = inside ? store & lanes_between(lo - ox, hi - ox) : 0;
+                        _mm512_mask_storeu_ps(dst + ox, store, _mm512_maskz_loadu_ps(load, src + ox + kj - pad));
+                    }
+                }
+            }
+    }
+}
+
+EMONET_AVX512 static void col2im_s1_avx512(const float *cols, long row_stride, int channels, int h, int w, int kernel,
+                                           int pad, int ho, int wo, float *dx) {
+    memset(dx, 0, (size_t)channels * h * w * sizeof(float));
+    const float *row = cols;
+    for (int c = 0; c < channels; c++) {
+        float *dxc = dx + (size_t)c * h * w;
+        for (int ki = 0; ki < kernel; ki++)
+            for (int kj = 0; kj < kernel; kj++, row += row_stride) {
+                int lo, hi;
+                inside_columns(kj, 1, pad, w, wo, &lo, &hi);
+                for (int oy = 0; oy < ho; oy++) {
+                    int iy = oy - pad + ki;
+                    if (iy < 0 || iy >= h) continue;
+                    const float *src = row + (size_t)oy * wo;
+                    float *dst = dxc + (size_t)iy * w + kj - pad;  // dst[ox] for ox in [lo, hi) is inside the row
+                    for (int ox = lo; ox < hi; ox += 16) {
+                        __mmask16 m = lanes_between(0, hi - ox);
+                        __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst + ox), _mm512_maskz_loadu_ps(m, src + ox));
+                        _mm512_mask_storeu_ps(dst + ox, m, sum);
+                    }
+                }
+            }
+    }
+}
+
 EMONET_AVX512 static void im2col_avx512(const float *x, int channels, int h, int w, int kernel, int stride, int pad,
                                         int ho, int wo, float *cols, long row_stride) {
+    if (stride == 1) { im2col_s1_avx512(x, channels, h, w, kernel, pad, ho, wo, cols, row_stride); return; }
     im2col_body(x, channels, h, w, kernel, stride, pad, ho, wo, cols, row_stride);
 }
 EMONET_AVX512 static void col2im_avx512(const float *cols, long row_stride, int channels, int h, int w, int kernel,
                                         int stride, int pad, int ho, int wo, float *dx) {
+    if (stride == 1) { col2im_s1_avx512(cols, row_stride, channels, h, w, kernel, pad, ho, wo, dx); return; }
     col2im_body(cols, row_stride, channels, h, w, kernel, stride, pad, ho, wo, dx);
 }
 #endif

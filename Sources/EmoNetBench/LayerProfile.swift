@@ -1,5 +1,6 @@
 // `EmoNetBench layers [ARCH] [--batch N] [--seconds S] [--train]`: where one forward (or forward +
-// backward) of a preset network spends its time, layer by layer, with each layer's GFLOP/s. For
+// backward) of a preset network spends its time, layer by layer, with each layer's GFLOP/s (a ReLU that a
+// batch norm applies itself shows 0: Sequential skips it, see `Sequential.runs`). For
 // profiling the engine, not a comparison: nothing is written under bench-results/.
 import Emotion
 import Foundation
@@ -28,16 +29,16 @@ func runLayerProfile(_ arguments: [String]) throws {
     let start = DispatchTime.now().uptimeNanoseconds
     while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < budget {
         var t = x
-        for (i, layer) in model.layers.enumerated() {
+        for (i, layer) in model.layers.enumerated() where model.runs[i] {
             let s = DispatchTime.now().uptimeNanoseconds
             t = layer.forward(t, options)
             forward[i] += Double(DispatchTime.now().uptimeNanoseconds - s)
         }
         if train {
             var g = Tensor(shape: t.shape, values: [Float](repeating: 0.01, count: t.count))
-            for (i, layer) in model.layers.enumerated().reversed() {
+            for (i, layer) in model.layers.enumerated().reversed() where model.runs[i] {
                 let s = DispatchTime.now().uptimeNanoseconds
-                g = layer.backward(g, options)
+                g = layer.backward(g, PassOptions(training: true, workers: 1, inputGradient: i > 0))
                 backward[i] += Double(DispatchTime.now().uptimeNanoseconds - s)
             }
         }

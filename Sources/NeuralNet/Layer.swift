@@ -26,10 +26,15 @@ public final class Parameter {
 public struct PassOptions: Sendable {
     public var training: Bool
     public var workers: Int
+    /// Whether `backward` must return ∂L/∂x. False for a model's first layer, whose input (the images) needs
+    /// no gradient: a layer may then skip that product (Conv2D does) and return a buffer of the input's
+    /// shape whose contents are unspecified. Parameter gradients are computed either way.
+    public var inputGradient: Bool
 
-    public init(training: Bool, workers: Int = 1) {
+    public init(training: Bool, workers: Int = 1, inputGradient: Bool = true) {
         self.training = training
         self.workers = max(1, workers)
+        self.inputGradient = inputGradient
     }
 
     public static let inference = PassOptions(training: false)

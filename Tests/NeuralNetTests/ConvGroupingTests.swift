@@ -40,4 +40,24 @@ final class ConvGroupingTests: XCTestCase {
             }
         }
     }
+
+    func testSkippingTheInputGradientKeepsTheParameterGradients() {
+        for n in [1, 5] {
+            var r = SeededRandom(seed: 3)
+            let x = Tensor(shape: [n, 2, 7, 6], values: (0..<(n * 84)).map { _ in r.normal() })
+            var results: [[Float]] = []
+            for inputGradient in [true, false] {
+                let c = Conv2D(name: "c", inputChannels: 2, outputChannels: 4, kernelSize: 3, padding: 1)
+                var w = SeededRandom(seed: 4)
+                for p in c.parameters { for i in 0..<p.value.count { p.value[i] = w.normal() * 0.3 } }
+                let y = c.forward(x, PassOptions(training: true))
+                let dy = Tensor(shape: y.shape, values: y.values.map { $0 * 0.5 - 0.2 })
+                let dx = c.backward(dy, PassOptions(training: true, inputGradient: inputGradient))
+                XCTAssertEqual(dx.shape, x.shape)
+                results.append(c.weight.grad.values + c.bias!.grad.values)
+            }
+            XCTAssertEqual(results[0], results[1], "\(n) images")
+            XCTAssertTrue(results[0].contains { $0 != 0 })
+        }
+    }
 }

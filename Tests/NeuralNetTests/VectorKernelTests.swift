@@ -1,7 +1,8 @@
 // The C kernels behind batch norm, ReLU and max pooling (Sources/CBLAS/kernels.c), each in its AVX-512
 // and its portable version, against plain Swift loops written from the definitions: odd lengths (vector
 // tails), ties in max pooling (the first maximum in row-major order wins, as PyTorch), and the layers
-// built on them giving the same results with either version.
+// built on them giving the same results with either version; batch norm with its ReLU fused in equal to
+// the two in turn, bit for bit.
 import CBLAS
 import NeuralNet
 import TestSupport
@@ -86,6 +87,81 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
+    func testFusedBatchNormReLUKernelsEqualBatchNormThenReLU() {
+        bothVersions { version in
+            for n in [203, 16, 5] {
+                var x = values(n, seed: 11), dy = values(n, seed: 12)
+                x[0] = 0.25  // γ·x̂ + β exactly 0 at x = mean: masked out, as ReLU's y > 0 masks it
+                dy[1] = 0
+                let (mean, inv, g, b): (Float, Float, Float, Float) = (0.25, 1.5, 0.8, 0)
+                var xh = [Float](repeating: 9, count: n), y = xh, z = xh, fusedXh = xh, fused = xh
+                emonet_bn_normalize(x, Int32(n), mean, inv, g, b, &xh, &y)
+                emonet_relu(y, n, &z)
+                emonet_bn_normalize_relu(x, Int32(n), mean, inv, g, b, &fusedXh, &fused)
+                XCTAssertEqual(fusedXh, xh, version)
+                XCTAssertEqual(fused, z, version)
+                XCTAssertEqual(fused[0], 0, version)
+                var masked = [Float](repeating: 9, count: n)
+                emonet_relu_backward(z, dy, n, &masked)
+                var (s0, d0, s1, d1) = (0.0, 0.0, 0.0, 0.0)
+                emonet_sum_dot(masked, xh, Int32(n), &s0, &d0)
+                emonet_sum_dot_relu(dy, xh, Int32(n), g, b, &s1, &d1)
+                XCTAssertEqual(s1, s0, version)
+                XCTAssertEqual(d1, d0, version)
+                var dx = [Float](repeating: 9, count: n), fusedDx = dx
+                emonet_bn_backward(masked, xh, Int32(n), 1.2, 0.05, -0.3, &dx)
+                emonet_bn_relu_backward(dy, xh, Int32(n), g, b, 1.2, 0.05, -0.3, &fusedDx)
+                XCTAssertEqual(fusedDx, dx, "\(version), n \(n)")
+            }
+        }
+    }
+
+    func testSumAddsEveryElement() {
+        bothVersions { version in
+            for n in [0, 1, 15, 16, 17, 33, 576, 1001] {
+                let x = values(n, seed: UInt64(n) + 20)
+                let exact = x.reduce(0.0) { $0 + Double($1) }
+                XCTAssertEqual(Double(emonet_sum(x, n)), exact, accuracy: 1e-4 * Double(max(n, 1)).squareRoot(), "\(version), n \(n)")
+            }
+        }
+    }
+
+    func testBatchNormWithItsReLUEqualsTheTwoLayers() {
+        bothVersions { version in
+            for training in [true, false] {
+                let options = PassOptions(training: training)
+                let x = Tensor(shape: [3, 4, 5, 7], values: values(3 * 4 * 35, seed: 13))
+                let dy = Tensor(shape: x.shape, values: values(x.count, seed: 14))
+                func layer() -> BatchNorm2D {
+                    let bn = BatchNorm2D(name: "bn", channels: 4)
+                    for c in 0..<4 { bn.weight.value[c] = [0.7, -0.4, 1.3, 0][c]; bn.bias.value[c] = [0.1, 0.2, -0.3, 0][c] }
+                    for c in 0..<4 { bn.runningMean[c] = 0.1 * Float(c); bn.runningVar[c] = 1 + 0.2 * Float(c) }
+                    return bn
+                }
+                let bn = layer(), relu = ReLU(name: "relu"), fused = layer()
+                fused.appliesReLU = true
+                let y = relu.forward(bn.forward(x, options), options).values
+                let dx = bn.backward(relu.backward(dy, options), options).values
+                let context = "\(version), training \(training)"
+                XCTAssertEqual(fused.forward(x, options).values, y, context)
+                XCTAssertEqual(fused.backward(dy, options).values, dx, context)
+                XCTAssertEqual(fused.weight.grad.values, bn.weight.grad.values, context)
+                XCTAssertEqual(fused.bias.grad.values, bn.bias.grad.values, context)
+                XCTAssertEqual(fused.runningVar.values, bn.runningVar.values, context)
+                XCTAssertTrue(y.contains(0) && y.contains { $0 > 0 }, "the ReLU has something to cut")
+            }
+        }
+    }
+
+    func testSequentialLetsABatchNormApplyTheReLUAfterIt() throws {
+        let model = try Sequential(spec: ModelSpec(inputShape: [1, 6, 6], layers: [
+            .conv("c1", 1, 3), .batchNorm("bn1", 3), .relu("r1"), .conv("c2", 3, 2), .relu("r2"),
+            .flatten("f"), .dense("d", 4), .batchNorm("bn2", 4), .relu("r3"), .dense("out", 2),
+        ]))
+        XCTAssertEqual(model.runs, [true, true, false, true, true, true, true, true, false, true])
+        XCTAssertEqual(model.layers.compactMap { ($0 as? BatchNorm2D)?.appliesReLU }, [true, true])
+    }
+
     func testLayersGiveTheSameResultsWithEitherVersion() {
         var results: [[Float]] = []
         bothVersions { _ in
@@ -103,7 +179,7 @@ final class VectorKernelTests: XCTestCase {
 
     func testIm2colAndCol2imFollowTheirDefinitions() {
         bothVersions { version in
-            for (kernel, stride, pad, h, w) in [(3, 1, 1, 6, 7), (3, 2, 0, 9, 8), (5, 2, 2, 11, 10), (1, 1, 0, 4, 5), (3, 1, 2, 5, 5)] {
+            for (kernel, stride, pad, h, w) in [(3, 1, 1, 6, 7), (3, 2, 0, 9, 8), (5, 2, 2, 11, 10), (1, 1, 0, 4, 5), (3, 1, 2, 5, 5), (3, 1, 1, 20, 37), (5, 1, 2, 7, 18), (3, 1, 0, 4, 2)] {
                 let channels = 2, ho = (h + 2 * pad - kernel) / stride + 1, wo = (w + 2 * pad - kernel) / stride + 1
                 let p = ho * wo, rows = channels * kernel * kernel, rowStride = p + 3  // padded rows, as when grouped
                 let x = values(channels * h * w, seed: UInt64(h))
@@ -131,6 +207,9 @@ final class VectorKernelTests: XCTestCase {
                             }
                         }
                     }
+                }
+                for r in 0..<rows {  // the gap after each row (another image's columns, when grouped) untouched
+                    XCTAssertTrue(cols[(r * rowStride + p)..<((r + 1) * rowStride)].allSatisfy(\.isNaN), "\(version) row \(r) wrote past its end")
                 }
                 XCTAssertLessThan(zip(dx, expectedDx).map { abs($0 - $1) }.max()!, 1e-5, "\(version) col2im k\(kernel) s\(stride) p\(pad)")
             }

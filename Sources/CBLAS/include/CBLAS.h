@@ -91,6 +91,16 @@ void emonet_sum_dot(const float *a, const float *b, int n, double *sum, double *
 void emonet_bn_normalize(const float *x, int n, float mean, float inv, float gamma, float beta, float *xh, float *y);
 /// Batch norm's input gradient on one plane: dx = scale·(dy − meanDy − xh·meanDyXh).
 void emonet_bn_backward(const float *dy, const float *xh, int n, float scale, float meanDy, float meanDyXh, float *dx);
+/// Batch norm with the ReLU after it fused in: y = max(0, gamma·xh + beta) (xh as emonet_bn_normalize); and
+/// backward, with the ReLU's mask (gamma·xh + beta > 0, recomputed as the forward computed it) applied to dy:
+/// Σ m·dy and Σ m·dy·xh (sum_dot_relu), dx = scale·(m·dy − meanDy − xh·meanDyXh) (bn_relu_backward).
+/// Bit for bit what emonet_bn_normalize, emonet_relu and their gradients give in turn.
+void emonet_bn_normalize_relu(const float *x, int n, float mean, float inv, float gamma, float beta, float *xh, float *y);
+void emonet_sum_dot_relu(const float *dy, const float *xh, int n, float gamma, float beta, double *sum, double *dot);
+void emonet_bn_relu_backward(const float *dy, const float *xh, int n, float gamma, float beta, float scale, float meanDy,
+                             float meanDyXh, float *dx);
+/// Σx over n floats in float32, in vector partial sums (a convolution's bias gradient).
+float emonet_sum(const float *x, long n);
 /// y = max(0, x); and its gradient dx = dy where the forward output y > 0, else 0.
 void emonet_relu(const float *x, long n, float *y);
 void emonet_relu_backward(const float *y, const float *dy, long n, float *dx);

@@ -3,6 +3,10 @@
 // Input/output [N, C, H, W] (or [N, C] for features). Parameters: "weight" (γ) and "bias" (β) [C];
 // buffers "running_mean", "running_var" [C]. Caches x̂ and 1/σ per channel for backward.
 // Channels are split over workers; each channel's sums run in a fixed order (Double accumulators).
+// With `appliesReLU` (set by Sequential where a ReLU follows, which it then skips) the layer is batch
+// norm + ReLU in one pass each way: the output is max(0, γ·x̂ + β), and backward recomputes the ReLU's
+// mask from x̂, so neither the ReLU's output nor its gradient makes a trip through memory. Bit for bit
+// the same as the two layers in turn.
 import CBLAS
 import Foundation
 
@@ -15,6 +19,8 @@ public final class BatchNorm2D: Layer {
     public let bias: Parameter
     public let runningMean: Tensor
     public let runningVar: Tensor
+    /// Whether the output goes through max(0, ·) here, in place of a ReLU layer after this one.
+    public var appliesReLU = false
 
     private let output = Tensor(shape: [0])
     private let normalized = Tensor(shape: [0])   // x̂, same shape as the input
@@ -74,6 +80,7 @@ public final class BatchNorm2D: Layer {
         let x = input.data, y = output.data, xh = normalized.data, inv = inverseStd.data
         let g = weight.value.data, b = bias.value.data, rm = runningMean.data, rv = runningVar.data
         let m = n * hw
+        let relu = appliesReLU
         let momentum = recounted.map { 1 / Float($0 + 1) } ?? self.momentum
         if options.training, let seen = recounted { recounted = seen + 1 }
         Parallel.chunks(c, workers: options.workers) { range, _ in
@@ -104,7 +111,11 @@ public final class BatchNorm2D: Layer {
                 let gc = g[ch], bc = b[ch]
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
-                    emonet_bn_normalize(x + off, Int32(hw), mean, invStd, gc, bc, xh + off, y + off)
+                    if relu {
+                        emonet_bn_normalize_relu(x + off, Int32(hw), mean, invStd, gc, bc, xh + off, y + off)
+                    } else {
+                        emonet_bn_normalize(x + off, Int32(hw), mean, invStd, gc, bc, xh + off, y + off)
+                    }
                 }
             }
         }
@@ -115,16 +126,20 @@ public final class BatchNorm2D: Layer {
         let n = gradOutput.shape[0], c = channels, hw = gradOutput.count / max(n * c, 1)
         gradInput.reshape(gradOutput.shape)
         let dy = gradOutput.data, dx = gradInput.data, xh = normalized.data, inv = inverseStd.data
-        let g = weight.value.data, dg = weight.grad.data, db = bias.grad.data
+        let g = weight.value.data, b = bias.value.data, dg = weight.grad.data, db = bias.grad.data
         let m = Float(n * hw)
-        let training = trainedLast
+        let training = trainedLast, relu = appliesReLU
         Parallel.chunks(c, workers: options.workers) { range, _ in
             for ch in range {
                 var sumDy = 0.0, sumDyXh = 0.0
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
                     var s = 0.0, d = 0.0
-                    emonet_sum_dot(dy + off, xh + off, Int32(hw), &s, &d)
+                    if relu {
+                        emonet_sum_dot_relu(dy + off, xh + off, Int32(hw), g[ch], b[ch], &s, &d)
+                    } else {
+                        emonet_sum_dot(dy + off, xh + off, Int32(hw), &s, &d)
+                    }
                     sumDy += s
                     sumDyXh += d
                 }
@@ -136,7 +151,11 @@ public final class BatchNorm2D: Layer {
                 let meanDy = training ? Float(sumDy) / m : 0, meanDyXh = training ? Float(sumDyXh) / m : 0
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
-                    emonet_bn_backward(dy + off, xh + off, Int32(hw), scale, meanDy, meanDyXh, dx + off)
+                    if relu {
+                        emonet_bn_relu_backward(dy + off, xh + off, Int32(hw), g[ch], b[ch], scale, meanDy, meanDyXh, dx + off)
+                    } else {
+                        emonet_bn_backward(dy + off, xh + off, Int32(hw), scale, meanDy, meanDyXh, dx + off)
+                    }
                 }
             }
         }

@@ -4,7 +4,8 @@
 // (P = Ho·Wo under `groupColumns`) put several images' columns side by side and run one GEMM per
 // group, staging the output (and, backward, the output gradient) in [Cout, g·P] order: a 256 x 36
 // product per image is mostly OpenBLAS's packing of the weights, which a group shares.
-// Caches: the input (for backward, where columns are rebuilt rather than stored).
+// Caches: the input (for backward, where columns are rebuilt rather than stored). Backward skips the
+// input gradient (its GEMM and col2im) when the pass does not need it (a model's first layer).
 // Images are split over workers; each worker has its own scratch and gradient partials, summed in
 // worker order, and groups are cut the same way every time, so results do not depend on timing.
 
@@ -171,12 +172,8 @@ public final class Conv2D: Layer {
                 // dW[Cout,K] += dY[Cout,gP] · cols[K,gP]ᵀ
                 Gemm.multiply(transposeB: true, m: outputChannels, n: k, k: width, a: dyg, lda: width,
                               b: cols, ldb: width, beta: 1, c: s.gradWeight.data, ldc: k)
-                for o in 0..<outputChannels {
-                    var sum: Float = 0
-                    let row = dyg + o * width
-                    for j in 0..<width { sum += row[j] }
-                    s.gradBias.data[o] += sum
-                }
+                for o in 0..<outputChannels { s.gradBias.data[o] += emonet_sum(dyg + o * width, width) }
+                guard options.inputGradient else { continue }
                 // dcols[K,gP] = Wᵀ[K,Cout] · dY[Cout,gP], then scattered back onto each image.
                 Gemm.multiply(transposeA: true, m: k, n: width, k: outputChannels, a: wgt, lda: k, b: dyg, ldb: width,
                               c: gradCols, ldc: width)

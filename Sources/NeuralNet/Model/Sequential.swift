@@ -14,6 +14,7 @@ public final class Sequential {
         try spec.validate()
         self.spec = spec
         self.layers = try Self.makeLayers(spec, seed: seed, initialize: true)
+        self.runs = Self.fuseBatchNormReLU(layers)
     }
 
     /// Layers with zero weights, for a model whose tensors are about to be loaded (skips the random
@@ -23,6 +24,22 @@ public final class Sequential {
         try spec.validate()
         self.spec = spec
         self.layers = try Self.makeLayers(spec, seed: 1, initialize: false)
+        self.runs = Self.fuseBatchNormReLU(layers)
+    }
+
+    /// Whether forward and backward run each layer: false for a ReLU that directly follows a batch norm,
+    /// which then applies the ReLU itself (`BatchNorm2D.appliesReLU`, the same results in one pass).
+    public let runs: [Bool]
+
+    private static func fuseBatchNormReLU(_ layers: [Layer]) -> [Bool] {
+        var runs = [Bool](repeating: true, count: layers.count)
+        for i in layers.indices.dropFirst() {
+            if layers[i] is ReLU, let bn = layers[i - 1] as? BatchNorm2D {
+                bn.appliesReLU = true
+                runs[i] = false
+            }
+        }
+        return runs
     }
 
     static func makeLayers(_ spec: ModelSpec, seed: UInt64, initialize: Bool) throws -> [Layer] {
@@ -85,17 +102,18 @@ public final class Sequential {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let options = PassOptions(training: training, workers: workers)
         var x = input
-        for layer in layers { x = layer.forward(x, options) }
+        for (layer, runs) in zip(layers, runs) where runs { x = layer.forward(x, options) }
         return x
     }
 
-    /// Back-propagates ∂L/∂output; parameter gradients accumulate. Returns ∂L/∂input.
-    @discardableResult
-    public func backward(_ gradOutput: Tensor) -> Tensor {
-        let options = PassOptions(training: true, workers: workers)
+    /// Back-propagates ∂L/∂output; parameter gradients accumulate. The gradient with respect to the
+    /// input images is not computed (nothing trains them), as PyTorch skips it for inputs without
+    /// `requires_grad`.
+    public func backward(_ gradOutput: Tensor) {
         var g = gradOutput
-        for layer in layers.reversed() { g = layer.backward(g, options) }
-        return g
+        for i in layers.indices.reversed() where runs[i] {
+            g = layers[i].backward(g, PassOptions(training: true, workers: workers, inputGradient: i > 0))
+        }
     }
 
     public func zeroGradients() {
