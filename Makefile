@@ -268,7 +268,7 @@ eval: build
 # ---------------------------------------------------------------------------------------------------------
 ## bench: every benchmark; each prints a table and writes JSON under bench-results/.
 .PHONY: bench-network
-bench: bench-network bench-detector bench-faces bench-pipeline bench-replay bench-batch
+bench: bench-network bench-detector bench-faces bench-scans bench-pipeline bench-replay bench-batch
 
 ## bench-network: the engine vs PyTorch CPU on vgg4s, alternated per repeat (inference per face fp32/int8, training images/s); docs/engine.md.
 bench-network: deps $(VENV)/.ready
@@ -337,6 +337,15 @@ bench-faces: deps $(VENV)/.ready
 	$(SWIFT) build -c release --product EmoNetBench
 	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" faces --media $(SHARED)/media \
 		--python $(VENV)/bin/python --out bench-results/faces.json
+
+## bench-scans: what each search of the live face finder costs per frame on the ../shared clips (decoded once):
+## the upright full scan, each turned and profile scan, the regional search around tracked faces; the fastest
+## of SCAN_REPEATS passes (default 5). Table on stdout, JSON in bench-results/scans.json.
+SCAN_REPEATS ?= 5
+.PHONY: bench-scans
+bench-scans: deps
+	$(SWIFT) build -c release --product EmoNetBench
+	"$$($(SWIFT) build -c release --show-bin-path)/EmoNetBench" scans --media $(SHARED)/media --repeats $(SCAN_REPEATS)
 
 ## bench-pipeline: the live path under load: 640x480 at 30 fps with one face and with five, streamed by the
 ## emulated V4L2 camera through libv4l2/libv4lconvert, the detector, tracker and (with a model) classifier.

@@ -15,8 +15,9 @@ do {
     case "layers": try runLayerProfile(benchArguments)
     case "soak": try Soak.run(arguments: benchArguments)
     case "verifier": try runVerifierBench(benchArguments)
+    case "scans": try runScanBench(benchArguments)
     default:
-        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|batch|layers|soak|verifier [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: EmoNetBench detector|faces|labels|pipeline|network|replay|batch|layers|soak|verifier|scans [options]\n".utf8))
         exit(2)
     }
 } catch {

@@ -24,8 +24,10 @@ struct CascadeScanner {
     #endif
 
     /// Appends the (x, y) of every accepted window of `level`, in scan order.
+    /// `columns`: for the row at y, the window indices k (x = k·step) to visit (nil: the whole row);
+    /// each row's walk starts at its first index.
     func scan(level: PyramidLevel, planes: UnsafePointer<UInt32>, rows: Range<Int>? = nil,
-              into hits: inout [(x: Int32, y: Int32)]) {
+              columns: ((_ y: Int) -> Range<Int>)? = nil, into hits: inout [(x: Int32, y: Int32)]) {
         let step = level.step
         let yRange = rows ?? 0..<level.positionsY
         var y = yRange.lowerBound
@@ -33,13 +35,15 @@ struct CascadeScanner {
         if y % step != 0 { y += step - y % step }
         if vectorPrefilter && cascade.featureType == .haar && cascade.isStumpBased && !cascade.needsTilted
             && level.positionsX > 0 {
-            scanWithPrefilter(level: level, planes: planes, firstRow: y, endRow: yRange.upperBound, into: &hits)
+            scanWithPrefilter(level: level, planes: planes, firstRow: y, endRow: yRange.upperBound, columns: columns, into: &hits)
             return
         }
         while y < yRange.upperBound {
-            var x = 0
+            let ks = columns.map { $0(y) } ?? 0..<Int.max
+            var x = ks.lowerBound * step
+            let end = ks.upperBound == Int.max ? level.positionsX : min(level.positionsX, ks.upperBound * step)
             let row = planes + y * cascade.stride
-            while x < level.positionsX {
+            while x < end {
                 let result = evaluate(row + x)
                 if result > 0 { hits.append((Int32(x), Int32(y))) }
                 x += result == 0 ? 2 * step : step
@@ -50,7 +54,7 @@ struct CascadeScanner {
 
     /// The same scan with the first stages computed eight windows at a time (RowPrefilter).
     private func scanWithPrefilter(level: PyramidLevel, planes: UnsafePointer<UInt32>, firstRow: Int, endRow: Int,
-                                   into hits: inout [(x: Int32, y: Int32)]) {
+                                   columns: ((_ y: Int) -> Range<Int>)?, into hits: inout [(x: Int32, y: Int32)]) {
         let step = level.step
         let count = (level.positionsX + step - 1) / step
         let prefilter = RowPrefilter(cascade: cascade)
@@ -62,17 +66,22 @@ struct CascadeScanner {
             var y = firstRow
             while y < endRow {
                 let row = planes + y * cascade.stride
-                prefilter.run(row: row, step: step, count: count, reached: st.baseAddress!, factor: fa.baseAddress!)
-                var k = 0
-                while k < count {
-                    let s = Int(st[k])
+                let ks = columns.map { $0(y).clamped(to: 0..<count) } ?? 0..<count
+                guard !ks.isEmpty else { y += step; continue }
+                // Lane i of the pre-pass is window first + i.
+                let first = ks.lowerBound
+                prefilter.run(row: row + first * step, step: step, count: ks.count, reached: st.baseAddress!, factor: fa.baseAddress!)
+                var k = first
+                while k < ks.upperBound {
+                    let s = Int(st[k - first])
+                    let f = fa[k - first]
                     let result: Int
-                    if fa[k] == 0 {
+                    if f == 0 {
                         result = -1            // low contrast: no extra skip
                     } else if s < covered {
                         result = -s
                     } else {
-                        result = haarStumps(row + k * step, fa[k], fromStage: covered)
+                        result = haarStumps(row + k * step, f, fromStage: covered)
                     }
                     if result > 0 { hits.append((Int32(k * step), Int32(y))) }
                     k += result == 0 ? 2 : 1

@@ -22,7 +22,15 @@ public struct FaceDetector: Sendable {
     /// Like OpenCV (clipObjects), boxes are clipped to the image after grouping: a window whose
     /// size was rounded up can reach a pixel or two past the border.
     public func detect(_ image: GrayImage, parameters: DetectionParameters = DetectionParameters()) -> [Detection] {
-        let grouped = RectangleGrouping.group(rawWindows(image, parameters: parameters),
+        detect(image, parameters: parameters, centresIn: nil)
+    }
+
+    /// As `detect(_:parameters:)`, scanning only the windows whose centres lie in `region` (nil: all of them).
+    /// Each row is walked from the first window inside, so which windows a stage-0 rejection skips can differ
+    /// from the whole-image scan; the upright scan, which must be OpenCV's, passes nil.
+    public func detect(_ image: GrayImage, parameters: DetectionParameters, centresIn region: WindowRegion?) -> [Detection] {
+        let grouped = RectangleGrouping.group(rawWindows(image, parameters: parameters, vectorPrefilter: CascadeScanner.vectorPrefilterByDefault,
+                                                         centresIn: region),
                                               minNeighbors: parameters.minNeighbors)
         return grouped.compactMap { d in
             let box = d.box.clamped(width: image.width, height: image.height)
@@ -36,7 +44,8 @@ public struct FaceDetector: Sendable {
     }
 
     /// `rawWindows` with the scan path chosen explicitly (tests compare both).
-    func rawWindows(_ image: GrayImage, parameters: DetectionParameters, vectorPrefilter: Bool) -> [Rect] {
+    func rawWindows(_ image: GrayImage, parameters: DetectionParameters, vectorPrefilter: Bool,
+                    centresIn region: WindowRegion? = nil) -> [Rect] {
         let levels = PyramidSchedule.levels(imageWidth: image.width, imageHeight: image.height,
                                             windowWidth: cascade.windowWidth, windowHeight: cascade.windowHeight,
                                             parameters: parameters)
@@ -59,8 +68,9 @@ public struct FaceDetector: Sendable {
                 let level = levels[li]
                 planes.load(image, width: level.width, height: level.height)
                 levelHits.removeAll(keepingCapacity: true)
+                let columns = region.map { FaceDetector.columns(of: level, inside: $0) }
                 planes.planes.withUnsafeBufferPointer { p in
-                    scanner.scan(level: level, planes: p.baseAddress!, rows: 0..<rowLimits[li], into: &levelHits)
+                    scanner.scan(level: level, planes: p.baseAddress!, rows: 0..<rowLimits[li], columns: columns, into: &levelHits)
                 }
                 for h in levelHits { hits.append((li, h.x, h.y)) }
             }
@@ -78,6 +88,18 @@ public struct FaceDetector: Sendable {
         return all.map { h in
             let b = levels[h.level].box(x: Int(h.x), y: Int(h.y))
             return Rect(x: b.x, y: b.y, width: b.width, height: b.height)
+        }
+    }
+
+    /// For `level`'s row at y, the window indices k (x = k·step) whose windows' centres, in image pixels, lie in `region`.
+    static func columns(of level: PyramidLevel, inside region: WindowRegion) -> (Int) -> Range<Int> {
+        let scale = Double(level.scale), pitch = Double(level.step) * scale
+        let halfWidth = Double(level.windowWidth) / 2, halfHeight = Double(level.windowHeight) / 2
+        return { y in
+            guard let span = region.span(atY: Double(y) * scale + halfHeight) else { return 0..<0 }
+            let first = max(0, Int(((span.lowerBound - halfWidth) / pitch).rounded(.up)))
+            let last = Int(((span.upperBound - halfWidth) / pitch).rounded(.down))
+            return first <= last ? first..<(last + 1) : 0..<0
         }
     }
 

@@ -3,7 +3,8 @@
 //   - frontal at 0°, on the frame as given: exactly `FaceDetector.detect` with `parameters.frontal`;
 //   - frontal at each of `angles`: the frame turned the other way (ImageRotation, bilinear, onto a
 //     canvas that holds it all) and scaled by `rotatedScale`, so a face tilted by that angle stands
-//     upright; boxes are mapped back as turned boxes;
+//     upright; only windows centred on the turned frame's outline are scanned (at ±45° more than half the
+//     canvas is fill); boxes are mapped back as turned boxes;
 //   - profile (when a profile cascade is given): the frame scaled by `profileScale`, and its mirror
 //     (the cascade knows one side; the mirror shows it the other), boxes mirrored back.
 // All detections are then merged into one box per face: strongest first (most neighbours), a detection
@@ -181,7 +182,11 @@ public struct MultiPoseDetector: Sendable {
             let rotation = ImageRotation(sourceWidth: image.width, sourceHeight: image.height,
                                          degrees: -angle, scale: parameters.rotatedScale)
             let canvas = rotation.apply(to: image, fill: fill)
-            let found = frontal.detect(canvas, parameters: scaled(parameters.frontal, by: parameters.rotatedScale, threads: threads, parameters: parameters))
+            // Only windows centred on the frame itself: a face centred in the fill is dropped below anyway.
+            let w = Double(image.width), h = Double(image.height)
+            let outline = WindowRegion(corners: [(0, 0), (w, 0), (w, h), (0, h)].map { rotation.canvasPoint(x: $0.0, y: $0.1) })
+            let found = frontal.detect(canvas, parameters: scaled(parameters.frontal, by: parameters.rotatedScale, threads: threads, parameters: parameters),
+                                       centresIn: outline)
             return found.compactMap { d in
                 let c = rotation.sourcePoint(x: Double(d.box.x) + Double(d.box.width) / 2,
                                              y: Double(d.box.y) + Double(d.box.height) / 2)
