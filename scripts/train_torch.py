@@ -12,6 +12,15 @@ usage:
                  (.xz: LZMA with a delta filter, small enough to travel to a GPU machine; else zip-deflated .npz)
   train_torch.py --resume runs/torch/emonet.torch-checkpoint.pt [--epochs N] [--device ...] [--threads N]
   train_torch.py --print-spec ARCH    the architecture as ModelSpec JSON (needs neither torch nor numpy)
+  train_torch.py ... --teachers A.safetensors,B.safetensors [--teacher-weight 0.5] [--teacher-temperature 1]
+                 [--teacher-tta flip]    distil: each target blended with the teachers' mean prediction
+  train_torch.py --evaluate A.safetensors [B.safetensors ...] --arrays|--data ...    PublicTest accuracy of each
+                 model and of their averaged prediction, without and with the flip views (JSON on stdout)
+
+Distillation is the engine's (Trainer.distill, TrainingConfig.teacher*): the teachers are model files in our
+format (trained by `emonet train` or by this script, any architecture, each with its own input normalisation),
+run on the same augmented batch (and its mirror with --teacher-tta flip, the default here), softmax(logits / T)
+averaged; the target is (1 − s)·((1 − w)·label + w·teachers) + s/7 with label smoothing s = 0.1.
 
 The recipe defaults are the shipped model's first stage (models/emonet.recipe.json, stage 1): SGD with
 Nesterov momentum 0.9, weight decay 5e-4 on conv and dense weights only, a per-epoch cosine from --lr 0.01
@@ -208,7 +217,7 @@ def load_data(args):
     pixels, labels, splits = read_arrays(args.arrays) if args.arrays else read_csv(args.data)
     source = args.arrays or args.data
     train, public = splits == 0, splits == 1
-    if train.sum() < args.batch:
+    if args.batch is not None and train.sum() < args.batch:
         raise InputError(f"{source}: only {train.sum()} Training rows, fewer than one batch of {args.batch}")
     if public.sum() == 0:
         raise InputError(f"{source}: no PublicTest rows to validate on")
@@ -303,6 +312,113 @@ def named_tensors(model, layers):
             tensors[f"{name}.running_mean"] = module.running_mean
             tensors[f"{name}.running_var"] = module.running_var
     return {k: v.detach().to("cpu", dtype=torch.float32).contiguous() for k, v in tensors.items()}
+
+
+def read_model_file(path):
+    """One of our model files (.safetensors, format emonet-model) as (torch model in eval mode, layers, (mean, std)).
+    Header sizes are checked against the file before anything is allocated."""
+    import numpy as np
+    import torch
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})")
+    if len(data) < 8:
+        raise InputError(f"{path}: {len(data)} bytes, too short for a safetensors file")
+    length = struct.unpack("<Q", data[:8])[0]
+    if length > len(data) - 8:
+        raise InputError(f"{path}: header length {length} runs past the file's {len(data)} bytes")
+    try:
+        header = json.loads(data[8:8 + length])
+        metadata = header.pop("__metadata__")
+        if metadata.get("format") != "emonet-model":
+            raise ValueError("metadata 'format' is not 'emonet-model'")
+        spec = json.loads(metadata["architecture"])
+        normalization = json.loads(metadata["input"])
+        mean, std = float(normalization["mean"]), float(normalization["std"])
+        model, layers = build(spec)
+    except InputError:
+        raise
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{path}: not an EmoNet model file ({e})")
+    expected = named_tensors(model, layers)
+    body = len(data) - 8 - length
+    state = {}
+    for name, like in expected.items():
+        entry = header.get(name)
+        if not isinstance(entry, dict) or entry.get("dtype") != "F32" or list(entry.get("shape", [])) != list(like.shape):
+            raise InputError(f"{path}: tensor '{name}' missing or not F32 {list(like.shape)}")
+        start, end = entry["data_offsets"]
+        if not (0 <= start <= end <= body and end - start == like.numel() * 4):
+            raise InputError(f"{path}: tensor '{name}' offsets {start}..{end} do not fit the file")
+        state[name] = torch.from_numpy(np.frombuffer(data, dtype="<f4", count=like.numel(), offset=8 + length + start)
+                                       .reshape(like.shape).copy())
+    with torch.no_grad():
+        for module, layer in zip(model, layers):
+            name, kind = layer["name"], layer["type"]
+            if kind in ("conv2d", "dense"):
+                module.weight.copy_(state[f"{name}.weight"])
+                if module.bias is not None:
+                    module.bias.copy_(state[f"{name}.bias"])
+            elif kind == "batchnorm2d":
+                for key in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(module, key).copy_(state[f"{name}.{key}"])
+    return model.eval(), layers, (mean, std)
+
+
+def teacher_probabilities(teachers, x, temperature, flip):
+    """The teachers' mean softmax(logits / T) for x (augmented, 0...1, [N, 1, 48, 48]), each teacher on its own
+    normalisation, over x and, with `flip`, its mirror: Trainer.teacherProbabilities."""
+    import torch
+    views = [x, torch.flip(x, dims=[3])] if flip else [x]
+    total = None
+    with torch.no_grad():
+        for model, mean, std in teachers:
+            for view in views:
+                p = torch.softmax(model((view - mean) * (1 / std)) / temperature, dim=1)
+                total = p if total is None else total + p
+    return total / (len(teachers) * len(views))
+
+
+def blended_targets(labels, taught, weight, smoothing=0.1, classes=len(LABELS)):
+    """(1 − s)·((1 − w)·one-hot + w·teachers) + s/K, the engine's distillation targets."""
+    import torch.nn.functional as F
+    onehot = F.one_hot(labels, classes).to(taught.dtype)
+    return (1 - smoothing) * ((1 - weight) * onehot + weight * taught) + smoothing / classes
+
+
+def evaluate_models(args):
+    """--evaluate: PublicTest accuracy of each model and of their mean prediction, without and with flip."""
+    import numpy as np
+    import torch
+    device = pick_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    _, _, public_np, labels_np = load_data(args)
+    pixels = torch.from_numpy(public_np).unsqueeze(1).float().div(255)
+    labels = torch.from_numpy(labels_np.astype(np.int64))
+    sums = {"none": 0, "flip": 0}
+    report = {"publicTest": len(labels), "models": []}
+    for path in args.evaluate:
+        model, _, (mean, std) = read_model_file(path)
+        model.to(device)
+        views = {}
+        with torch.no_grad():
+            for name, flip in (("none", False), ("flip", True)):
+                parts = []
+                for start in range(0, len(pixels), 512):
+                    x = pixels[start:start + 512].to(device)
+                    parts.append(teacher_probabilities([(model, mean, std)], x, 1.0, flip).cpu())
+                views[name] = torch.cat(parts)
+                sums[name] = sums[name] + views[name]
+        report["models"].append({"path": path, **{k: (v.argmax(1) == labels).float().mean().item() for k, v in views.items()}})
+        print(f"{path}: PublicTest {report['models'][-1]['none'] * 100:.2f}% (flip {report['models'][-1]['flip'] * 100:.2f}%)",
+              file=sys.stderr, flush=True)
+    report["ensemble"] = {k: (v.argmax(1) == labels).float().mean().item() for k, v in sums.items()}
+    print(f"ensemble of {len(args.evaluate)}: PublicTest {report['ensemble']['none'] * 100:.2f}% "
+          f"(flip {report['ensemble']['flip'] * 100:.2f}%)", file=sys.stderr)
+    print(json.dumps(report, indent=2))
 
 
 def decayed_parameters(model, layers):
@@ -419,6 +535,8 @@ def training_config(args):
             "warmupEpochs": args.warmup_epochs, "minimumLearningRate": args.min_lr, "stepSize": 20, "stepGamma": 0.3,
             "plateauFactor": 0.5, "plateauPatience": 5, "labelSmoothing": 0.1, "seed": args.seed,
             "workers": min(args.threads or 1, 64),
+            **({"teachers": list(args.teachers), "teacherWeight": args.teacher_weight,
+                "teacherTemperature": args.teacher_temperature, "teacherTTA": args.teacher_tta} if args.teachers else {}),
             "augmentation": {"flip": True, "shift": 4, "rotationDegrees": 10, "scale": 0.1, "brightness": 0.15,
                              "contrast": 0.2, "erasing": args.erasing}}
 
@@ -466,8 +584,9 @@ def evaluate(model, pixels, labels, mean, std, device, batch=512):
     return loss, correct / len(labels), p
 
 
-def train_epoch(model, optimizer, train_pixels, train_labels, args, state, device, epoch):
-    """One epoch of shuffled, augmented mini-batches. Returns (loss, accuracy, images/s)."""
+def train_epoch(model, optimizer, train_pixels, train_labels, args, state, device, epoch, teachers=()):
+    """One epoch of shuffled, augmented mini-batches (targets blended with `teachers`' predictions when
+    there are any: [(model, mean, std)]). Returns (loss, accuracy, images/s)."""
     import torch
     import torch.nn.functional as F
     torch.manual_seed(args.seed * 100_003 + epoch)  # dropout: the same masks in a resumed run
@@ -481,10 +600,16 @@ def train_epoch(model, optimizer, train_pixels, train_labels, args, state, devic
     for b in range(batches):
         index = order[b * args.batch:(b + 1) * args.batch].to(device)
         x = augment(train_pixels[index], args.erasing, generator)
-        x = (x - mean) * (1 / std)
         y = train_labels[index]
+        if teachers:
+            targets = blended_targets(y, teacher_probabilities(teachers, x, args.teacher_temperature,
+                                                               args.teacher_tta == "flip"), args.teacher_weight)
+        x = (x - mean) * (1 / std)
         logits = model(x)
-        loss = F.cross_entropy(logits, y, label_smoothing=0.1)
+        if teachers:
+            loss = -(targets * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+        else:
+            loss = F.cross_entropy(logits, y, label_smoothing=0.1)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -531,6 +656,13 @@ def train(args):
     train_labels = torch.from_numpy(train_labels_np.astype(np.int64)).to(device)
     public_pixels = torch.from_numpy(public_np).unsqueeze(1)
     public_labels = torch.from_numpy(public_labels_np.astype(np.int64))
+    teachers = []
+    for path in args.teachers or []:
+        teacher, _, (t_mean, t_std) = read_model_file(path)
+        teachers.append((teacher.to(device), t_mean, t_std))
+    if teachers:
+        print(f"distilling from {len(teachers)} teachers (weight {args.teacher_weight}, temperature "
+              f"{args.teacher_temperature}, views {args.teacher_tta})", file=sys.stderr, flush=True)
     parameters = sum(p.numel() for p in model.parameters())
     print(f"training {args.arch} with PyTorch {torch.__version__} on {device} ({torch.get_num_threads()} CPU threads): "
           f"{parameters} parameters; {len(train_labels)} training / {len(public_labels)} validation images; "
@@ -549,7 +681,7 @@ def train(args):
         for group in optimizer.param_groups:
             group["lr"] = rate
         train_loss, train_accuracy, speed = train_epoch(model, optimizer, train_pixels, train_labels, args, state,
-                                                        device, epoch)
+                                                        device, epoch, teachers)
         mean, std = state["normalization"]
         val_loss, val_accuracy, _ = evaluate(model, public_pixels, public_labels, mean, std, device)
         seconds = time.time() - started
@@ -599,7 +731,8 @@ def pick_device(name):
 def save_checkpoint(path, args, model, optimizer, state):
     import torch
     settings = {k: getattr(args, k) for k in ("arch", "epochs", "lr", "min_lr", "warmup_epochs", "batch", "seed",
-                                              "erasing", "data", "arrays", "out")}
+                                              "erasing", "data", "arrays", "out", "teachers", "teacher_weight",
+                                              "teacher_temperature", "teacher_tta")}
     payload = {"format": CHECKPOINT_FORMAT, "version": 1, "settings": settings, "state": state,
                "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                "optimizer": optimizer.state_dict()}
@@ -696,6 +829,13 @@ def parse(argv):
     parser.add_argument("--force", action="store_true", help="replace an earlier run's files")
     parser.add_argument("--parity-fixture", metavar="DIR", help="after training, write the export parity fixture to DIR")
     parser.add_argument("--print-spec", metavar="ARCH", help="print the architecture's ModelSpec JSON and exit")
+    parser.add_argument("--teachers", type=lambda v: [p for p in v.split(",") if p],
+                        help="distil from these model files (comma-separated .safetensors in our format)")
+    parser.add_argument("--teacher-weight", type=float, help="share of the teachers in each target (default 0.5)")
+    parser.add_argument("--teacher-temperature", type=float, help="softmax temperature of the teachers (default 1)")
+    parser.add_argument("--teacher-tta", choices=["none", "flip"], help="teachers' views of each image (default flip)")
+    parser.add_argument("--evaluate", nargs="+", metavar="MODEL", help="PublicTest accuracy of these model files and "
+                        "of their averaged prediction, without and with flip (JSON on stdout), then exit")
     args = parser.parse_args(argv)
     validate(args)
     return args
@@ -703,6 +843,7 @@ def parse(argv):
 
 RECIPE_DEFAULTS = {"arch": "vgg4s", "epochs": 40, "lr": 0.01, "min_lr": 1e-5, "warmup_epochs": 0, "batch": 64,
                    "seed": 1, "erasing": 0.5}
+TEACHER_DEFAULTS = {"teacher_weight": 0.5, "teacher_temperature": 1.0, "teacher_tta": "flip"}
 
 
 def validate(args):
@@ -711,13 +852,26 @@ def validate(args):
         if args.print_spec not in PRESETS:
             raise InputError(f"--print-spec: '{args.print_spec}' is not one of {', '.join(PRESETS)}")
         return
+    if args.evaluate:
+        if args.out or args.resume or args.write_arrays or args.teachers:
+            raise InputError("--evaluate MODEL... takes only --data/--arrays, --device and --threads")
+        if bool(args.data) == bool(args.arrays):
+            raise InputError("--evaluate needs --data FER.csv[.gz] or --arrays FILE.npz[.xz] (one of them)")
+        for path in args.evaluate:
+            if not os.path.isfile(path):
+                raise InputError(f"--evaluate: {path}: no such file")
+        return
     if args.write_arrays:
         if not args.data or args.arrays or args.out or args.resume:
             raise InputError("--write-arrays FILE takes only --data CSV (and --force)")
         check_new_outputs([args.write_arrays], args.force, inputs=[args.data])
         return
+    given_teacher = [f"--{k.replace('_', '-')}" for k in TEACHER_DEFAULTS if getattr(args, k) is not None]
+    if given_teacher and not args.teachers and not args.resume:
+        raise InputError(f"{given_teacher[0]} is set but --teachers is not")
     if args.resume:
-        given = [f"--{k.replace('_', '-')}" for k in RECIPE_DEFAULTS if k != "epochs" and getattr(args, k) is not None]
+        given = [f"--{k.replace('_', '-')}" for k in list(RECIPE_DEFAULTS) + list(TEACHER_DEFAULTS) + ["teachers"]
+                 if k != "epochs" and getattr(args, k) is not None]
         if given or args.out:
             raise InputError(f"--resume takes its settings and --out from the checkpoint; {(given + ['--out'])[0]} "
                              f"cannot change (only --epochs, --data/--arrays, --device and --threads may)")
@@ -727,6 +881,16 @@ def validate(args):
         for key, value in RECIPE_DEFAULTS.items():
             if getattr(args, key) is None:
                 setattr(args, key, value)
+        for key, value in TEACHER_DEFAULTS.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
+        for path in args.teachers or []:
+            if not os.path.isfile(path):
+                raise InputError(f"--teachers: {path}: no such file")
+        if args.teacher_weight is not None and not 0 <= args.teacher_weight <= 1:
+            raise InputError(f"--teacher-weight is {args.teacher_weight}, expected a number in [0, 1]")
+        if args.teacher_temperature is not None and not (args.teacher_temperature > 0 and math.isfinite(args.teacher_temperature)):
+            raise InputError(f"--teacher-temperature is {args.teacher_temperature}, expected a positive number")
     if args.data and args.arrays:
         raise InputError("give --data or --arrays, not both")
     if not args.resume and not (args.data or args.arrays):
@@ -746,6 +910,8 @@ def validate(args):
         raise InputError(f"--parity-fixture {args.parity_fixture}: needs an existing folder and a new run (not --resume)")
     if not args.resume:
         outputs = list(run_paths(args.out).values())
+        if args.teachers and any(os.path.realpath(t) == os.path.realpath(args.out) for t in args.teachers):
+            raise InputError(f"--teachers: {args.out} is this run's --out; a model cannot teach itself")
         if args.parity_fixture:
             outputs += [os.path.join(args.parity_fixture, f) for f in ("torch_export.safetensors", "torch_export.json")]
         check_new_outputs(outputs, args.force, inputs=[args.data, args.arrays])
@@ -770,6 +936,8 @@ def main(argv):
     args = parse(argv)
     if args.print_spec:
         print(spec_json(PRESETS[args.print_spec]()))
+    elif args.evaluate:
+        evaluate_models(args)
     elif args.write_arrays:
         pixels, labels, splits = read_csv(args.data)
         keep = splits < 2  # Training and PublicTest: PrivateTest stays where it is

@@ -82,6 +82,13 @@ final class TorchExportTests: XCTestCase {
             (["--data", data, "--out", "\(folder.path)/new.safetensors", "--arch", "vgg5"], "invalid choice: 'vgg5'"),
             (["--resume", "\(folder.path)/run.torch-checkpoint.pt", "--lr", "0.1"], "--lr cannot change"),
             (["--data", data, "--write-arrays", data], "is an input of this run; it is never written over"),
+            (["--data", data, "--out", "\(folder.path)/new.safetensors", "--teacher-weight", "0.3"],
+             "--teacher-weight is set but --teachers is not"),
+            (["--data", data, "--out", "\(folder.path)/new.safetensors", "--teachers", "\(folder.path)/absent.safetensors"],
+             "--teachers: \(folder.path)/absent.safetensors: no such file"),
+            (["--data", data, "--out", earlier, "--teachers", earlier, "--force"], "a model cannot teach itself"),
+            (["--evaluate", earlier], "--evaluate needs --data FER.csv[.gz] or --arrays FILE.npz[.xz]"),
+            (["--evaluate", earlier, "--data", data, "--out", earlier], "--evaluate MODEL... takes only"),
         ]
         for (arguments, message) in cases {
             let run = try BuiltCommand.run(BuiltCommand.process("/usr/bin/env", ["python3", script] + arguments), timeout: 60)
@@ -91,6 +98,73 @@ final class TorchExportTests: XCTestCase {
             XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, "\(arguments): not one line: \(run.stderr)")
         }
         XCTAssertEqual(try String(contentsOfFile: earlier, encoding: .utf8), "an earlier run's model", "the earlier run's file was touched")
+    }
+
+    /// The project's venv Python with torch (`make .venv/.ready`), else a skip: `make test` installs no torch.
+    static func torchPython() throws -> String {
+        let python = TestPaths.repositoryRoot.appendingPathComponent(".venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python),
+              (try? BuiltCommand.run(BuiltCommand.process(python, ["-c", "import torch"]), timeout: 120))?.status == 0 else {
+            throw XCTSkip("no .venv with torch (make .venv/.ready installs it)")
+        }
+        return python
+    }
+
+    /// --evaluate reads a model file of ours back into PyTorch (the teachers' path): the exported fixture must
+    /// score what PyTorch scored when it wrote it, and an ensemble of that model twice must score the same.
+    func testTheScriptReadsOurModelFileBackAndScoresItAsWhenItWroteIt() throws {
+        let data = try TestPaths.sharedFile("data/fer2013/fer2013-train-publictest.csv.gz")
+        let python = try Self.torchPython()
+        let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/train_torch.py").path
+        let run = try BuiltCommand.run(BuiltCommand.process(python, [script, "--evaluate", Self.modelPath, Self.modelPath,
+                                                                     "--data", data.path, "--device", "cpu", "--threads", "2"]), timeout: 600)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        struct Report: Decodable {
+            struct Scores: Decodable { var none, flip: Double }
+            var publicTest: Int
+            var models: [Scores]
+            var ensemble: Scores
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8))
+        let scores = try Self.torchScores()
+        XCTAssertEqual(report.publicTest, scores.count)
+        XCTAssertEqual(report.models.count, 2)
+        XCTAssertEqual(report.models[0].none, scores.accuracy, accuracy: 0.5 / Double(scores.count),
+                       "the model read back does not score what PyTorch scored when it wrote it")
+        XCTAssertEqual(report.ensemble.none, report.models[0].none, accuracy: 1e-12, "the mean of one model twice is that model")
+        XCTAssertEqual(report.ensemble.flip, report.models[0].flip, accuracy: 1e-12)
+        XCTAssertNotEqual(report.models[0].flip, report.models[0].none, "the flip views changed nothing: were they used?")
+    }
+
+    /// A student distilled from a teacher (both tiny, one epoch on a few random faces, CPU) is written with the
+    /// distillation in its training facts, and the engine reads it and accepts those facts.
+    func testADistilledStudentRecordsItsTeachersInFactsTheEngineAccepts() throws {
+        let python = try Self.torchPython()
+        let script = TestPaths.repositoryRoot.appendingPathComponent("scripts/train_torch.py").path
+        let folder = TestPaths.temporaryDirectory("train-torch-distil")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = SystemRandomNumberGenerator()
+        var csv = "emotion,pixels,Usage\n"
+        for row in 0..<160 {
+            let pixels = (0..<(48 * 48)).map { _ in String(UInt8.random(in: 0...255, using: &generator)) }.joined(separator: " ")
+            csv += "\(row % 7),\(pixels),\(row < 128 ? "Training" : "PublicTest")\n"
+        }
+        let data = TestPaths.write(csv, named: "fer.csv", in: folder)
+        let teacher = folder.appendingPathComponent("teacher.safetensors").path
+        let student = folder.appendingPathComponent("student.safetensors").path
+        let common = ["--data", data, "--arch", "tiny", "--epochs", "1", "--batch", "32", "--device", "cpu", "--threads", "2"]
+        let first = try BuiltCommand.run(BuiltCommand.process(python, [script, "--out", teacher] + common), timeout: 300)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try BuiltCommand.run(BuiltCommand.process(python, [script, "--out", student, "--teachers", teacher,
+                                                                        "--teacher-weight", "0.7"] + common), timeout: 300)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("distilling from 1 teachers (weight 0.7"), second.stderr)
+        let model = try EmotionModel.read(path: student)
+        let facts = try XCTUnwrap(model.trainingFacts, "metadata 'training' does not decode as TrainingFacts")
+        XCTAssertEqual(facts.config.teachers, [teacher])
+        XCTAssertEqual(facts.config.teacherWeight, 0.7)
+        XCTAssertEqual(facts.config.teacherTTA, "flip")
+        XCTAssertNoThrow(try facts.config.validate(file: "student.safetensors: metadata 'training'"))
     }
 
     /// The script writes each preset's architecture itself (it must run where Swift is not): every one
