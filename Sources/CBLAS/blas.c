@@ -48,7 +48,8 @@ static void load(void) {
         chose_core = true;
     }
     // One thread per call unless asked: EmoNet parallelises over images itself.
-    if (getenv("OPENBLAS_NUM_THREADS") == NULL) setenv("OPENBLAS_NUM_THREADS", "1", 0);
+    const bool threads_given = getenv("OPENBLAS_NUM_THREADS") != NULL;
+    if (!threads_given) setenv("OPENBLAS_NUM_THREADS", "1", 0);
     const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
     void *handle = NULL;
     for (unsigned i = 0; i < sizeof names / sizeof names[0] && handle == NULL; i++)
@@ -67,6 +68,11 @@ static void load(void) {
         snprintf(error_text, sizeof error_text, "the loaded OpenBLAS has no cblas_sgemm symbol");
         return;
     }
+    // OpenBLAS may be in the process already, started with a thread per core: FFmpeg's libavfilter pulls it in
+    // (libsphinxbase needs libblas.so.3, Debian's OpenBLAS) before we load it, so the variable above came too late.
+    // Its idle threads then spin between calls, and a batch's jobs queue for its one thread pool: --jobs 2 on
+    // two cores ran 1.2-1.5x one job instead of 1.8-1.9x. Our parallelism is over images, so one thread.
+    if (!threads_given && set_threads) set_threads(1);
     load_status = 0;
 }
 

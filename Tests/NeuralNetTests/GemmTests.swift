@@ -1,11 +1,32 @@
 // The GEMM seam: OpenBLAS and EmoNet's own kernel against the naive reference on odd shapes, every
 // transpose, alpha/beta; the pre-packed product with its bias and ReLU in both layouts.
 import CBLAS
+import Foundation
 import NeuralNet
 import TestSupport
 import XCTest
 
 final class GemmTests: XCTestCase {
+    /// FFmpeg's libavfilter loads Debian's OpenBLAS (through libsphinxbase's libblas.so.3) before we do, and
+    /// it then starts with a thread per core; loading it our way must bring it back to one thread (a batch's
+    /// jobs otherwise queue for its thread pool). This test loads it the other library's way first.
+    func testOpenBLASRunsOneThreadEvenWhenAnotherLibraryLoadedItFirst() throws {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else {
+            throw XCTSkip("OPENBLAS_NUM_THREADS is set: the user's choice is kept")
+        }
+        guard let handle = dlopen("libblas.so.3", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL),
+              let symbol = dlsym(handle, "openblas_get_num_threads") else {
+            throw XCTSkip("no OpenBLAS as libblas.so.3 here")
+        }
+        let threads = unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
+        guard threads() > 1 else {
+            throw XCTSkip("OpenBLAS started with one thread already (one core, or loaded by an earlier test in this process)")
+        }
+        try Gemm.ensureLoaded()
+        XCTAssertEqual(Gemm.blasThreads, 1, "OpenBLAS kept the threads it started with")
+        XCTAssertEqual(threads(), 1)
+    }
+
     func testOpenBLASMatchesTheReferenceOnOddShapes() throws {
         try Gemm.ensureLoaded()
         Gemm.useOwnKernel(false)
