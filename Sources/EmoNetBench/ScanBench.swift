@@ -28,20 +28,17 @@ struct ScanReport: BenchReport {
 func runScanBench(_ arguments: [String]) throws {
     var media = "../shared/media", repeats = 5, out = "bench-results/scans.json", useVerifier = true
     var clips = ["pyfeat_single_face.mp4", "pyfeat_no_face.mp4", "pyfeat_WolfgangLanger_Pexels.mp4"]
-    var i = 0
-    while i < arguments.count {
-        let value = i + 1 < arguments.count ? arguments[i + 1] : ""
-        switch arguments[i] {
-        case "--media": media = value
-        case "--repeats": repeats = max(1, Int(value) ?? 5)
-        case "--clips": clips = value.split(separator: ",").map(String.init)
-        case "--out": out = value
-        case "--no-verifier": useVerifier = false; i -= 1
-        default: throw BenchError("unknown option \(arguments[i]) (options: --media --repeats --clips --out --no-verifier)")
-        }
-        i += 2
-    }
+    try BenchArguments.read(arguments, [
+        "--media": .text { media = $0 }, "--out": .text { out = $0 },
+        "--repeats": .number(in: 1...1000) { repeats = $0 },
+        "--clips": .text { clips = $0.split(separator: ",").map(String.init) },
+        "--no-verifier": .flag { useVerifier = false },
+    ])
     try BenchResults.checkReplaceable(out, format: ScanReport.format)
+    for clip in clips where !FileManager.default.fileExists(atPath: "\(media)/\(clip)") {
+        print("scans bench: \(media)/\(clip) absent, nothing measured")
+        return
+    }
     let frontal = FaceDetector(cascade: try CascadeLocator.load(path: nil))
     let profile = FaceDetector(cascade: try CascadeLocator.load(path: MultiPoseDetector.defaultProfileCascadePath))
     let search = MultiPoseDetector(frontal: frontal, profile: profile)
@@ -56,12 +53,13 @@ func runScanBench(_ arguments: [String]) throws {
     var rows: [ScanRow] = []
     for clip in clips {
         let path = "\(media)/\(clip)"
-        guard FileManager.default.fileExists(atPath: path) else { throw BenchError("\(path): no such clip") }
         let frames = try decodeGrayFrames(path, width: try videoWidth(path))
         let tracked = frames.map { finder.locateUprightFaces(in: $0) }
         var searches: [(String, (GrayImage, Int) -> Int)] = [("upright", { image, _ in finder.locateUprightFaces(in: image).count })]
         for k in 0..<others {
-            let name = k < 4 ? "turned \(Int(finder.multiPoseParameters.angles[k]))" : "profile \(k == 4 ? "as is" : "mirrored")"
+            // MultiPoseDetector.scans' order: the turned angles, then the profile cascade as is and mirrored.
+            let angles = finder.multiPoseParameters.angles.filter { $0 != 0 }
+            let name = k < angles.count ? "turned \(Int(angles[k]))" : "profile \(k == angles.count ? "as is" : "mirrored")"
             searches.append((name, { image, _ in finder.locateFaces(in: image, poseScan: k).count }))
         }
         searches.append(("around faces", { image, index in finder.locateFaces(in: image, around: tracked[index]).count }))
