@@ -38,10 +38,11 @@ struct CascadeScanner {
             scanWithPrefilter(level: level, planes: planes, firstRow: y, endRow: yRange.upperBound, columns: columns, into: &hits)
             return
         }
+        let count = (level.positionsX + step - 1) / step
         while y < yRange.upperBound {
-            let ks = columns.map { $0(y) } ?? 0..<Int.max
+            let ks = columns.map { $0(y).clamped(to: 0..<count) } ?? 0..<count
             var x = ks.lowerBound * step
-            let end = ks.upperBound == Int.max ? level.positionsX : min(level.positionsX, ks.upperBound * step)
+            let end = min(level.positionsX, ks.upperBound * step)
             let row = planes + y * cascade.stride
             while x < end {
                 let result = evaluate(row + x)
