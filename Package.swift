@@ -25,11 +25,13 @@ let package = Package(
         // MARK: - C shims over Debian's libraries
         // OpenBLAS is opened with dlopen so that OPENBLAS_CORETYPE can be chosen before it loads.
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        // Pixel loops in C with AVX2 (RGB to gray), for Imaging and for frames read straight from FFmpeg.
+        .target(name: "CPixels"),
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]),
         .target(name: "CV4L2", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
         // FFmpeg's libraries (video files decoded in this process) are opened with dlopen on first use, so
         // that only commands reading video load them; without them video goes through the ffmpeg program.
-        .target(name: "CLibAV", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
+        .target(name: "CLibAV", dependencies: ["CPixels"], linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSDL2", pkgConfig: "sdl2",
                        providers: [.apt(["libsdl2-dev", "libsdl2-ttf-dev"])]),
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "SafeOutput"),
 
         // MARK: - Pure libraries: values in, values out
-        .target(name: "Imaging", swiftSettings: fastMath),
+        .target(name: "Imaging", dependencies: ["CPixels"], swiftSettings: fastMath),
         // Where the shipped model and assets/ are found, installed or in a checkout (no dependencies).
         .target(name: "Assets"),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "SafeOutput"], swiftSettings: fastMath),
@@ -50,7 +52,7 @@ let package = Package(
         // MARK: - The live path and the edges
         .target(name: "Pipeline", dependencies: ["Imaging", "FaceDetection", "Emotion", "Frames"]),
         .target(name: "ImageIO", dependencies: ["Imaging", "CImageCodecs", "SafeOutput"]),
-        .target(name: "Capture", dependencies: ["CV4L2", "CLibAV", "Frames", "Imaging"]),
+        .target(name: "Capture", dependencies: ["CV4L2", "CLibAV", "CPixels", "Frames", "Imaging"]),
         // How things look, for the window, screenshots, videos and charts alike: one palette, one font
         // service (SDL2_ttf), the overlay drawn with any SDL renderer (the window's or a software one).
         .target(name: "Presentation", dependencies: ["CSDL2", "Frames", "Imaging"]),
@@ -87,7 +89,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(name: "TestSupport", dependencies: ["NeuralNet", "Imaging", "Frames"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CBLAS", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageIO", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CPixels", "ImageIO", "TestSupport"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "ImageIO", "Assets", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EmotionTests", dependencies: ["Emotion", "Imaging", "NeuralNet", "FaceDetection", "ImageIO", "TestSupport"],

@@ -3,6 +3,7 @@
 // The libraries loaded are the sonames of the headers' major versions, so the structures read here have
 // the layout the headers give.
 #include "CLibAV.h"
+#include "CPixels.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@ int emonet_av_width(const emonet_av_decoder *d) { (void)d; return 0; }
 int emonet_av_height(const emonet_av_decoder *d) { (void)d; return 0; }
 double emonet_av_fps(const emonet_av_decoder *d) { (void)d; return 0; }
 double emonet_av_duration(const emonet_av_decoder *d) { (void)d; return -1; }
-int emonet_av_read(emonet_av_decoder *d, uint8_t *rgb) { (void)d; (void)rgb; return -1; }
+int emonet_av_read(emonet_av_decoder *d, uint8_t *out, int gray) { (void)d; (void)out; (void)gray; return -1; }
 int emonet_av_error(emonet_av_decoder *d, char *out, size_t n) { (void)d; (void)out; (void)n; return 0; }
 void emonet_av_cancel(emonet_av_decoder *d) { (void)d; }
 void emonet_av_close(emonet_av_decoder *d) { (void)d; }
@@ -371,16 +372,19 @@ int emonet_av_height(const emonet_av_decoder *d) { return d->height; }
 double emonet_av_fps(const emonet_av_decoder *d) { return d->fps; }
 double emonet_av_duration(const emonet_av_decoder *d) { return d->duration; }
 
-int emonet_av_read(emonet_av_decoder *d, uint8_t *rgb) {
+int emonet_av_read(emonet_av_decoder *d, uint8_t *out, int gray) {
     for (;;) {
         if (atomic_load(&d->cancelled)) return 0;
         int r = av.av_buffersink_get_frame(d->sink, d->filtered);
         if (r >= 0) {
             int ok = d->filtered->width == d->width && d->filtered->height == d->height;
             if (ok) {
-                size_t row = (size_t)d->width * 3;
-                for (int y = 0; y < d->height; y++)
-                    memcpy(rgb + row * y, d->filtered->data[0] + (ptrdiff_t)d->filtered->linesize[0] * y, row);
+                size_t row = (size_t)d->width * (gray ? 1 : 3);
+                for (int y = 0; y < d->height; y++) {
+                    const uint8_t *line = d->filtered->data[0] + (ptrdiff_t)d->filtered->linesize[0] * y;
+                    if (gray) emonet_rgb_to_gray(line, out + row * y, (size_t)d->width);
+                    else memcpy(out + row * y, line, row);
+                }
             }
             av.av_frame_unref(d->filtered);
             if (ok) return 1;

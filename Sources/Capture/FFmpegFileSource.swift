@@ -49,11 +49,12 @@ struct DecodedStream {
     var durationSeconds: Double?
 }
 
-/// What FFmpegFileSource asks of a decoder: frames of one size, RGB24, until the end.
+/// What FFmpegFileSource asks of a decoder: frames of one size, RGB24 or its gray, until the end.
 protocol FFmpegDecoding: AnyObject {
     var stream: DecodedStream { get }
-    /// Fills `raw` (width * height * 3 bytes) with frame `index`; false at the end of the video.
-    func read(into raw: UnsafeMutableRawBufferPointer, index: Int) throws -> Bool
+    /// Fills `raw` with frame `index`: RGB24 (width * height * 3 bytes), or with `gray` the gray that
+    /// `GrayImage(rgb:)` makes of it (width * height bytes); false at the end of the video.
+    func read(into raw: UnsafeMutableRawBufferPointer, index: Int, gray: Bool) throws -> Bool
     var decodeError: String? { get }
     func cancel()
     func close()
@@ -68,19 +69,28 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     public let durationSeconds: Double?
     public let decoder: VideoDecoder
 
+    /// Whether frames come in colour; else only their gray (`Frame.Pixels.gray`), for a run in which nothing
+    /// draws or records them.
+    public let colour: Bool
+
     private let backend: FFmpegDecoding
     private let paced: Bool
-    private var ring: FrameBufferRing
+    private var ring: FrameBufferRing<RGBImage>?
+    private var grayRing: FrameBufferRing<GrayImage>?
     private var index = 0
     private var pacer = FramePacer()
     private let cancellation = CancellationFlag()
 
     /// Starts decoding `path`. `size`: fit the picture inside this size, keeping its shape, with black bars
-    /// (nil keeps the video's own size); `paced`: release frames at the video's rate, as a camera would.
-    public init(path: String, size: (width: Int, height: Int)? = nil, paced: Bool = true,
+    /// (nil keeps the video's own size); `paced`: release frames at the video's rate, as a camera would;
+    /// `colour`: false for gray frames only (the same gray, without the colour frame's copy and conversion);
+    /// `threads`: the libraries' decoding threads (0: FFmpeg's choice, about one per core; a batch running a
+    /// decoder per core asks for 1, since more only adds hand-overs between threads).
+    public init(path: String, size: (width: Int, height: Int)? = nil, paced: Bool = true, colour: Bool = true, threads: Int = 0,
                 ffmpeg: String = "ffmpeg", ffprobe: String = "ffprobe", decoder: VideoDecoder = .preferred) throws {
         self.path = path
         self.paced = paced
+        self.colour = colour
         self.decoder = decoder
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CaptureError.unreadableFile(path, reason: FileManager.default.fileExists(atPath: path)
@@ -88,14 +98,19 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         }
         switch decoder {
         case .libraries:
-            backend = try FFmpegLibraryDecoder(path: path, filters: Self.filters(fitting: size), maximumSide: Y4MFileSource.maximumSide)
+            backend = try FFmpegLibraryDecoder(path: path, filters: Self.filters(fitting: size), maximumSide: Y4MFileSource.maximumSide, threads: threads)
         case .program:
-            backend = try FFmpegProgramDecoder(path: path, size: size, ffmpeg: ffmpeg, ffprobe: ffprobe)
+            backend = try FFmpegProgramDecoder(path: path, size: size, threads: threads, ffmpeg: ffmpeg, ffprobe: ffprobe)
         }
         (width, height) = (backend.stream.width, backend.stream.height)
         framesPerSecond = backend.stream.framesPerSecond
         durationSeconds = backend.stream.durationSeconds
-        ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)
+        let count = FrameBufferRing<RGBImage>.fileSourceCount
+        if colour {
+            ring = FrameBufferRing(width: width, height: height, count: count)
+        } else {
+            grayRing = FrameBufferRing(width: width, height: height, count: count)
+        }
     }
 
     deinit { close() }
@@ -111,9 +126,13 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
     public func nextFrame() throws -> Frame? {
         if cancellation.isRaised { return nil }
         var more = false
-        let image: RGBImage
+        let pixels: Frame.Pixels
         do {
-            image = try ring.fill { raw in more = try backend.read(into: raw, index: index) }
+            if colour {
+                pixels = .colour(try ring!.fill { raw in more = try backend.read(into: raw, index: index, gray: false) })
+            } else {
+                pixels = .gray(try grayRing!.fill { raw in more = try backend.read(into: raw, index: index, gray: true) })
+            }
         } catch {
             if cancellation.isRaised { return nil }  // the decoder was stopped, not broken
             throw error
@@ -121,7 +140,7 @@ public final class FFmpegFileSource: FrameSource, @unchecked Sendable {
         guard more, !cancellation.isRaised else { return nil }
         let time = pacer.time(ofFrame: index, framesPerSecond: framesPerSecond, paced: paced)
         defer { index += 1 }
-        return Frame(index: index, time: time, image: image)
+        return Frame(index: index, time: time, pixels: pixels)
     }
 
     /// Stops the decoder: a read in progress ends, and so does the video.

@@ -38,15 +38,16 @@ final class FFmpegLibraryDecoder: FFmpegDecoding, @unchecked Sendable {
         return savedError
     }
 
-    func read(into raw: UnsafeMutableRawBufferPointer, index: Int) throws -> Bool {
+    func read(into raw: UnsafeMutableRawBufferPointer, index: Int, gray: Bool) throws -> Bool {
         readLock.lock()
         defer { readLock.unlock() }
         stateLock.lock()
         let handle = self.handle
         stateLock.unlock()
         guard let handle else { return false }
-        precondition(raw.count == stream.width * stream.height * 3, "a frame buffer of \(stream.width)x\(stream.height) RGB expected")
-        switch emonet_av_read(handle, raw.baseAddress!.assumingMemoryBound(to: UInt8.self)) {
+        precondition(raw.count == stream.width * stream.height * (gray ? 1 : 3),
+                     "a frame buffer of \(stream.width)x\(stream.height) \(gray ? "gray" : "RGB") expected")
+        switch emonet_av_read(handle, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), gray ? 1 : 0) {
         case 1: return true
         case 0:
             if index == 0 {

@@ -1,6 +1,7 @@
 // The `ffmpeg` program as FFmpegFileSource's decoder: one subprocess per file, decoding to raw RGB24 on a
 // pipe; its size and rate read from the summary it logs (FFmpegLog), else from ffprobe. Used where FFmpeg's
 // libraries cannot be loaded, or when $EMONET_DECODER=program asks for it.
+import CPixels
 import Foundation
 import Frames
 
@@ -13,14 +14,16 @@ final class FFmpegProgramDecoder: FFmpegDecoding, @unchecked Sendable {
     private let log: FFmpegLog
     private let lock = NSLock()  // guards `closed`
     private var closed = false
+    private var scratch: [UInt8] = []  // an RGB24 frame, for gray reads
 
-    init(path: String, size: (width: Int, height: Int)?, ffmpeg: String, ffprobe: String) throws {
+    init(path: String, size: (width: Int, height: Int)?, threads: Int = 0, ffmpeg: String, ffprobe: String) throws {
         self.path = path
         guard let ffmpegPath = FFmpegFileSource.executable(ffmpeg) else { throw CaptureError.ffmpegMissing(path) }
         let errors = Pipe()
         log = FFmpegLog(errors.fileHandleForReading)
         process.executableURL = URL(fileURLWithPath: ffmpegPath)
-        process.arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info", "-i", path, "-an", "-sn"]
+        process.arguments = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"]
+            + (threads > 0 ? ["-threads", String(threads)] : []) + ["-i", path, "-an", "-sn"]
             + ["-vf", FFmpegFileSource.filters(fitting: size)]
             + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
         process.standardInput = FileHandle.nullDevice
@@ -64,7 +67,21 @@ final class FFmpegProgramDecoder: FFmpegDecoding, @unchecked Sendable {
         return log.lastError
     }
 
-    func read(into raw: UnsafeMutableRawBufferPointer, index: Int) throws -> Bool {
+    func read(into raw: UnsafeMutableRawBufferPointer, index: Int, gray: Bool) throws -> Bool {
+        guard gray else { return try readRGB(into: raw, index: index) }
+        // The program's frames are RGB24: read into `scratch`, then into gray as GrayImage(rgb:) makes it.
+        let pixels = stream.width * stream.height
+        if scratch.count != pixels * 3 { scratch = [UInt8](repeating: 0, count: pixels * 3) }
+        let more = try scratch.withUnsafeMutableBytes { try readRGB(into: $0, index: index) }
+        if more {
+            scratch.withUnsafeBytes { rgb in
+                emonet_rgb_to_gray(rgb.bindMemory(to: UInt8.self).baseAddress, raw.bindMemory(to: UInt8.self).baseAddress, pixels)
+            }
+        }
+        return more
+    }
+
+    private func readRGB(into raw: UnsafeMutableRawBufferPointer, index: Int) throws -> Bool {
         let fd = output.fileHandleForReading.fileDescriptor
         var filled = 0
         while filled < raw.count {

@@ -37,7 +37,7 @@ public final class V4L2Camera: FrameSource, @unchecked Sendable {
 
     private let device: V4L2Device
     private var mappings: [(address: UnsafeMutableRawPointer, length: Int)] = []
-    private var ring: FrameBufferRing
+    private var ring: FrameBufferRing<RGBImage>
     private let cancellation = CancellationFlag()
     private var framesDelivered = 0
     private var firstSequence: Int?

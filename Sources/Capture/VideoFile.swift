@@ -7,15 +7,16 @@ import Frames
 public enum VideoFile {
     /// A source for `path`. `paced`: frames are released at the video's rate (as `emonet live --input` wants);
     /// `size`: the picture is scaled to fit inside it, keeping its shape, with black bars (nil: its own size);
-    /// `decoder`: how anything but a plain .y4m is decoded.
+    /// `decoder`: how anything but a plain .y4m is decoded; `colour` and `threads`: FFmpegFileSource's (a .y4m
+    /// reads in colour, by one thread).
     public static func open(path: String, paced: Bool = true, size: (width: Int, height: Int)? = nil,
-                            decoder: VideoDecoder = .preferred) throws -> FrameSource {
+                            decoder: VideoDecoder = .preferred, colour: Bool = true, threads: Int = 0) throws -> FrameSource {
         if path.lowercased().hasSuffix(".y4m") || hasY4MHeader(path) {
             let y4m = try Y4MFileSource(path: path, paced: paced)
             if size == nil && y4m.hasSquarePixels { return y4m }
             y4m.close()
         }
-        return try FFmpegFileSource(path: path, size: size, paced: paced, decoder: decoder)
+        return try FFmpegFileSource(path: path, size: size, paced: paced, colour: colour, threads: threads, decoder: decoder)
     }
 
     private static func hasY4MHeader(_ path: String) -> Bool {

@@ -24,7 +24,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
     /// Bytes of one frame's planes (Y, then Cb and Cr).
     private let frameBytes: Int
     private var planes: [UInt8]
-    private var ring: FrameBufferRing?
+    private var ring: FrameBufferRing<RGBImage>?
     private var index = 0
     private var pacer = FramePacer()
     private let cancellation = CancellationFlag()
@@ -109,7 +109,7 @@ public final class Y4MFileSource: FrameSource, @unchecked Sendable {
                 throw CaptureError.unreadableFile(path, reason: "frame \(index) is truncated: the header declares \(width)x\(height) frames of \(frameBytes) bytes, the file holds \(available) more")
             }
             planes = [UInt8](repeating: 0, count: frameBytes)
-            ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing.fileSourceCount)
+            ring = FrameBufferRing(width: width, height: height, count: FrameBufferRing<RGBImage>.fileSourceCount)
         }
         let got = reader.read(into: &planes)
         pending = reader.leftover

@@ -5,9 +5,17 @@ import Imaging
 /// One captured frame. `time` is the source's timestamp in seconds from the start of the stream
 /// (the driver's timestamp for a camera, the presentation time for a file).
 public struct Frame: Sendable {
+    /// A frame's pixels: in colour, or only the gray the pipeline looks at, for a source told that nothing
+    /// downstream draws or records the frame (replay without an annotated video), which then skips the colour
+    /// frame's copy and conversion.
+    public enum Pixels: Sendable {
+        case colour(RGBImage)
+        case gray(GrayImage)
+    }
+
     public let index: Int
     public let time: Double
-    public let image: RGBImage
+    public let pixels: Pixels
     /// When the frame was captured, on `MonotonicClock` (the driver's monotonic timestamp for a camera,
     /// the moment it was read for a file); latency is measured from here.
     public let captureTime: Double
@@ -17,11 +25,46 @@ public struct Frame: Sendable {
 
     public init(index: Int, time: Double, image: RGBImage, captureTime: Double = MonotonicClock.now(),
                 jpeg: [UInt8]? = nil) {
+        self.init(index: index, time: time, pixels: .colour(image), captureTime: captureTime, jpeg: jpeg)
+    }
+
+    public init(index: Int, time: Double, pixels: Pixels, captureTime: Double = MonotonicClock.now(), jpeg: [UInt8]? = nil) {
         self.index = index
         self.time = time
-        self.image = image
+        self.pixels = pixels
         self.captureTime = captureTime
         self.jpeg = jpeg
+    }
+
+    /// The frame in colour (a gray frame's gray in all three channels, made on each call).
+    public var image: RGBImage {
+        switch pixels {
+        case .colour(let image): return image
+        case .gray(let gray): return RGBImage(gray: gray)
+        }
+    }
+
+    /// The frame in gray, as `GrayImage(rgb:)` makes it from the colour frame (a gray frame's own pixels,
+    /// which its source made with the same arithmetic).
+    public var gray: GrayImage {
+        switch pixels {
+        case .colour(let image): return GrayImage(rgb: image)
+        case .gray(let gray): return gray
+        }
+    }
+
+    public var width: Int {
+        switch pixels {
+        case .colour(let image): return image.width
+        case .gray(let gray): return gray.width
+        }
+    }
+
+    public var height: Int {
+        switch pixels {
+        case .colour(let image): return image.height
+        case .gray(let gray): return gray.height
+        }
     }
 }
 

@@ -4,25 +4,27 @@
 // checked against opencv-python 4.10 on 2^20 random colours and every test photo.)
 // Bit-exactness matters: the face detector's boxes are compared with OpenCV's on the same gray image.
 
+import CPixels
+
 extension GrayImage {
     /// Fixed-point BT.601 weights used by OpenCV 4.x, scaled by 2^15.
     public static let bt601Weights: (red: Int, green: Int, blue: Int) = (9798, 19235, 3735)
 
-    /// Converts an RGB image to gray with OpenCV's BT.601 fixed-point arithmetic (bit-exact).
+    /// Converts an RGB image to gray with OpenCV's BT.601 fixed-point arithmetic (bit-exact), in C with AVX2
+    /// where the CPU has it (CPixels; the weights there are `bt601Weights`).
     public init(rgb: RGBImage) {
         let count = rgb.width * rgb.height
-        var out = [UInt8](repeating: 0, count: count)
-        let (wr, wg, wb) = (Int32(GrayImage.bt601Weights.red), Int32(GrayImage.bt601Weights.green),
-                            Int32(GrayImage.bt601Weights.blue))
-        rgb.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<count {
-                    let r = Int32(src[3 * i]), g = Int32(src[3 * i + 1]), b = Int32(src[3 * i + 2])
-                    dst[i] = UInt8(truncatingIfNeeded: (r * wr + g * wg + b * wb + 16384) >> 15)
-                }
-            }
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            rgb.pixels.withUnsafeBufferPointer { emonet_rgb_to_gray($0.baseAddress, out.baseAddress, count) }
+            initialized = count
         }
-        self.init(width: rgb.width, height: rgb.height, pixels: out)
+        self.init(width: rgb.width, height: rgb.height, pixels: pixels)
+    }
+
+    /// The arithmetic of `init(rgb:)` for one pixel, in Swift: the oracle of the C loops in tests.
+    @inlinable public static func gray(red: UInt8, green: UInt8, blue: UInt8) -> UInt8 {
+        let (wr, wg, wb) = (Int32(bt601Weights.red), Int32(bt601Weights.green), Int32(bt601Weights.blue))
+        return UInt8(truncatingIfNeeded: (Int32(red) * wr + Int32(green) * wg + Int32(blue) * wb + 16384) >> 15)
     }
 }
 

@@ -78,7 +78,7 @@ public final class FrameProcessor {
             t0 = t1
         }
 
-        let gray = GrayImage(rgb: frame.image)
+        let gray = frame.gray
         lap(PipelineStage.gray)
 
         let faces: [FoundFace]

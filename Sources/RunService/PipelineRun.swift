@@ -57,12 +57,12 @@ public final class PipelineRun {
         if spec.input.isDevice {
             loaded = Result { try load() }
             if case .failure(let error) = loaded { throw error }
-            opened = Result { try Self.open(spec.input, decoder: spec.videoDecoder) }
+            opened = Result { try Self.open(spec) }
         } else {
             let loading = DispatchGroup()
             nonisolated(unsafe) var result: Result<(CascadeFaceFinder, FaceClassifying), Error>!
             DispatchQueue.global(qos: .userInitiated).async(group: loading) { result = Result { try load() } }
-            opened = Result { try Self.open(spec.input, decoder: spec.videoDecoder) }
+            opened = Result { try Self.open(spec) }
             loading.wait()
             loaded = result
         }
@@ -86,12 +86,16 @@ public final class PipelineRun {
         }
     }
 
-    private static func open(_ input: RunInput, decoder: VideoDecoder) throws -> (FrameSource, SessionSource?) {
-        switch input {
+    private static func open(_ spec: RunSpec) throws -> (FrameSource, SessionSource?) {
+        let video = { (path: String, paced: Bool, size: (width: Int, height: Int)?) throws -> FrameSource in
+            try VideoFile.open(path: path, paced: paced, size: size, decoder: spec.videoDecoder, colour: spec.colour,
+                               threads: spec.decoderThreads)
+        }
+        switch spec.input {
         case .camera(let device, let request):
             return (try V4L2Camera(path: device, request: request), nil)
         case .videoFile(let path, let paced, let size):
-            return (try VideoFile.open(path: path, paced: paced, size: size, decoder: decoder), nil)
+            return (try video(path, paced, size), nil)
         case .recording(let path, let paced):
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
@@ -102,7 +106,7 @@ public final class PipelineRun {
             guard exists else {
                 throw CaptureError.unreadableFile(path, reason: "no such file (expected a session directory, a .y4m file or a video)")
             }
-            return (try VideoFile.open(path: path, paced: paced, decoder: decoder), nil)
+            return (try video(path, paced, nil), nil)
         case .source(let source):
             return (source, nil)
         }

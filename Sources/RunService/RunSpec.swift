@@ -145,6 +145,11 @@ public struct RunSpec {
     public var stopsOnSignals: Bool
     /// How a video file (not a plain .y4m) is decoded.
     public var videoDecoder: VideoDecoder = .preferred
+    /// Its decoding threads (0: FFmpeg's choice); a batch running one input per core asks for 1.
+    public var decoderThreads = 0
+    /// Whether a video file's frames are needed in colour (a window, a recording, an annotated video); else
+    /// it is read straight into gray, which is all the pipeline looks at.
+    public var colour = true
 
     public init(input: RunInput, model: RunModel, finder: FinderSpec = FinderSpec(), tuning: PipelineTuning = PipelineTuning(),
                 dropPolicy: FrameDropPolicy? = nil, stopsOnSignals: Bool = true) {

@@ -122,7 +122,7 @@ public final class SessionRecorder: FrameSink, @unchecked Sendable {
         do {
             let bytes = try frame.jpeg ?? JPEG.encode(frame.image, quality: jpegQuality)
             try frames?.append(jpeg: bytes, frameIndex: frame.index, time: frame.time,
-                               width: frame.image.width, height: frame.image.height)
+                               width: frame.width, height: frame.height)
             try results?.append(Array((line + "\n").utf8))
             lock.lock()
             written += 1

@@ -185,6 +185,9 @@ final class ReplayBatch {
     private struct Worker {
         let classifier: EmotionClassifier
         let finder: FinderSpec
+        /// Each job's share of the cores for decoding too: with a job per core, FFmpeg's own threads (about
+        /// one per core each) only add hand-overs; a lone job keeps FFmpeg's choice.
+        let decoderThreads: Int
     }
 
     private func makeWorkers(count: Int) throws -> [Worker] {
@@ -198,7 +201,8 @@ final class ReplayBatch {
         return try (0..<count).map { _ in
             var finder = command.detector.finderSpec(threads: threads)
             finder.built = try finder.make(from: loaded)
-            return Worker(classifier: EmotionClassifier(model: model, precision: precision), finder: finder)
+            return Worker(classifier: EmotionClassifier(model: model, precision: precision), finder: finder,
+                          decoderThreads: count > 1 ? max(1, Replay.availableCores / count) : 0)
         }
     }
 
@@ -220,6 +224,7 @@ final class ReplayBatch {
         do {
             var job = ReplayJob(batchInput: input.path, out: partial, progress: progress.sink())
             if isolated { job.videoDecoder = .program }
+            job.decoderThreads = worker.decoderThreads
             run = try ReplayRun(command: command, job: job, model: .given(worker.classifier), finder: worker.finder)
             decoder = (run!.run.source as? FFmpegFileSource)?.decoder
             stop.add(run!.run)

@@ -30,6 +30,8 @@ struct ReplayJob {
     var progress: FrameSink?
     /// How a video input is decoded (a batch isolates, in an ffmpeg process, an input an earlier run died in).
     var videoDecoder = VideoDecoder.preferred
+    /// Its decoding threads (0: FFmpeg's choice; a batch gives each of its jobs its share of the cores).
+    var decoderThreads = 0
 
     /// The lone replay of `command`'s single input.
     init(command: Replay, input: String) {
@@ -91,6 +93,9 @@ final class ReplayRun {
         var spec = RunSpec(input: .recording(path: job.input, paced: command.realtime),
                            model: model, finder: finder, tuning: command.pipelineOptions.tuning, stopsOnSignals: !job.inBatch)
         spec.videoDecoder = job.videoDecoder
+        spec.decoderThreads = job.decoderThreads
+        // Only an annotated video and a window draw the frames; the pipeline itself looks at their gray.
+        spec.colour = job.annotatedVideo != nil || command.window
         run = try PipelineRun(spec)
         if let out = job.out { try run.prepare { try OutputPlan.makeDirectory(out) } }
         // A session is always checked against its recording, so its lines are written somewhere.

@@ -184,6 +184,33 @@ final class VideoFileTests: XCTestCase {
         }
     }
 
+    func testAGraySourceGivesTheGrayOfTheColourFramesWithEitherDecoderAndAnyThreadCount() throws {
+        try requireFFmpeg()
+        // Colourful and moving, an odd width (rows not a multiple of any vector), scaled into a size with bars.
+        let (clip, status) = ffmpegClip("colour.mp4", of: "testsrc2=size=157x90:rate=25", frames: 10,
+                                        codec: ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        guard status == 0 else { throw XCTSkip("this ffmpeg cannot encode H.264 (libx264)") }
+        for size in [nil, (width: 101, height: 77)] as [(width: Int, height: Int)?] {
+            for decoder in VideoDecoder.allCases {
+                let colour = try FFmpegFileSource(path: clip, size: size, paced: false, decoder: decoder)
+                var expected: [GrayImage] = []
+                while let frame = try colour.nextFrame() { expected.append(GrayImage(rgb: frame.image)) }
+                colour.close()
+                XCTAssertEqual(expected.count, 10)
+                for threads in [0, 1] {
+                    let gray = try FFmpegFileSource(path: clip, size: size, paced: false, colour: false, threads: threads, decoder: decoder)
+                    var frames: [GrayImage] = []
+                    while let frame = try gray.nextFrame() {
+                        guard case .gray(let image) = frame.pixels else { return XCTFail("\(decoder): a colour frame from a gray source") }
+                        frames.append(image)
+                    }
+                    gray.close()
+                    XCTAssertTrue(frames == expected, "\(decoder), \(threads) threads, size \(String(describing: size)): gray frames differ")
+                }
+            }
+        }
+    }
+
     func testAVideoDeclaringMoreThanTheSideLimitIsRefusedBeforeItsBuffersAreAllocated() throws {
         // The container's size sizes the frame buffers; 20000x2 stands for a forged header (ffv1 allows it).
         try requireFFmpeg()

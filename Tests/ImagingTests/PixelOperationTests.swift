@@ -1,6 +1,7 @@
 // Gray conversion and bilinear resizing, checked against OpenCV 4.10's own output: hand values for
 // cvtColor(RGB2GRAY) and checksums of cv2.resize(..., INTER_LINEAR_EXACT) on a deterministic
 // pattern, recorded once with opencv-python 4.10.
+import CPixels
 import Imaging
 import XCTest
 
@@ -26,6 +27,30 @@ final class GrayConversionTests: XCTestCase {
         // Colours where OpenCV 4.10's 15-bit weights and the older 14-bit ones disagree.
         let edge = RGBImage(width: 3, height: 1, pixels: [227, 146, 166, 12, 145, 7, 208, 73, 4])
         XCTAssertEqual(GrayImage(rgb: edge).pixels, [172, 90, 106])   // 14-bit: 173, 89, 105
+    }
+
+    func testTheVectorAndPortableLoopsGiveTheOneFormulasBytes() {
+        // Every pixel count from 0 to 100 (a vector's width, its remainders) and a 640-wide row plus 7, on
+        // random colours and on all 256 levels of each channel with the others at their extremes.
+        var generator = SystemRandomNumberGenerator()
+        var colours = (0..<(647 * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for channel in 0..<3 {
+            for other: UInt8 in [0, 255] {
+                for level in 0...255 {
+                    var pixel = [other, other, other]
+                    pixel[channel] = UInt8(level)
+                    colours += pixel
+                }
+            }
+        }
+        let oracle = (0..<colours.count / 3).map { GrayImage.gray(red: colours[3 * $0], green: colours[3 * $0 + 1], blue: colours[3 * $0 + 2]) }
+        for count in Array(0...100) + [647, colours.count / 3] {
+            let rgb = RGBImage(width: count, height: 1, pixels: Array(colours.prefix(3 * count)))
+            XCTAssertEqual(GrayImage(rgb: rgb).pixels, Array(oracle.prefix(count)), "\(count) pixels, dispatched (AVX2: \(emonet_pixels_avx2()))")
+            var portable = [UInt8](repeating: 0, count: count)
+            emonet_rgb_to_gray_portable(rgb.pixels, &portable, count)
+            XCTAssertEqual(portable, Array(oracle.prefix(count)), "\(count) pixels, portable")
+        }
     }
 
     func testGrayToRGBReplicatesChannels() {

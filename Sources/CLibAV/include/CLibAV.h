@@ -28,9 +28,10 @@ double emonet_av_fps(const emonet_av_decoder *decoder);
 /// The container's duration in seconds, or -1 when it has none.
 double emonet_av_duration(const emonet_av_decoder *decoder);
 
-/// Writes the next frame into `rgb` (width * height * 3 bytes, rows packed). 1: a frame; 0: the end (or
-/// cancelled); -1: the graph failed, with the reason in emonet_av_error.
-int emonet_av_read(emonet_av_decoder *decoder, uint8_t *rgb);
+/// Writes the next frame into `out`, rows packed: RGB24 (width * height * 3 bytes), or with `gray` set its gray
+/// (width * height bytes, emonet_rgb_to_gray of the same RGB24 frame). 1: a frame; 0: the end (or cancelled);
+/// -1: the graph failed, with the reason in emonet_av_error.
+int emonet_av_read(emonet_av_decoder *decoder, uint8_t *out, int gray);
 
 /// The last error FFmpeg logged or returned while reading this file (a damaged stream still decodes up to
 /// the damage), copied into `out`; 0 when there was none.
