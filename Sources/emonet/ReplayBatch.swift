@@ -147,7 +147,7 @@ final class ReplayBatch {
         if !toReplay.isEmpty {
             let workers = try makeWorkers(count: min(command.batchJobs, toReplay.count))
             let signals = SignalStopper { stop.stopAll() }
-            let queue = WorkQueue(toReplay)
+            let queue = WorkQueue(command.batchJobs > 1 ? Self.largestFirst(toReplay, path: { all[positions[$0]].path }) : toReplay)
             let group = DispatchGroup()
             for worker in workers {
                 group.enter()
@@ -262,6 +262,16 @@ final class ReplayBatch {
         if let error = row.error { line += ": " + error }
         if let note { line += " — " + note }
         return line
+    }
+}
+
+extension ReplayBatch {
+    /// `items` with the largest inputs first (a file's bytes, a session directory's), ties in their order: with
+    /// several jobs, the batch then does not end waiting on a long input that started last. Rows keep the
+    /// batch's order whatever the order of work.
+    static func largestFirst(_ items: [Int], path: (Int) -> String) -> [Int] {
+        let sizes = items.map { BatchInputs.bytes(at: path($0)) }
+        return items.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }.map { items[$0] }
     }
 }
 
