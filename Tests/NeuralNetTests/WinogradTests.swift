@@ -1,0 +1,98 @@
+// Winograd F(2x2, 3x3) (Sources/CBLAS/winograd.c) against the convolution's definition, computed in Double,
+// and an inference network whose 3x3 layers take that path against the layer-by-layer forward.
+import CBLAS
+import NeuralNet
+import TestSupport
+import XCTest
+
+final class WinogradTests: XCTestCase {
+    /// y[o][r][c] = bias[o] + Σ x[i][r+dy][c+dx]·w[o][i][dy+1][dx+1] over the 3x3 neighbourhood inside the image.
+    func reference(_ x: [Float], _ weights: [Float], _ bias: [Float], cin: Int, cout: Int, h: Int, w: Int, relu: Bool) -> [Float] {
+        var y = [Float](repeating: 0, count: cout * h * w)
+        for o in 0..<cout {
+            for r in 0..<h {
+                for c in 0..<w {
+                    var sum = Double(bias[o])
+                    for i in 0..<cin {
+                        for dy in -1...1 where r + dy >= 0 && r + dy < h {
+                            for dx in -1...1 where c + dx >= 0 && c + dx < w {
+                                sum += Double(x[(i * h + r + dy) * w + c + dx]) * Double(weights[((o * cin + i) * 3 + dy + 1) * 3 + dx + 1])
+                            }
+                        }
+                    }
+                    y[(o * h + r) * w + c] = Float(relu ? max(0, sum) : sum)
+                }
+            }
+        }
+        return y
+    }
+
+    func testMatchesTheConvolutionsDefinition() throws {
+        guard emonet_avx512_kernels() else { throw XCTSkip("Winograd runs on our GEMM, which needs AVX-512") }
+        var random = SeededRandom(seed: 11)
+        // The vgg4s shapes at batch 1, channel counts off the micro-kernel's 12 and 32, a single tile, wide and tall maps.
+        for (cin, cout, h, w) in [(32, 64, 24, 24), (128, 256, 6, 6), (64, 128, 12, 12), (8, 5, 2, 2), (13, 33, 4, 10), (9, 12, 14, 6)] {
+            let x = (0..<(cin * h * w)).map { _ in random.normal() }
+            let weights = (0..<(cout * cin * 9)).map { _ in random.normal() * 0.2 }
+            let bias = (0..<cout).map { _ in random.normal() }
+            let tiles = (h / 2) * (w / 2)
+            let layout = emonet_packed_layout(Int32(cout), Int32(tiles))
+            let u = Tensor(shape: [16 * cout * cin])
+            weights.withUnsafeBufferPointer { emonet_winograd_filters(Int32(cout), Int32(cin), $0.baseAddress, u.data) }
+            let floats = Int(emonet_packed_floats(layout, Int32(cout), Int32(cin)))
+            let packed = Tensor(shape: [16 * floats])
+            for xi in 0..<16 {
+                emonet_pack_weights(layout, Int32(cout), Int32(cin), u.data + xi * cout * cin, Int32(cin), packed.data + xi * floats)
+            }
+            let scratch = Tensor(shape: [Int(emonet_winograd_scratch_floats(Int32(cin), Int32(cout), Int32(h), Int32(w)))])
+            for relu in [false, true] {
+                let expected = reference(x, weights, bias, cin: cin, cout: cout, h: h, w: w, relu: relu)
+                let y = Tensor(shape: [cout * h * w])
+                x.withUnsafeBufferPointer { xs in
+                    bias.withUnsafeBufferPointer { b in
+                        emonet_winograd_conv(Int32(cin), Int32(cout), Int32(h), Int32(w), xs.baseAddress, packed.data, layout, b.baseAddress,
+                                             relu, scratch.data, y.data)
+                    }
+                }
+                let scale = expected.map(abs).max()!
+                let worst = zip(y.values, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-5 * max(1, scale), "\(cin)->\(cout) at \(h)x\(w), relu \(relu): off by \(worst)")
+                if relu { XCTAssertTrue(y.values.contains(0) && y.values.contains { $0 > 0 }, "the ReLU clips some outputs and keeps others") }
+            }
+        }
+    }
+
+    /// 3x3 layers on even maps with 8 or more input channels take the Winograd path; the first layer (2 channels)
+    /// and one on a 4x3 map do not. All must match the layer-by-layer forward.
+    func testAnInferenceNetworkOnWinogradMatchesTheLayerByLayerForward() throws {
+        guard emonet_avx512_kernels() else { throw XCTSkip("Winograd runs on our GEMM, which needs AVX-512") }
+        let spec = ModelSpec(inputShape: [2, 16, 12], layers: [
+            .conv("c1", 2, 8), .batchNorm("bn1", 8), .relu("r1"),
+            .conv("c2", 8, 16), .batchNorm("bn2", 16), .relu("r2"), .maxPool("p2"),
+            .conv("c3", 16, 24, bias: true), .relu("r3"), .maxPool("p3"),
+            .conv("c4", 24, 10), .batchNorm("bn4", 10),
+            .flatten("f"), .dense("out", 7),
+        ])
+        let model = try Sequential(spec: spec, seed: 3)
+        var random = SeededRandom(seed: 4)
+        for case let bn as BatchNorm2D in model.layers {
+            for c in 0..<bn.channels {
+                bn.weight.value[c] = 0.5 + random.uniform()
+                bn.bias.value[c] = random.normal() * 0.3
+                bn.runningMean[c] = random.normal() * 0.5
+                bn.runningVar[c] = 0.2 + random.uniform() * 2
+            }
+        }
+        for (n, workers) in [(1, 1), (4, 2)] {
+            model.workers = workers
+            let x = Tensor(shape: [n, 2, 16, 12], values: (0..<(n * 2 * 16 * 12)).map { _ in random.normal() })
+            let expected = model.forward(x, training: false).values
+            let network = InferenceNetwork(model, workers: workers)
+            let got = network.forward(x).values
+            let scale = expected.map(abs).max()!
+            let worst = zip(got, expected).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-5 * max(1, scale), "batch \(n), \(workers) workers: off by \(worst)")
+            XCTAssertEqual(network.forward(x).values, got, "buffers reused, results unchanged")
+        }
+    }
+}
