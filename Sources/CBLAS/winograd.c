@@ -4,10 +4,13 @@
 // the network is built), then for each of the 16 tile positions ξ one GEMM M[ξ] = U[ξ]·V[ξ] over the input
 // channels (16 products of a tile where direct convolution needs 36), and Y = Aᵀ M A with bias and ReLU.
 // The GEMMs are emonet_sgemm_packed's, so this runs only where the AVX-512 kernels do; the transforms are
-// plain loops over a row of tiles, compiled for AVX-512 with a function attribute.
+// compiled for AVX-512 with a function attribute (the input transform's column step in intrinsics).
 //   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 -1 -1]
 #include "CBLAS.h"
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #if defined(__x86_64__)
 #define WINOGRAD_TARGET __attribute__((target("avx512f")))
@@ -35,90 +38,138 @@ void emonet_winograd_filters(int cout, int cin, const float *weights, float *u) 
     }
 }
 
-size_t emonet_winograd_scratch_floats(int cin, int cout, int h, int w) {
-    const size_t tiles = (size_t)(h / 2) * (size_t)(w / 2);
-    return (size_t)(h + 2) * (size_t)(w + 2) + 16 * tiles * ((size_t)cin + (size_t)cout) + 4 * (size_t)(w + 2);
+// scratch: a row of zeros (the padding above and below), V and M (16 matrices each), the rows of one channel's
+// input transform (with spare floats for the last tiles' vector reads), and the four output planes of one
+// output channel.
+static size_t zeros_floats(int w) { return (size_t)w; }
+static size_t rows_floats(int h, int w) { return 4 * (size_t)(h / 2) * (size_t)(w + 2) + 48; }
+
+size_t emonet_winograd_scratch_floats(int n, int cin, int cout, int h, int w) {
+    const size_t columns = (size_t)n * (size_t)(h / 2) * (size_t)(w / 2);
+    return zeros_floats(w) + 16 * columns * ((size_t)cin + (size_t)cout) + rows_floats(h, w) + 4 * columns;
 }
 
-// V[ξ][c][t] for one channel: its plane copied with a border of zeros into `padded`, then per row of tiles the
-// rows of Bᵀ d over the whole width (contiguous), then their columns per tile.
-WINOGRAD_TARGET static void input_transform(const float *restrict x, int h, int w, float *restrict padded,
-                                            float *restrict rows, float *restrict v, size_t stride) {
-    const int pw = w + 2, tw = w / 2;
-    memset(padded, 0, sizeof(float) * (size_t)pw);
-    memset(padded + (size_t)(h + 1) * pw, 0, sizeof(float) * (size_t)pw);
-    for (int y = 0; y < h; y++) {
-        float *line = padded + (size_t)(y + 1) * pw;
-        line[0] = 0;
-        memcpy(line + 1, x + (size_t)y * w, sizeof(float) * (size_t)w);
-        line[w + 1] = 0;
-    }
-    float *restrict t0 = rows, *restrict t1 = rows + pw, *restrict t2 = rows + 2 * pw, *restrict t3 = rows + 3 * pw;
-    for (int ty = 0; ty < h / 2; ty++) {
-        const float *r0 = padded + (size_t)(2 * ty) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
-        for (int i = 0; i < pw; i++) {
-            t0[i] = r0[i] - r2[i];
-            t1[i] = r1[i] + r2[i];
-            t2[i] = r2[i] - r1[i];
-            t3[i] = r1[i] - r3[i];
+// V[ξ][c][t] for one channel: the rows of Bᵀ d for every row of tiles, over the padded width pw = w + 2
+// (rows outside the image read as zeros), into R_i[ty][x] (`rows`, 4 planes of th·pw, with spare floats
+// after them); then per row of tiles their columns, 16 tiles at a time: R_i[ty][2tx .. 2tx + 3] are tile tx's
+// four columns, split into even and odd floats by two-register permutes and stored with a mask.
+WINOGRAD_TARGET static void input_transform(const float *restrict x, int h, int w, const float *zeros, float *restrict rows,
+                                            float *restrict v, size_t stride) {
+    const int pw = w + 2, tw = w / 2, th = h / 2;
+    const size_t plane = (size_t)th * pw;
+    for (int ty = 0; ty < th; ty++) {
+        const int y = 2 * ty - 1;  // the tile's first row; rows -1 and h are the padding
+        const float *restrict p0 = y >= 0 ? x + (size_t)y * w : zeros, *restrict p1 = x + (size_t)(y + 1) * w,
+                              *restrict p2 = x + (size_t)(y + 2) * w, *restrict p3 = y + 3 < h ? x + (size_t)(y + 3) * w : zeros;
+        float *restrict q0 = rows + (size_t)ty * pw, *restrict q1 = q0 + plane, *restrict q2 = q1 + plane, *restrict q3 = q2 + plane;
+        q0[0] = q1[0] = q2[0] = q3[0] = 0;
+        for (int i = 0; i < w; i++) {
+            q0[i + 1] = p0[i] - p2[i];
+            q1[i + 1] = p1[i] + p2[i];
+            q2[i + 1] = p2[i] - p1[i];
+            q3[i + 1] = p1[i] - p3[i];
         }
-        const float *t[4] = {t0, t1, t2, t3};
-        for (int i = 0; i < 4; i++) {
-            const float *restrict s = t[i];
-            float *restrict v0 = v + (size_t)(4 * i) * stride + (size_t)ty * tw, *restrict v1 = v0 + stride,
-                            *restrict v2 = v1 + stride, *restrict v3 = v2 + stride;
+        q0[w + 1] = q1[w + 1] = q2[w + 1] = q3[w + 1] = 0;
+    }
+#if defined(__x86_64__)
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int i = 0; i < 4; i++) {
+        for (int ty = 0; ty < th; ty++) {
+            const float *s = rows + (size_t)i * plane + (size_t)ty * pw;
+            float *out = v + (size_t)(4 * i) * stride + (size_t)ty * tw;
+            for (int tx = 0; tx < tw; tx += 16) {
+                const __mmask16 keep = (__mmask16)(tw - tx >= 16 ? 0xFFFF : (1u << (tw - tx)) - 1);
+                const float *at = s + 2 * tx;  // reads up to at[33]: inside the spare floats after the planes
+                const __m512 lo = _mm512_loadu_ps(at), hi = _mm512_loadu_ps(at + 16);
+                const __m512 lo2 = _mm512_loadu_ps(at + 2), hi2 = _mm512_loadu_ps(at + 18);
+                const __m512 a = _mm512_permutex2var_ps(lo, even, hi), b = _mm512_permutex2var_ps(lo, odd, hi);
+                const __m512 c = _mm512_permutex2var_ps(lo2, even, hi2), d = _mm512_permutex2var_ps(lo2, odd, hi2);
+                _mm512_mask_storeu_ps(out + tx, keep, _mm512_sub_ps(a, c));
+                _mm512_mask_storeu_ps(out + stride + tx, keep, _mm512_add_ps(b, c));
+                _mm512_mask_storeu_ps(out + 2 * stride + tx, keep, _mm512_sub_ps(c, b));
+                _mm512_mask_storeu_ps(out + 3 * stride + tx, keep, _mm512_sub_ps(b, d));
+            }
+        }
+    }
+#else
+    for (int i = 0; i < 4; i++) {
+        for (int ty = 0; ty < th; ty++) {
+            const float *s = rows + (size_t)i * plane + (size_t)ty * pw;
+            float *out = v + (size_t)(4 * i) * stride + (size_t)ty * tw;
             for (int tx = 0; tx < tw; tx++) {
                 const float a = s[2 * tx], b = s[2 * tx + 1], c = s[2 * tx + 2], d = s[2 * tx + 3];
-                v0[tx] = a - c;
-                v1[tx] = b + c;
-                v2[tx] = c - b;
-                v3[tx] = b - d;
+                out[tx] = a - c;
+                out[stride + tx] = b + c;
+                out[2 * stride + tx] = c - b;
+                out[3 * stride + tx] = b - d;
             }
         }
     }
+#endif
 }
 
-// y[o] from M[ξ][o][t]: Aᵀ M A per tile, + bias, then ReLU.
-WINOGRAD_TARGET static void output_transform(const float *restrict m, size_t stride, int h, int w, float bias, bool relu,
-                                             float *restrict y) {
+// Output channel o of every image: Aᵀ M A for each of the `count` tiles (M[ξ][o][t] = m[ξ·stride + t]), + bias,
+// then ReLU, into the four planes of q (q[a·count + t]: the tile's output a = 2·row + column).
+WINOGRAD_TARGET static void output_transform(const float *restrict m, size_t stride, int count, float bias, bool relu,
+                                             float *restrict q) {
+    float *restrict q0 = q, *restrict q1 = q + count, *restrict q2 = q + 2 * (size_t)count, *restrict q3 = q + 3 * (size_t)count;
+    for (int t = 0; t < count; t++) {
+        float s0[4], s1[4];  // columns j of Aᵀ M: s0[j] = m0j + m1j + m2j, s1[j] = m1j − m2j − m3j
+        for (int j = 0; j < 4; j++) {
+            const float a = m[(size_t)j * stride + t], b = m[(size_t)(4 + j) * stride + t], c = m[(size_t)(8 + j) * stride + t],
+                        d = m[(size_t)(12 + j) * stride + t];
+            s0[j] = a + b + c;
+            s1[j] = b - c - d;
+        }
+        float y00 = s0[0] + s0[1] + s0[2] + bias, y01 = s0[1] - s0[2] - s0[3] + bias;
+        float y10 = s1[0] + s1[1] + s1[2] + bias, y11 = s1[1] - s1[2] - s1[3] + bias;
+        if (relu) {
+            y00 = y00 > 0 ? y00 : 0;
+            y01 = y01 > 0 ? y01 : 0;
+            y10 = y10 > 0 ? y10 : 0;
+            y11 = y11 > 0 ? y11 : 0;
+        }
+        q0[t] = y00;
+        q1[t] = y01;
+        q2[t] = y10;
+        q3[t] = y11;
+    }
+}
+
+// One image's tiles of q (as output_transform wrote them, `count` apart) into its plane y [h][w].
+WINOGRAD_TARGET static void scatter_tiles(const float *restrict q, size_t count, int h, int w, float *restrict y) {
     const int tw = w / 2;
     for (int ty = 0; ty < h / 2; ty++) {
-        const float *row = m + (size_t)ty * tw;
+        const float *restrict a = q + (size_t)ty * tw, *restrict b = a + count, *restrict c = b + count, *restrict d = c + count;
         float *restrict top = y + (size_t)(2 * ty) * w, *restrict bottom = top + w;
         for (int tx = 0; tx < tw; tx++) {
-            float s[4][2];  // columns j of Aᵀ M: s[j][0] = m0j + m1j + m2j, s[j][1] = m1j − m2j − m3j
-            for (int j = 0; j < 4; j++) {
-                const float m0 = row[(size_t)j * stride + tx], m1 = row[(size_t)(4 + j) * stride + tx],
-                            m2 = row[(size_t)(8 + j) * stride + tx], m3 = row[(size_t)(12 + j) * stride + tx];
-                s[j][0] = m0 + m1 + m2;
-                s[j][1] = m1 - m2 - m3;
-            }
-            float y00 = s[0][0] + s[1][0] + s[2][0] + bias, y01 = s[1][0] - s[2][0] - s[3][0] + bias;
-            float y10 = s[0][1] + s[1][1] + s[2][1] + bias, y11 = s[1][1] - s[2][1] - s[3][1] + bias;
-            if (relu) {
-                y00 = y00 > 0 ? y00 : 0;
-                y01 = y01 > 0 ? y01 : 0;
-                y10 = y10 > 0 ? y10 : 0;
-                y11 = y11 > 0 ? y11 : 0;
-            }
-            top[2 * tx] = y00;
-            top[2 * tx + 1] = y01;
-            bottom[2 * tx] = y10;
-            bottom[2 * tx + 1] = y11;
+            top[2 * tx] = a[tx];
+            top[2 * tx + 1] = b[tx];
+            bottom[2 * tx] = c[tx];
+            bottom[2 * tx + 1] = d[tx];
         }
     }
 }
 
-void emonet_winograd_conv(int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
+void emonet_winograd_conv(int n, int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
                           const float *bias, bool relu, float *scratch, float *y) {
-    const int tiles = (h / 2) * (w / 2);
-    const size_t vstride = (size_t)cin * tiles, mstride = (size_t)cout * tiles;
-    float *padded = scratch, *v = padded + (size_t)(h + 2) * (w + 2), *m = v + 16 * vstride, *rows = m + 16 * mstride;
+    // V[ξ] and M[ξ] hold the n images' tiles side by side: column i·T + t is image i's tile t.
+    const int tiles = (h / 2) * (w / 2), columns = n * tiles;
+    const size_t vstride = (size_t)cin * columns, mstride = (size_t)cout * columns;
+    float *zeros = scratch, *v = zeros + zeros_floats(w), *m = v + 16 * vstride, *rows = m + 16 * mstride;
+    float *q = rows + rows_floats(h, w);
+    memset(zeros, 0, sizeof(float) * zeros_floats(w));
+    memset(rows, 0, sizeof(float) * rows_floats(h, w));  // the spare floats the last vector reads see
     const size_t plane = (size_t)h * w, packed_floats = emonet_packed_floats(layout, cout, cin);
-    for (int c = 0; c < cin; c++) input_transform(x + (size_t)c * plane, h, w, padded, rows, v + (size_t)c * tiles, vstride);
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < cin; c++)
+            input_transform(x + ((size_t)i * cin + c) * plane, h, w, zeros, rows, v + (size_t)c * columns + (size_t)i * tiles, vstride);
     for (int xi = 0; xi < 16; xi++)
-        emonet_sgemm_packed(layout, cout, tiles, cin, packed + (size_t)xi * packed_floats, v + (size_t)xi * vstride, tiles,
-                            m + (size_t)xi * mstride, tiles, NULL, false);
-    for (int o = 0; o < cout; o++)
-        output_transform(m + (size_t)o * tiles, mstride, h, w, bias ? bias[o] : 0, relu, y + (size_t)o * plane);
+        emonet_sgemm_packed(layout, cout, columns, cin, packed + (size_t)xi * packed_floats, v + (size_t)xi * vstride, columns,
+                            m + (size_t)xi * mstride, columns, NULL, false);
+    for (int o = 0; o < cout; o++) {
+        output_transform(m + (size_t)o * columns, mstride, columns, bias ? bias[o] : 0, relu, q);
+        for (int i = 0; i < n; i++) scatter_tiles(q + (size_t)i * tiles, (size_t)columns, h, w, y + ((size_t)i * cout + o) * plane);
+    }
 }

@@ -30,12 +30,14 @@ final class WinogradTests: XCTestCase {
     func testMatchesTheConvolutionsDefinition() throws {
         guard emonet_avx512_kernels() else { throw XCTSkip("Winograd runs on our GEMM, which needs AVX-512") }
         var random = SeededRandom(seed: 11)
-        // The vgg4s shapes at batch 1, channel counts off the micro-kernel's 12 and 32, a single tile, wide and tall maps.
-        for (cin, cout, h, w) in [(32, 64, 24, 24), (128, 256, 6, 6), (64, 128, 12, 12), (8, 5, 2, 2), (13, 33, 4, 10), (9, 12, 14, 6)] {
-            let x = (0..<(cin * h * w)).map { _ in random.normal() }
+        // The vgg4s shapes, channel counts off the micro-kernel's 12 and 32, a single tile, a wide map (33 tiles a row:
+        // three vector steps), a tall one, and several images sharing the products (both GEMM layouts).
+        for (n, cin, cout, h, w) in [(1, 32, 64, 24, 24), (1, 128, 256, 6, 6), (1, 64, 128, 12, 12), (1, 8, 5, 2, 2), (1, 13, 33, 4, 10),
+                                     (1, 9, 12, 14, 6), (1, 8, 8, 4, 66), (3, 16, 40, 6, 6), (5, 24, 8, 4, 8), (2, 8, 12, 12, 10)] {
+            let x = (0..<(n * cin * h * w)).map { _ in random.normal() }
             let weights = (0..<(cout * cin * 9)).map { _ in random.normal() * 0.2 }
             let bias = (0..<cout).map { _ in random.normal() }
-            let tiles = (h / 2) * (w / 2)
+            let tiles = n * (h / 2) * (w / 2)
             let layout = emonet_packed_layout(Int32(cout), Int32(tiles))
             let u = Tensor(shape: [16 * cout * cin])
             weights.withUnsafeBufferPointer { emonet_winograd_filters(Int32(cout), Int32(cin), $0.baseAddress, u.data) }
@@ -44,19 +46,22 @@ final class WinogradTests: XCTestCase {
             for xi in 0..<16 {
                 emonet_pack_weights(layout, Int32(cout), Int32(cin), u.data + xi * cout * cin, Int32(cin), packed.data + xi * floats)
             }
-            let scratch = Tensor(shape: [Int(emonet_winograd_scratch_floats(Int32(cin), Int32(cout), Int32(h), Int32(w)))])
+            let scratch = Tensor(shape: [Int(emonet_winograd_scratch_floats(Int32(n), Int32(cin), Int32(cout), Int32(h), Int32(w)))])
             for relu in [false, true] {
-                let expected = reference(x, weights, bias, cin: cin, cout: cout, h: h, w: w, relu: relu)
-                let y = Tensor(shape: [cout * h * w])
+                let size = cin * h * w
+                let expected = (0..<n).flatMap { i in
+                    reference(Array(x[(i * size)..<((i + 1) * size)]), weights, bias, cin: cin, cout: cout, h: h, w: w, relu: relu)
+                }
+                let y = Tensor(shape: [n * cout * h * w])
                 x.withUnsafeBufferPointer { xs in
                     bias.withUnsafeBufferPointer { b in
-                        emonet_winograd_conv(Int32(cin), Int32(cout), Int32(h), Int32(w), xs.baseAddress, packed.data, layout, b.baseAddress,
+                        emonet_winograd_conv(Int32(n), Int32(cin), Int32(cout), Int32(h), Int32(w), xs.baseAddress, packed.data, layout, b.baseAddress,
                                              relu, scratch.data, y.data)
                     }
                 }
                 let scale = expected.map(abs).max()!
                 let worst = zip(y.values, expected).map { abs($0 - $1) }.max()!
-                XCTAssertLessThan(worst, 1e-5 * max(1, scale), "\(cin)->\(cout) at \(h)x\(w), relu \(relu): off by \(worst)")
+                XCTAssertLessThan(worst, 1e-5 * max(1, scale), "\(n) x \(cin)->\(cout) at \(h)x\(w) (layout \(layout)), relu \(relu): off by \(worst)")
                 if relu { XCTAssertTrue(y.values.contains(0) && y.values.contains { $0 > 0 }, "the ReLU clips some outputs and keeps others") }
             }
         }
@@ -83,7 +88,7 @@ final class WinogradTests: XCTestCase {
                 bn.runningVar[c] = 0.2 + random.uniform() * 2
             }
         }
-        for (n, workers) in [(1, 1), (4, 2)] {
+        for (n, workers) in [(1, 1), (4, 2), (7, 1)] {
             model.workers = workers
             let x = Tensor(shape: [n, 2, 16, 12], values: (0..<(n * 2 * 16 * 12)).map { _ in random.normal() })
             let expected = model.forward(x, training: false).values

@@ -50,16 +50,17 @@ void emonet_pack_weights(int layout, int M, int K, const float *A, int lda, floa
 void emonet_sgemm_packed(int layout, int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
                          int ldc, const float *bias, bool relu);
 
-/// 3x3 convolutions (stride 1, padding 1, even h and w) for inference by Winograd's F(2x2, 3x3) (winograd.c):
-/// 16 products per 2x2 outputs and input channel instead of 36. Only where emonet_avx512_kernels() is true.
+/// 3x3 convolutions (stride 1, padding 1, even h and w) by Winograd's F(2x2, 3x3) (winograd.c): 16 products
+/// per 2x2 outputs and input channel instead of 36. Only where emonet_avx512_kernels() is true.
 /// Filters [cout][cin][3][3] → U, 16 matrices [cout][cin] one after another (16·cout·cin floats); each is
 /// then packed by emonet_pack_weights(layout, cout, cin, ...) into `packed`, emonet_packed_floats apart, with
-/// layout = emonet_packed_layout(cout, (h/2)·(w/2)).
+/// layout = emonet_packed_layout(cout, n·(h/2)·(w/2)) for the n images convolved at once.
 void emonet_winograd_filters(int cout, int cin, const float *weights, float *u);
-/// Floats of `scratch` one image's convolution needs.
-size_t emonet_winograd_scratch_floats(int cin, int cout, int h, int w);
-/// y [cout][h][w] = the convolution of x [cin][h][w] + bias[o] (bias may be NULL), then max(0, ·) when `relu`.
-void emonet_winograd_conv(int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
+/// Floats of `scratch` that n images convolved at once need.
+size_t emonet_winograd_scratch_floats(int n, int cin, int cout, int h, int w);
+/// y [n][cout][h][w] = the convolution of x [n][cin][h][w] + bias[o] (bias may be NULL), then max(0, ·) when
+/// `relu`; the n images' tiles share each of the 16 products (one GEMM of n·(h/2)·(w/2) columns).
+void emonet_winograd_conv(int n, int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
                           const float *bias, bool relu, float *scratch, float *y);
 
 /// int8 inference (gemm_int8.c): u8 activations x s8 weights summed in int32, then per output row

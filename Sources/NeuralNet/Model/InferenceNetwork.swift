@@ -172,19 +172,10 @@ private final class FusedConv {
     private var packed: [Tensor?] = [nil, nil]
     /// Whether this network runs our GEMM: decided once, when it is built.
     private let ownGemm = emonet_gemm_uses_own()
-    /// Whether it runs as Winograd F(2x2, 3x3) (winograd.c) where its shape allows: our GEMM, 3x3, stride 1,
-    /// padding 1, at least `FusedConv.winogradMinimumChannels` input channels, even height and width.
-    private let winograd: Bool
-    /// The filters transformed for Winograd (16 matrices [Cout, Cin]), and those packed by layout, on first use.
-    private var winogradFilters: Tensor?
-    private var winogradPacked: [Tensor?] = [nil, nil]
+    /// The folded filters for Winograd F(2x2, 3x3) (Winograd.swift), for a layer of a shape it suits; its
+    /// per-worker scratch.
+    private var winograd: Winograd.Filters?
     private var winogradScratch: [Tensor] = []
-
-    /// Below this many input channels (the first layer's one) im2col's 9 rows make a better GEMM than
-    /// Winograd's 16 products of one channel.
-    static let winogradMinimumChannels = 8
-    /// `EMONET_WINOGRAD=0` turns Winograd off, for benchmarks before and after in one build.
-    static let winogradAllowed = ProcessInfo.processInfo.environment["EMONET_WINOGRAD"] != "0"
 
     init(_ conv: Conv2D, batchNorm: BatchNorm2D?, relu: Bool) {
         name = conv.name
@@ -194,8 +185,6 @@ private final class FusedConv {
         stride = conv.stride
         padding = conv.padding
         self.relu = relu
-        winograd = ownGemm && Self.winogradAllowed && conv.kernelSize == 3 && conv.stride == 1 && conv.padding == 1
-            && conv.inputChannels >= Self.winogradMinimumChannels
         let k = inputChannels * kernelSize * kernelSize
         weights = Tensor(shape: [outputChannels, k])
         bias = Tensor(shape: [outputChannels])
@@ -219,21 +208,16 @@ private final class FusedConv {
         output.reshape(n, outputChannels, ho, wo)
         let used = min(workers, max(n, 1))
         let x = input.data, y = output.data
-        if winograd && h % 2 == 0 && w % 2 == 0 {
-            let tiles = (h / 2) * (w / 2)
-            let layout = Int(emonet_packed_layout(Int32(outputChannels), Int32(tiles)))
-            let packed = winogradPackedFilters(layout: layout).data
-            let scratchFloats = emonet_winograd_scratch_floats(Int32(inputChannels), Int32(outputChannels), Int32(h), Int32(w))
-            while winogradScratch.count < used { winogradScratch.append(Tensor(shape: [0])) }
-            for s in winogradScratch.prefix(used) { s.reshape(Int(scratchFloats)) }
-            let (cin, cout, relu, b) = (Int32(inputChannels), Int32(outputChannels), relu, bias.data)
-            Parallel.chunks(n, workers: used) { range, worker in
-                let scratch = winogradScratch[worker].data
-                for i in range {
-                    emonet_winograd_conv(cin, cout, Int32(h), Int32(w), x + i * inputChannels * h * w, packed, Int32(layout), b, relu,
-                                         scratch, y + i * outputChannels * p)
-                }
-            }
+        if Winograd.applies(kernelSize: kernelSize, stride: stride, padding: padding, inputChannels: inputChannels, h: h, w: w,
+                            ownGemm: ownGemm) {
+            let filters = winograd ?? {
+                let made = Winograd.Filters(outputChannels: outputChannels, inputChannels: inputChannels)
+                made.update(weights.data)
+                winograd = made
+                return made
+            }()
+            Winograd.convolve(filters, images: n, h: h, w: w, x: x, bias: bias.data, relu: relu, workers: used,
+                              scratch: &winogradScratch, y: y)
             return output
         }
         while columns.count < used { columns.append(Tensor(shape: [0])) }
@@ -275,25 +259,6 @@ private final class FusedConv {
             }
         }
         return output
-    }
-
-    /// The folded weights transformed for Winograd and packed in `layout`, made the first time it is asked for.
-    private func winogradPackedFilters(layout: Int) -> Tensor {
-        if let ready = winogradPacked[layout] { return ready }
-        let (cout, cin) = (Int32(outputChannels), Int32(inputChannels))
-        let filters = winogradFilters ?? {
-            let u = Tensor(shape: [16, outputChannels, inputChannels])
-            emonet_winograd_filters(cout, cin, weights.data, u.data)
-            winogradFilters = u
-            return u
-        }()
-        let floats = Int(emonet_packed_floats(Int32(layout), cout, cin))
-        let packed = Tensor(shape: [16 * floats])
-        for xi in 0..<16 {
-            emonet_pack_weights(Int32(layout), cout, cin, filters.data + xi * outputChannels * inputChannels, cin, packed.data + xi * floats)
-        }
-        winogradPacked[layout] = packed
-        return packed
     }
 
     /// The folded weights [Cout, K] packed in `layout`, packed the first time it is asked for.
