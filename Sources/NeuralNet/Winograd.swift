@@ -13,42 +13,60 @@ enum Winograd {
     /// than 16 products of so few channels.
     static let minimumChannels = 8
     /// Images convolved at once share each of the 16 products: up to this many tiles side by side (a 6x6 map
-    /// has 9 tiles, so one image alone is a poor GEMM), few enough that the tiles stay in cache. 64 was the
-    /// fastest of 1, 64, 256 and 1024 for vgg4s at batch 8 (`EmoNetBench layers`); EMONET_WINOGRAD_TILES for measuring.
-    static let groupTiles: Int = ProcessInfo.processInfo.environment["EMONET_WINOGRAD_TILES"].flatMap { Int($0) }.map { max(1, $0) } ?? 64
+    /// has 9 tiles of 2x2, so one image alone is a poor GEMM), few enough that the tiles stay in cache. 32 was
+    /// the fastest of 1, 16, 32, 48, 64, 128 and 256 for vgg4s at batch 8 (`EmoNetBench layers`, 6.3-6.5 ms a
+    /// pass against 6.7-7.4); EMONET_WINOGRAD_TILES for measuring.
+    static let groupTiles: Int = ProcessInfo.processInfo.environment["EMONET_WINOGRAD_TILES"].flatMap { Int($0) }.map { max(1, $0) } ?? 32
 
-    /// Whether a convolution with this kernel, stride, padding and input channels runs as Winograd on maps
-    /// of h x w (with our GEMM, which it needs).
-    static func applies(kernelSize: Int, stride: Int, padding: Int, inputChannels: Int, h: Int, w: Int, ownGemm: Bool) -> Bool {
-        allowed && ownGemm && kernelSize == 3 && stride == 1 && padding == 1 && inputChannels >= minimumChannels
-            && h % 2 == 0 && w % 2 == 0 && h >= 2 && w >= 2
+    /// `EMONET_WINOGRAD_TILE=2` keeps every layer on F(2x2, 3x3), for measuring.
+    static let largeTiles = ProcessInfo.processInfo.environment["EMONET_WINOGRAD_TILE"] != "2"
+
+    /// The output tile a convolution with this kernel, stride, padding and input channels runs with on maps of
+    /// h x w: 4 (F(4x4, 3x3)) where both sides are multiples of 4, else 2 (F(2x2, 3x3)) where both are even,
+    /// else nil (im2col and a GEMM). Only with our GEMM, which it needs.
+    static func tile(kernelSize: Int, stride: Int, padding: Int, inputChannels: Int, h: Int, w: Int, ownGemm: Bool) -> Int? {
+        guard allowed && ownGemm && kernelSize == 3 && stride == 1 && padding == 1 && inputChannels >= minimumChannels,
+              h >= 2, w >= 2 else { return nil }
+        if largeTiles && h % 4 == 0 && w % 4 == 0 { return 4 }
+        return h % 2 == 0 && w % 2 == 0 ? 2 : nil
     }
 
-    /// Images per call for maps of h x w.
-    static func groupSize(h: Int, w: Int) -> Int { max(1, groupTiles / max(1, (h / 2) * (w / 2))) }
+    /// Images per call for maps of h x w in tiles of `tile`.
+    static func groupSize(tile: Int, h: Int, w: Int) -> Int { max(1, groupTiles / max(1, (h / tile) * (w / tile))) }
 
-    /// Filters [Cout, Cin, 3, 3] transformed and packed for both GEMM layouts (a group's column count picks
-    /// one), so that workers can share them read-only.
+    /// Filters [Cout, Cin, 3, 3] transformed for output tiles of `tile` (2 or 4) and packed for both GEMM
+    /// layouts (a group's column count picks one), so that workers can share them read-only.
     final class Filters {
-        let outputChannels: Int, inputChannels: Int
+        let outputChannels: Int, inputChannels: Int, tile: Int
+        /// The products per tile: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3).
+        private let matrices: Int
         private let transformed: Tensor
         private let packed: [Tensor]
         private let floats: [Int]
 
-        init(outputChannels: Int, inputChannels: Int) {
+        init(outputChannels: Int, inputChannels: Int, tile: Int) {
+            precondition(tile == 2 || tile == 4, "Winograd tiles are 2x2 or 4x4")
             self.outputChannels = outputChannels
             self.inputChannels = inputChannels
-            transformed = Tensor(shape: [16 * outputChannels * inputChannels])
-            floats = (0..<2).map { Int(emonet_packed_floats(Int32($0), Int32(outputChannels), Int32(inputChannels))) }
-            packed = floats.map { Tensor(shape: [16 * $0]) }
+            self.tile = tile
+            let matrices = (tile + 2) * (tile + 2)
+            self.matrices = matrices
+            transformed = Tensor(shape: [matrices * outputChannels * inputChannels])
+            let floats = (0..<2).map { Int(emonet_packed_floats(Int32($0), Int32(outputChannels), Int32(inputChannels))) }
+            self.floats = floats
+            packed = floats.map { Tensor(shape: [matrices * $0]) }
         }
 
         /// Transforms and packs `weights` ([Cout, Cin, 3, 3]).
         func update(_ weights: UnsafePointer<Float>) {
             let (cout, cin) = (Int32(outputChannels), Int32(inputChannels))
-            emonet_winograd_filters(cout, cin, weights, transformed.data)
+            if tile == 4 {
+                emonet_winograd43_filters(cout, cin, weights, transformed.data)
+            } else {
+                emonet_winograd_filters(cout, cin, weights, transformed.data)
+            }
             for layout in 0..<2 {
-                for xi in 0..<16 {
+                for xi in 0..<matrices {
                     emonet_pack_weights(Int32(layout), cout, cin, transformed.data + xi * outputChannels * inputChannels, cin,
                                         packed[layout].data + xi * floats[layout])
                 }
@@ -59,13 +77,18 @@ enum Winograd {
         /// must hold `Winograd.scratchFloats` for at least n images.
         func convolve(images n: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool,
                       scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
-            let layout = Int(emonet_packed_layout(Int32(outputChannels), Int32(n * (h / 2) * (w / 2))))
-            emonet_winograd_conv(Int32(n), Int32(inputChannels), Int32(outputChannels), Int32(h), Int32(w), x, packed[layout].data,
-                                 Int32(layout), bias, relu, scratch, y)
+            let layout = Int(emonet_packed_layout(Int32(outputChannels), Int32(n * (h / tile) * (w / tile))))
+            let (n, cin, cout, h, w, l) = (Int32(n), Int32(inputChannels), Int32(outputChannels), Int32(h), Int32(w), Int32(layout))
+            if tile == 4 {
+                emonet_winograd43_conv(n, cin, cout, h, w, x, packed[layout].data, l, bias, relu, scratch, y)
+            } else {
+                emonet_winograd_conv(n, cin, cout, h, w, x, packed[layout].data, l, bias, relu, scratch, y)
+            }
         }
 
         func scratchFloats(images n: Int, h: Int, w: Int) -> Int {
-            Int(emonet_winograd_scratch_floats(Int32(n), Int32(inputChannels), Int32(outputChannels), Int32(h), Int32(w)))
+            let (n, cin, cout, h, w) = (Int32(n), Int32(inputChannels), Int32(outputChannels), Int32(h), Int32(w))
+            return Int(tile == 4 ? emonet_winograd43_scratch_floats(n, cin, cout, h, w) : emonet_winograd_scratch_floats(n, cin, cout, h, w))
         }
     }
 
@@ -73,7 +96,7 @@ enum Winograd {
     /// `scratch` (grown here, before the threads start, so the threads allocate nothing).
     static func convolve(_ filters: Filters, images n: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          relu: Bool, workers: Int, scratch: inout [Tensor], y: UnsafeMutablePointer<Float>) {
-        let group = groupSize(h: h, w: w)
+        let group = groupSize(tile: filters.tile, h: h, w: w)
         let floats = filters.scratchFloats(images: min(group, n), h: h, w: w)
         while scratch.count < workers { scratch.append(Tensor(shape: [0])) }
         for s in scratch.prefix(workers) where s.count < floats { s.reshape(floats) }

@@ -63,6 +63,13 @@ size_t emonet_winograd_scratch_floats(int n, int cin, int cout, int h, int w);
 void emonet_winograd_conv(int n, int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
                           const float *bias, bool relu, float *scratch, float *y);
 
+/// The same by F(4x4, 3x3) (winograd43.c), for h and w multiples of 4: 36 matrices U (36·cout·cin floats),
+/// 36 products per 4x4 outputs and input channel; layout = emonet_packed_layout(cout, n·(h/4)·(w/4)).
+void emonet_winograd43_filters(int cout, int cin, const float *weights, float *u);
+size_t emonet_winograd43_scratch_floats(int n, int cin, int cout, int h, int w);
+void emonet_winograd43_conv(int n, int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
+                            const float *bias, bool relu, float *scratch, float *y);
+
 /// int8 inference (gemm_int8.c): u8 activations x s8 weights summed in int32, then per output row
 /// y = scale[row]·sum + bias[row] (bias may be NULL), max(0, ·) when `relu`, stored as floats in `yf` or,
 /// when yf is NULL, as u8 round(y·inv_out_scale) clamped to 0...255 in `yq`; rows `ldy` apart.

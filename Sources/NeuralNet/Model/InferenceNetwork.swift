@@ -174,7 +174,7 @@ private final class FusedConv {
     private let ownGemm = emonet_gemm_uses_own()
     /// The folded filters for Winograd F(2x2, 3x3) (Winograd.swift), for a layer of a shape it suits; its
     /// per-worker scratch.
-    private var winograd: Winograd.Filters?
+    private var winograd: [Int: Winograd.Filters] = [:]  // by tile
     private var winogradScratch: [Tensor] = []
 
     init(_ conv: Conv2D, batchNorm: BatchNorm2D?, relu: Bool) {
@@ -208,12 +208,12 @@ private final class FusedConv {
         output.reshape(n, outputChannels, ho, wo)
         let used = min(workers, max(n, 1))
         let x = input.data, y = output.data
-        if Winograd.applies(kernelSize: kernelSize, stride: stride, padding: padding, inputChannels: inputChannels, h: h, w: w,
-                            ownGemm: ownGemm) {
-            let filters = winograd ?? {
-                let made = Winograd.Filters(outputChannels: outputChannels, inputChannels: inputChannels)
+        if let tile = Winograd.tile(kernelSize: kernelSize, stride: stride, padding: padding, inputChannels: inputChannels, h: h, w: w,
+                                    ownGemm: ownGemm) {
+            let filters = winograd[tile] ?? {
+                let made = Winograd.Filters(outputChannels: outputChannels, inputChannels: inputChannels, tile: tile)
                 made.update(weights.data)
-                winograd = made
+                winograd[tile] = made
                 return made
             }()
             Winograd.convolve(filters, images: n, h: h, w: w, x: x, bias: bias.data, relu: relu, workers: used,
