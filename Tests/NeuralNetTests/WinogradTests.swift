@@ -134,3 +134,69 @@ final class WinogradTests: XCTestCase {
         }
     }
 }
+
+final class WinogradTrainingTests: XCTestCase {
+    /// A training pass of a 3x3 convolution that takes the Winograd path (forward, and the input gradient as the
+    /// convolution of dY with the turned filters) against the definitions in Double, in 4x4 tiles (8x12 maps)
+    /// and 2x2 tiles (6x10), on one and two workers.
+    func testForwardAndGradientsMatchTheirDefinitions() throws {
+        guard Gemm.usesOwnKernel else { throw XCTSkip("Winograd runs on our GEMM, which needs AVX-512") }
+        var random = SeededRandom(seed: 21)
+        for (n, cin, cout, h, w, workers) in [(3, 8, 12, 8, 12, 1), (4, 9, 8, 6, 10, 2), (2, 16, 24, 12, 12, 2)] {
+            let conv = Conv2D(name: "c", inputChannels: cin, outputChannels: cout, kernelSize: 3, padding: 1)
+            for i in 0..<conv.weight.value.count { conv.weight.value[i] = random.normal() * 0.2 }
+            for i in 0..<cout { conv.bias!.value[i] = random.normal() }
+            let x = Tensor(shape: [n, cin, h, w], values: (0..<(n * cin * h * w)).map { _ in random.normal() })
+            let dy = Tensor(shape: [n, cout, h, w], values: (0..<(n * cout * h * w)).map { _ in random.normal() })
+            let options = PassOptions(training: true, workers: workers)
+            let y = conv.forward(x, options).values
+            conv.weight.grad.zero()
+            conv.bias!.grad.zero()
+            let dx = conv.backward(dy, options).values
+            let (xv, dyv, wv, bv) = (x.values, dy.values, conv.weight.value.values, conv.bias!.value.values)
+            func X(_ b: Int, _ c: Int, _ r: Int, _ s: Int) -> Double {
+                r >= 0 && r < h && s >= 0 && s < w ? Double(xv[((b * cin + c) * h + r) * w + s]) : 0
+            }
+            func DY(_ b: Int, _ o: Int, _ r: Int, _ s: Int) -> Double {
+                r >= 0 && r < h && s >= 0 && s < w ? Double(dyv[((b * cout + o) * h + r) * w + s]) : 0
+            }
+            func W(_ o: Int, _ c: Int, _ a: Int, _ b: Int) -> Double { Double(wv[((o * cin + c) * 3 + a) * 3 + b]) }
+            var worst = (y: 0.0, dx: 0.0, dw: 0.0), scale = (y: 0.0, dx: 0.0, dw: 0.0)
+            for b in 0..<n {
+                for r in 0..<h {
+                    for s in 0..<w {
+                        for o in 0..<cout {
+                            var sum = Double(bv[o])
+                            for c in 0..<cin { for a in 0..<3 { for e in 0..<3 { sum += X(b, c, r + a - 1, s + e - 1) * W(o, c, a, e) } } }
+                            worst.y = max(worst.y, abs(sum - Double(y[((b * cout + o) * h + r) * w + s])))
+                            scale.y = max(scale.y, abs(sum))
+                        }
+                        for c in 0..<cin {
+                            var sum = 0.0
+                            for o in 0..<cout { for a in 0..<3 { for e in 0..<3 { sum += DY(b, o, r - a + 1, s - e + 1) * W(o, c, a, e) } } }
+                            worst.dx = max(worst.dx, abs(sum - Double(dx[((b * cin + c) * h + r) * w + s])))
+                            scale.dx = max(scale.dx, abs(sum))
+                        }
+                    }
+                }
+            }
+            let dw = conv.weight.grad.values
+            for o in 0..<cout {
+                for c in 0..<cin {
+                    for a in 0..<3 {
+                        for e in 0..<3 {
+                            var sum = 0.0
+                            for b in 0..<n { for r in 0..<h { for s in 0..<w { sum += DY(b, o, r, s) * X(b, c, r + a - 1, s + e - 1) } } }
+                            worst.dw = max(worst.dw, abs(sum - Double(dw[((o * cin + c) * 3 + a) * 3 + e])))
+                            scale.dw = max(scale.dw, abs(sum))
+                        }
+                    }
+                }
+            }
+            let shape = "\(n) x \(cin)->\(cout) at \(h)x\(w), \(workers) workers"
+            XCTAssertLessThan(worst.y, 2e-5 * max(1, scale.y), "\(shape): output off by \(worst.y)")
+            XCTAssertLessThan(worst.dx, 2e-5 * max(1, scale.dx), "\(shape): input gradient off by \(worst.dx)")
+            XCTAssertLessThan(worst.dw, 2e-5 * max(1, scale.dw), "\(shape): weight gradient off by \(worst.dw)")
+        }
+    }
+}

@@ -8,6 +8,11 @@
 // input gradient (its GEMM and col2im) when the pass does not need it (a model's first layer).
 // Images are split over workers; each worker has its own scratch and gradient partials, summed in
 // worker order, and groups are cut the same way every time, so results do not depend on timing.
+// In training, where our GEMM runs, a 3x3 stride-1 padding-1 convolution with 8+ input channels on even maps
+// runs its forward by Winograd (Winograd.swift), and its input gradient too (with 8+ output channels): that
+// gradient is the same convolution of dY with the filters turned half a turn and their channels swapped. The
+// weight gradient keeps im2col and a GEMM. Inference (`training: false`) keeps im2col here; the inference
+// network has its own Winograd path.
 
 import CBLAS
 import Foundation
@@ -26,6 +31,12 @@ public final class Conv2D: Layer {
     private let output = Tensor(shape: [0])
     private let gradInput = Tensor(shape: [0])
     private var scratch: [WorkerScratch] = []
+    /// Training's Winograd filters (Winograd.swift), remade from the weights at each pass: the forward's, and the
+    /// input gradient's (the filters turned half a turn, input and output channels swapped, in `turned`).
+    private var winogradForward: Winograd.Filters?
+    private var winogradBackward: Winograd.Filters?
+    private let turned = Tensor(shape: [0])
+    private var winogradScratch: [Tensor] = []
 
     private final class WorkerScratch {
         let columns = Tensor(shape: [0])      // [K, g·P]
@@ -99,6 +110,15 @@ public final class Conv2D: Layer {
         self.input = input
         output.reshape(n, outputChannels, ho, wo)
         let workers = min(options.workers, max(n, 1))
+        if options.training, let tile = winogradTile(inputChannels: inputChannels, h: h, w: w) {
+            let filters = winogradForward.flatMap { $0.tile == tile ? $0 : nil }
+                ?? Winograd.Filters(outputChannels: outputChannels, inputChannels: inputChannels, tile: tile)
+            winogradForward = filters
+            filters.update(weight.value.data)
+            Winograd.convolve(filters, images: n, h: h, w: w, x: input.data, bias: bias.map { UnsafePointer($0.value.data) }, relu: false,
+                              workers: workers, scratch: &winogradScratch, y: output.data)
+            return output
+        }
         let group = min(groupSize(positions: p), max(1, (n + workers - 1) / workers))
         prepareScratch(workers: workers, k: k, p: p, group: group, training: false)
         let x = input.data, y = output.data, wgt = weight.value.data
@@ -129,6 +149,13 @@ public final class Conv2D: Layer {
         return output
     }
 
+    /// The Winograd tile for a convolution of this layer's shape from `inputChannels` channels on h x w maps in
+    /// training, or nil.
+    private func winogradTile(inputChannels: Int, h: Int, w: Int) -> Int? {
+        Winograd.tile(kernelSize: kernelSize, stride: stride, padding: padding, inputChannels: inputChannels, h: h, w: w,
+                      ownGemm: Gemm.usesOwnKernel)
+    }
+
     /// rows[o, 0..<count] += bias[o] for every output channel o of one image.
     private func addBias(_ bias: UnsafePointer<Float>, rows: UnsafeMutablePointer<Float>, count p: Int) {
         for o in 0..<outputChannels {
@@ -146,6 +173,21 @@ public final class Conv2D: Layer {
         let group = min(groupSize(positions: p), max(1, (n + workers - 1) / workers))
         prepareScratch(workers: workers, k: k, p: p, group: group, training: true)
         gradInput.reshape(input.shape)
+        // The input gradient by Winograd: the filters turned, W'[i, o, a, b] = W[o, i, 2 − a, 2 − b].
+        let backTile = options.inputGradient ? winogradTile(inputChannels: outputChannels, h: h, w: w) : nil
+        if let backTile {
+            turned.reshape(inputChannels, outputChannels, 3, 3)
+            let (from, to) = (weight.value.data, turned.data)
+            for o in 0..<outputChannels {
+                for i in 0..<inputChannels {
+                    for t in 0..<9 { to[(i * outputChannels + o) * 9 + t] = from[(o * inputChannels + i) * 9 + 8 - t] }
+                }
+            }
+            let filters = winogradBackward.flatMap { $0.tile == backTile ? $0 : nil }
+                ?? Winograd.Filters(outputChannels: inputChannels, inputChannels: outputChannels, tile: backTile)
+            winogradBackward = filters
+            filters.update(turned.data)
+        }
         let x = input.data, dy = gradOutput.data, dx = gradInput.data, wgt = weight.value.data
         let imageIn = inputChannels * h * w, imageOut = outputChannels * p
         Parallel.chunks(n, workers: workers) { range, worker in
@@ -173,7 +215,7 @@ public final class Conv2D: Layer {
                 Gemm.multiply(transposeB: true, m: outputChannels, n: k, k: width, a: dyg, lda: width,
                               b: cols, ldb: width, beta: 1, c: s.gradWeight.data, ldc: k)
                 for o in 0..<outputChannels { s.gradBias.data[o] += emonet_sum(dyg + o * width, width) }
-                guard options.inputGradient else { continue }
+                guard options.inputGradient, backTile == nil else { continue }
                 // dcols[K,gP] = Wᵀ[K,Cout] · dY[Cout,gP], then scattered back onto each image.
                 Gemm.multiply(transposeA: true, m: k, n: width, k: outputChannels, a: wgt, lda: k, b: dyg, ldb: width,
                               c: gradCols, ldc: width)
@@ -181,6 +223,9 @@ public final class Conv2D: Layer {
                     col2im(gradCols + j * p, rowStride: width, h: h, w: w, ho: ho, wo: wo, into: dx + (first + j) * imageIn)
                 }
             }
+        }
+        if let filters = winogradBackward, backTile != nil {
+            Winograd.convolve(filters, images: n, h: h, w: w, x: dy, bias: nil, relu: false, workers: workers, scratch: &winogradScratch, y: dx)
         }
         for s in scratch.prefix(workers) {
             let gw = weight.grad.data, sw = s.gradWeight.data
