@@ -42,14 +42,26 @@ static bool cpu_has_avx512(void) {
 #endif
 }
 
-static void load(void) {
+// OpenBLAS reads these when it starts, and it may start before we load it: FFmpeg's libavfilter pulls it in
+// (libsphinxbase needs libblas.so.3, Debian's OpenBLAS), and a replay opens its first video while the model
+// loads. So they are set before main, while nothing else runs (setenv is not thread-safe), unless the user
+// set them: the AVX-512 kernels where the CPU has them, and one thread per call, since EmoNet parallelises over
+// images itself. Set at load instead, they came too late for FFmpeg's copy, whose idle thread then spun in
+// sched_yield for about a tenth of a second of every run.
+static bool threads_given;
+
+__attribute__((constructor)) static void prepare_environment(void) {
     if (getenv("OPENBLAS_CORETYPE") == NULL && cpu_has_avx512()) {
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
         chose_core = true;
     }
-    // One thread per call unless asked: EmoNet parallelises over images itself.
-    const bool threads_given = getenv("OPENBLAS_NUM_THREADS") != NULL;
+    threads_given = getenv("OPENBLAS_NUM_THREADS") != NULL;
     if (!threads_given) setenv("OPENBLAS_NUM_THREADS", "1", 0);
+}
+
+bool emonet_blas_threads_given(void) { return threads_given; }
+
+static void load(void) {
     const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
     void *handle = NULL;
     for (unsigned i = 0; i < sizeof names / sizeof names[0] && handle == NULL; i++)
@@ -68,10 +80,9 @@ static void load(void) {
         snprintf(error_text, sizeof error_text, "the loaded OpenBLAS has no cblas_sgemm symbol");
         return;
     }
-    // OpenBLAS may be in the process already, started with a thread per core: FFmpeg's libavfilter pulls it in
-    // (libsphinxbase needs libblas.so.3, Debian's OpenBLAS) before we load it, so the variable above came too late.
-    // Its idle threads then spin between calls, and a batch's jobs queue for its one thread pool: --jobs 2 on
-    // two cores ran 1.2-1.5x one job instead of 1.8-1.9x. Our parallelism is over images, so one thread.
+    // OpenBLAS may have started before this process's constructors ran (a host program that loads our code
+    // later, with a thread per core); its idle threads then spin between calls, and a batch's jobs queue for its
+    // one thread pool (--jobs 2 on two cores ran 1.2-1.5x one job instead of 1.8-1.9x). So one thread here too.
     if (!threads_given && set_threads) set_threads(1);
     load_status = 0;
 }

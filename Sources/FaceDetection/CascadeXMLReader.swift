@@ -46,8 +46,25 @@ enum CascadeXMLReader {
         return items
     }
 
+    /// The element's text split at XML's whitespace (space, tab, CR and LF: ASCII, so its UTF-8 bytes are
+    /// searched directly; `Character.isWhitespace`'s Unicode tables were a tenth of a replay's start-up).
     private static func tokens(_ e: XMLElement) -> [Substring] {
-        e.text.split(whereSeparator: { $0.isWhitespace })
+        let text = e.text, bytes = text.utf8
+        var out: [Substring] = []
+        var start: String.Index?
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            let b = bytes[i]
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                if let s = start { out.append(text[s..<i]) }
+                start = nil
+            } else if start == nil {
+                start = i
+            }
+            i = bytes.index(after: i)
+        }
+        if let s = start { out.append(text[s..<bytes.endIndex]) }
+        return out
     }
 
     private static func integer(_ e: XMLElement, _ what: String) throws -> Int {

@@ -17,6 +17,8 @@ const char *emonet_blas_error(void);
 const char *emonet_blas_core_name(void);
 /// True when this shim set OPENBLAS_CORETYPE itself because the CPU has AVX-512.
 bool emonet_blas_core_was_chosen(void);
+/// Whether the user set OPENBLAS_NUM_THREADS (else this shim sets it to 1 before main).
+bool emonet_blas_threads_given(void);
 /// OpenBLAS's own thread count for one sgemm call.
 void emonet_blas_set_threads(int threads);
 int emonet_blas_threads(void);
