@@ -197,6 +197,19 @@ averaged = meta.get("averaged")
 none = evals[0]
 arch = cfg["architecture"]
 speed = bench.get(arch)
+# engine=FILE: a later `make bench-network` JSON (bench-results/network.json), whose figures replace the first
+# round's: the engine got faster, the model did not change.
+engine_path = next((a[len("engine="):] for a in sys.argv[1:] if a.startswith("engine=")), None)
+engine = None
+if engine_path:
+    with open(engine_path) as f:
+        network = next((n for n in json.load(f)["network"] if n["architecture"] == arch), None)
+    if network:
+        medians = {}
+        for m in network["measures"]:
+            ours, torch = sorted(m["ours"]), sorted(m["torch"])
+            medians[m["measure"]] = (ours[len(ours) // 2], torch[len(torch) // 2], m["medianRatio"])
+        engine = medians
 
 status = (f"**Status: final for this recipe.** Its training stages ({', '.join(map(str, [1] + chain))}) ran to the end of their schedules."
           if finished else
@@ -213,7 +226,11 @@ print(f"""# EmoNet emotion model — `models/emonet.safetensors`
   each conv followed by batch norm and ReLU, 2x2 max pooling after each block; head: dropout 0.4 → dense 256
   (no bias) → batch norm → ReLU → dropout 0.4 → dense 7.
 - {meta['parameters']:,} parameters; **{meta['macs']} multiply-adds per face** (the live path's budget is 150 M).""")
-if speed:
+if engine and "inference fp32, batch 1" in engine and "inference fp32, batch 8" in engine:
+    (b1, t1_, r1), (b8, t8, r8) = engine["inference fp32, batch 1"], engine["inference fp32, batch 8"]
+    print(f"""- Inference (`make bench-network`, one thread, float32; the machine is named in docs/engine.md): {b1:.2f} ms per face
+  at batch 1, {b8:.2f} ms at batch 8 (PyTorch CPU in the same run: {t1_:.2f} / {t8:.2f} ms, so {r1:.2f}x / {r8:.2f}x its time).""")
+elif speed:
     print(f"""- Inference on this machine (`make bench-network`, one thread): {speed['inferenceMsPerFaceBatch1']:.1f} ms per face at batch 1,
   {speed['inferenceMsPerFaceBatch8']:.1f} ms per face at batch 8.""")
 print(f"""- Input: 48x48 gray face, value/255, normalised with mean {meta['input']['mean']:.4f} and std {meta['input']['std']:.4f}

@@ -8,14 +8,15 @@
 #   emonet eval --data fer2013.csv.gz --tta T --json > models/card/shipped.eval-T.json   (T = none, flip, crops)
 # add the new stage to the recipe, keep the fields the card reads from its log (runs/stageN/emonet.log.json: epoch,
 # learningRate, seconds, imagesPerSecond, validationAccuracy) as models/card/stageN.epochs.json, and add its
-# stageN= / averages= arguments below.
+# stageN= / averages= arguments below. models/card/engine-network.json is the newest `make bench-network` JSON
+# (bench-results/network.json), for the card's inference times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=models/card
 last_step() { echo "swa=$1:$C/stage$1-last-step.info.txt:$C/stage$1-last-step.eval-none.json"; }
 python3 scripts/model_card.py $C/shipped.info.txt $C/stage1.info.txt $C/stage2.epochs.json \
   $C/stage1-networks.json $C/shipped.eval-none.json $C/shipped.eval-flip.json $C/shipped.eval-crops.json \
-  recipe=models/emonet.recipe.json \
+  recipe=models/emonet.recipe.json engine=$C/engine-network.json \
   stage3=$C/stage3.epochs.json stage4=$C/stage4.epochs.json stage6=$C/stage6.epochs.json \
   stage7=$C/stage7.epochs.json stage9=$C/stage9.epochs.json stage10=$C/stage10.epochs.json \
   $(last_step 4) $(last_step 6) $(last_step 7) $(last_step 9) \
