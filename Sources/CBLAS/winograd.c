@@ -7,6 +7,7 @@
 // compiled for AVX-512 with a function attribute (the input transform's column step in intrinsics).
 //   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 -1 -1]
 #include "CBLAS.h"
+#include "winograd_driver.h"
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -38,16 +39,7 @@ void emonet_winograd_filters(int cout, int cin, const float *weights, float *u) 
     }
 }
 
-// scratch: a row of zeros (the padding above and below), V and M (16 matrices each), the rows of one channel's
-// input transform (with spare floats for the last tiles' vector reads), and the four output planes of one
-// output channel.
-static size_t zeros_floats(int w) { return (size_t)w; }
 static size_t rows_floats(int h, int w) { return 4 * (size_t)(h / 2) * (size_t)(w + 2) + 48; }
-
-size_t emonet_winograd_scratch_floats(int n, int cin, int cout, int h, int w) {
-    const size_t columns = (size_t)n * (size_t)(h / 2) * (size_t)(w / 2);
-    return zeros_floats(w) + 16 * columns * ((size_t)cin + (size_t)cout) + rows_floats(h, w) + 4 * columns;
-}
 
 // V[ξ][c][t] for one channel: the rows of Bᵀ d for every row of tiles, over the padded width pw = w + 2
 // (rows outside the image read as zeros), into R_i[ty][x] (`rows`, 4 planes of th·pw, with spare floats
@@ -152,24 +144,13 @@ WINOGRAD_TARGET static void scatter_tiles(const float *restrict q, size_t count,
     }
 }
 
+static const winograd_tiling tiling = {2, rows_floats, input_transform, output_transform, scatter_tiles};
+
+size_t emonet_winograd_scratch_floats(int n, int cin, int cout, int h, int w) {
+    return winograd_scratch_floats(&tiling, n, cin, cout, h, w);
+}
+
 void emonet_winograd_conv(int n, int cin, int cout, int h, int w, const float *x, const float *packed, int layout,
                           const float *bias, bool relu, float *scratch, float *y) {
-    // V[ξ] and M[ξ] hold the n images' tiles side by side: column i·T + t is image i's tile t.
-    const int tiles = (h / 2) * (w / 2), columns = n * tiles;
-    const size_t vstride = (size_t)cin * columns, mstride = (size_t)cout * columns;
-    float *zeros = scratch, *v = zeros + zeros_floats(w), *m = v + 16 * vstride, *rows = m + 16 * mstride;
-    float *q = rows + rows_floats(h, w);
-    memset(zeros, 0, sizeof(float) * zeros_floats(w));
-    memset(rows, 0, sizeof(float) * rows_floats(h, w));  // the spare floats the last vector reads see
-    const size_t plane = (size_t)h * w, packed_floats = emonet_packed_floats(layout, cout, cin);
-    for (int i = 0; i < n; i++)
-        for (int c = 0; c < cin; c++)
-            input_transform(x + ((size_t)i * cin + c) * plane, h, w, zeros, rows, v + (size_t)c * columns + (size_t)i * tiles, vstride);
-    for (int xi = 0; xi < 16; xi++)
-        emonet_sgemm_packed(layout, cout, columns, cin, packed + (size_t)xi * packed_floats, v + (size_t)xi * vstride, columns,
-                            m + (size_t)xi * mstride, columns, NULL, false);
-    for (int o = 0; o < cout; o++) {
-        output_transform(m + (size_t)o * columns, mstride, columns, bias ? bias[o] : 0, relu, q);
-        for (int i = 0; i < n; i++) scatter_tiles(q + (size_t)i * tiles, (size_t)columns, h, w, y + ((size_t)i * cout + o) * plane);
-    }
+    winograd_run(&tiling, n, cin, cout, h, w, x, packed, layout, bias, relu, scratch, y);
 }

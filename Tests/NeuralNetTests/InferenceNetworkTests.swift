@@ -5,6 +5,18 @@ import NeuralNet
 import TestSupport
 import XCTest
 
+/// Non-trivial batch-norm statistics and affine terms in every batch norm of `model`, as after training.
+func giveTrainedBatchNorms(_ model: Sequential, _ random: inout SeededRandom) {
+    for case let bn as BatchNorm2D in model.layers {
+        for c in 0..<bn.channels {
+            bn.weight.value[c] = 0.5 + random.uniform()
+            bn.bias.value[c] = random.normal() * 0.3
+            bn.runningMean[c] = random.normal() * 0.5
+            bn.runningVar[c] = 0.2 + random.uniform() * 2
+        }
+    }
+}
+
 final class InferenceNetworkTests: XCTestCase {
     /// Conv with and without bias, batch norm with and without ReLU after it, odd sizes, a dense head.
     let spec = ModelSpec(inputShape: [3, 19, 23], layers: [
@@ -18,15 +30,7 @@ final class InferenceNetworkTests: XCTestCase {
     func trainedModel() throws -> Sequential {
         let model = try Sequential(spec: spec, seed: 5)
         var random = SeededRandom(seed: 6)
-        // Non-trivial batch-norm statistics and affine terms, as after training.
-        for case let bn as BatchNorm2D in model.layers {
-            for c in 0..<bn.channels {
-                bn.weight.value[c] = 0.5 + random.uniform()
-                bn.bias.value[c] = random.normal() * 0.3
-                bn.runningMean[c] = random.normal() * 0.5
-                bn.runningVar[c] = 0.2 + random.uniform() * 2
-            }
-        }
+        giveTrainedBatchNorms(model, &random)
         for case let conv as Conv2D in model.layers {
             if let bias = conv.bias { for c in 0..<bias.value.count { bias.value[c] = random.normal() * 0.2 } }
         }

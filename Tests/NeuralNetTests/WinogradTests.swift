@@ -113,14 +113,7 @@ final class WinogradTests: XCTestCase {
         ])
         let model = try Sequential(spec: spec, seed: 3)
         var random = SeededRandom(seed: 4)
-        for case let bn as BatchNorm2D in model.layers {
-            for c in 0..<bn.channels {
-                bn.weight.value[c] = 0.5 + random.uniform()
-                bn.bias.value[c] = random.normal() * 0.3
-                bn.runningMean[c] = random.normal() * 0.5
-                bn.runningVar[c] = 0.2 + random.uniform() * 2
-            }
-        }
+        giveTrainedBatchNorms(model, &random)
         for (n, workers) in [(1, 1), (4, 2), (7, 1)] {
             model.workers = workers
             let x = Tensor(shape: [n, 2, 16, 12], values: (0..<(n * 2 * 16 * 12)).map { _ in random.normal() })
