@@ -44,13 +44,16 @@ static bool cpu_has_avx512(void) {
 
 // OpenBLAS reads these when it starts, and it may start before we load it: FFmpeg's libavfilter pulls it in
 // (libsphinxbase needs libblas.so.3, Debian's OpenBLAS), and a replay opens its first video while the model
-// loads. So they are set before main, while nothing else runs (setenv is not thread-safe), unless the user
-// set them: the AVX-512 kernels where the CPU has them, and one thread per call, since EmoNet parallelises over
-// images itself. Set at load instead, they came too late for FFmpeg's copy, whose idle thread then spun in
-// sched_yield for about a tenth of a second of every run.
+// loads. So a program sets them first thing in main, while nothing else runs (setenv is not thread-safe), by
+// emonet_blas_prepare_environment (emonet and EmoNetBench do); load() does it too, for other hosts. Unless the
+// user set them: the AVX-512 kernels where the CPU has them, and one thread per call, since EmoNet parallelises
+// over images itself. Set only at load, they came too late for FFmpeg's copy, whose idle thread then spun in
+// sched_yield for about a tenth of a second of every run. (Not in a constructor: a setenv before Swift's static
+// runtime has found the arguments loses them, so a statically linked emonet saw none.)
+static pthread_once_t environment_once = PTHREAD_ONCE_INIT;
 static bool threads_given;
 
-__attribute__((constructor)) static void prepare_environment(void) {
+static void prepare_environment(void) {
     if (getenv("OPENBLAS_CORETYPE") == NULL && cpu_has_avx512()) {
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
         chose_core = true;
@@ -59,9 +62,15 @@ __attribute__((constructor)) static void prepare_environment(void) {
     if (!threads_given) setenv("OPENBLAS_NUM_THREADS", "1", 0);
 }
 
-bool emonet_blas_threads_given(void) { return threads_given; }
+void emonet_blas_prepare_environment(void) { pthread_once(&environment_once, prepare_environment); }
+
+bool emonet_blas_threads_given(void) {
+    emonet_blas_prepare_environment();
+    return threads_given;
+}
 
 static void load(void) {
+    emonet_blas_prepare_environment();
     const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
     void *handle = NULL;
     for (unsigned i = 0; i < sizeof names / sizeof names[0] && handle == NULL; i++)

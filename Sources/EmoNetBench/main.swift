@@ -1,7 +1,9 @@
 // EmoNetBench: `EmoNetBench <benchmark> [options]`. Each benchmark lives in its own file, prints a
 // table and writes JSON under bench-results/; this file only dispatches on the first argument.
 import Foundation
+import NeuralNet
 
+Gemm.prepareEnvironment()  // before any thread or library might start OpenBLAS
 let benchArguments = Array(CommandLine.arguments.dropFirst(2))
 do {
     switch CommandLine.arguments.dropFirst().first {

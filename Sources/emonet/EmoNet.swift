@@ -1,6 +1,7 @@
 // The `emonet` command line: one root command, one file per subcommand.
 // Subcommands stay thin: parse and validate, call the libraries, print, map errors to one line.
 import ArgumentParser
+import NeuralNet
 
 @main
 struct EmoNet: ParsableCommand {
@@ -25,4 +26,10 @@ struct EmoNet: ParsableCommand {
             Curves.self,
             ModelInfo.self,
         ])
+
+    /// OpenBLAS's environment before anything else runs (Gemm.prepareEnvironment), then the command line.
+    static func main() {
+        Gemm.prepareEnvironment()
+        main(nil)
+    }
 }

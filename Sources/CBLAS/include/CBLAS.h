@@ -17,7 +17,11 @@ const char *emonet_blas_error(void);
 const char *emonet_blas_core_name(void);
 /// True when this shim set OPENBLAS_CORETYPE itself because the CPU has AVX-512.
 bool emonet_blas_core_was_chosen(void);
-/// Whether the user set OPENBLAS_NUM_THREADS (else this shim sets it to 1 before main).
+/// Sets OpenBLAS's environment (OPENBLAS_NUM_THREADS=1, and the AVX-512 kernels where the CPU has them) unless
+/// the user set it; once. For a program's first line, before any thread or library might start OpenBLAS;
+/// emonet_blas_load calls it too.
+void emonet_blas_prepare_environment(void);
+/// Whether the user set OPENBLAS_NUM_THREADS (else emonet_blas_prepare_environment set it to 1).
 bool emonet_blas_threads_given(void);
 /// OpenBLAS's own thread count for one sgemm call.
 void emonet_blas_set_threads(int threads);
