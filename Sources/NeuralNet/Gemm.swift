@@ -7,11 +7,11 @@
 import CBLAS
 
 public enum Gemm {
-    /// Loads OpenBLAS once; throws `NeuralNetError.blasUnavailable` with the loader's reason.
     /// OpenBLAS's environment, set by a program's first line while it is the only thread: another library
     /// (FFmpeg's libavfilter) may start OpenBLAS before `ensureLoaded`, and it reads the variables then.
     public static func prepareEnvironment() { emonet_blas_prepare_environment() }
 
+    /// Loads OpenBLAS once; throws `NeuralNetError.blasUnavailable` with the loader's reason.
     public static func ensureLoaded() throws {
         if emonet_blas_load() != 0 {
             throw NeuralNetError.blasUnavailable(String(cString: emonet_blas_error()))

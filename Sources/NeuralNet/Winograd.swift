@@ -1,4 +1,5 @@
-// Winograd F(2x2, 3x3) convolutions (Sources/CBLAS/winograd.c) for the layers whose shape allows them: the
+// Winograd convolutions, F(4x4, 3x3) and F(2x2, 3x3) (Sources/CBLAS/winograd43.c, winograd.c), for the layers
+// whose shape allows them: the
 // inference network's fused convolutions, and in training a convolution's forward and its input gradient
 // (the input gradient of a 3x3, stride-1, padding-1 convolution is such a convolution of the output gradient
 // with the filters turned half a turn and their channels swapped). Where it does not apply (other shapes, a
@@ -34,8 +35,9 @@ enum Winograd {
     /// Images per call for maps of h x w in tiles of `tile`.
     static func groupSize(tile: Int, h: Int, w: Int) -> Int { max(1, groupTiles / max(1, (h / tile) * (w / tile))) }
 
-    /// Filters [Cout, Cin, 3, 3] transformed for output tiles of `tile` (2 or 4) and packed for both GEMM
-    /// layouts (a group's column count picks one), so that workers can share them read-only.
+    /// Filters [Cout, Cin, 3, 3] transformed for output tiles of `tile` (2 or 4), and packed for the GEMM layout
+    /// a group's column count picks, each layout once after an update (`prepare`, before the threads start), so
+    /// that workers can share them read-only.
     final class Filters {
         let outputChannels: Int, inputChannels: Int, tile: Int
         /// The products per tile: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3).
@@ -43,6 +45,8 @@ enum Winograd {
         private let transformed: Tensor
         private let packed: [Tensor]
         private let floats: [Int]
+        /// Which layouts hold the filters of the last update.
+        private var current = [false, false]
 
         init(outputChannels: Int, inputChannels: Int, tile: Int) {
             precondition(tile == 2 || tile == 4, "Winograd tiles are 2x2 or 4x4")
@@ -57,7 +61,7 @@ enum Winograd {
             packed = floats.map { Tensor(shape: [matrices * $0]) }
         }
 
-        /// Transforms and packs `weights` ([Cout, Cin, 3, 3]).
+        /// Transforms `weights` ([Cout, Cin, 3, 3]); packing waits for `prepare`.
         func update(_ weights: UnsafePointer<Float>) {
             let (cout, cin) = (Int32(outputChannels), Int32(inputChannels))
             if tile == 4 {
@@ -65,19 +69,31 @@ enum Winograd {
             } else {
                 emonet_winograd_filters(cout, cin, weights, transformed.data)
             }
-            for layout in 0..<2 {
-                for xi in 0..<matrices {
-                    emonet_pack_weights(Int32(layout), cout, cin, transformed.data + xi * outputChannels * inputChannels, cin,
-                                        packed[layout].data + xi * floats[layout])
-                }
-            }
+            current = [false, false]
         }
 
-        /// y [n, Cout, h, w] = the convolution of x [n, Cin, h, w] + bias, then ReLU when `relu`; `scratch`
-        /// must hold `Winograd.scratchFloats` for at least n images.
+        /// The GEMM layout for n images of h x w.
+        func layout(images n: Int, h: Int, w: Int) -> Int {
+            Int(emonet_packed_layout(Int32(outputChannels), Int32(n * (h / tile) * (w / tile))))
+        }
+
+        /// Packs the transformed filters in `layout` unless that is done since the last update.
+        func prepare(layout: Int) {
+            guard !current[layout] else { return }
+            let (cout, cin) = (Int32(outputChannels), Int32(inputChannels))
+            for xi in 0..<matrices {
+                emonet_pack_weights(Int32(layout), cout, cin, transformed.data + xi * outputChannels * inputChannels, cin,
+                                    packed[layout].data + xi * floats[layout])
+            }
+            current[layout] = true
+        }
+
+        /// y [n, Cout, h, w] = the convolution of x [n, Cin, h, w] + bias, then ReLU when `relu`; `scratch` must
+        /// hold `scratchFloats(images: n, ...)`, and `prepare` must have packed this n's layout.
         func convolve(images n: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool,
                       scratch: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
-            let layout = Int(emonet_packed_layout(Int32(outputChannels), Int32(n * (h / tile) * (w / tile))))
+            let layout = layout(images: n, h: h, w: w)
+            precondition(current[layout], "Winograd filters used before prepare(layout:)")
             let (n, cin, cout, h, w, l) = (Int32(n), Int32(inputChannels), Int32(outputChannels), Int32(h), Int32(w), Int32(layout))
             if tile == 4 {
                 emonet_winograd43_conv(n, cin, cout, h, w, x, packed[layout].data, l, bias, relu, scratch, y)
@@ -92,20 +108,24 @@ enum Winograd {
         }
     }
 
-    /// Runs `filters` over the n images of x on `workers` threads, each group of images on its worker's
-    /// `scratch` (grown here, before the threads start, so the threads allocate nothing).
+    /// Runs `filters` over the n images of x: cut into groups of `groupSize` images (the last one shorter), the
+    /// groups shared out over `workers` threads, each on its worker's `scratch`. The scratch is grown and the
+    /// filters packed for the groups' layouts here, before the threads start, so the threads allocate nothing.
     static func convolve(_ filters: Filters, images n: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          relu: Bool, workers: Int, scratch: inout [Tensor], y: UnsafeMutablePointer<Float>) {
-        let group = groupSize(tile: filters.tile, h: h, w: w)
-        let floats = filters.scratchFloats(images: min(group, n), h: h, w: w)
-        while scratch.count < workers { scratch.append(Tensor(shape: [0])) }
-        for s in scratch.prefix(workers) where s.count < floats { s.reshape(floats) }
+        guard n > 0 else { return }
+        let group = min(groupSize(tile: filters.tile, h: h, w: w), n), groups = (n + group - 1) / group
+        filters.prepare(layout: filters.layout(images: group, h: h, w: w))
+        filters.prepare(layout: filters.layout(images: n - (groups - 1) * group, h: h, w: w))
+        let floats = filters.scratchFloats(images: group, h: h, w: w), used = min(workers, groups)
+        while scratch.count < used { scratch.append(Tensor(shape: [0])) }
+        for s in scratch.prefix(used) where s.count < floats { s.reshape(floats) }
         let imageIn = filters.inputChannels * h * w, imageOut = filters.outputChannels * h * w
         let buffers = scratch
-        Parallel.chunks(n, workers: workers) { range, worker in
+        Parallel.chunks(groups, workers: used) { range, worker in
             let s = buffers[worker].data
-            for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: group) {
-                let count = min(group, range.upperBound - first)
+            for g in range {
+                let first = g * group, count = min(group, n - first)
                 filters.convolve(images: count, h: h, w: w, x: x + first * imageIn, bias: bias, relu: relu, scratch: s,
                                  y: y + first * imageOut)
             }

@@ -43,19 +43,11 @@ enum BatchInputs {
         FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(SessionFiles.manifest))
     }
 
-    /// The bytes of the file at `path`, or of the regular files in a session directory (its frames); 0 for what
+    /// The bytes of the file at `path`, or of a session's recorded frames (what replaying it reads); 0 for what
     /// cannot be read (it fails when its turn comes, with its own error).
     static func bytes(at path: String) -> Int {
-        let manager = FileManager.default
-        guard isDirectory(path) else { return ((try? manager.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
-        let keys: [URLResourceKey] = [.fileSizeKey, .isRegularFileKey]
-        guard let walk = manager.enumerator(at: URL(fileURLWithPath: path), includingPropertiesForKeys: keys) else { return 0 }
-        var total = 0
-        for case let file as URL in walk {
-            let values = try? file.resourceValues(forKeys: Set(keys))
-            if values?.isRegularFile == true { total += values?.fileSize ?? 0 }
-        }
-        return total
+        let file = isDirectory(path) ? (path as NSString).appendingPathComponent(SessionFiles.frames) : path
+        return ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
     }
 
     private static func isDirectory(_ path: String) -> Bool {

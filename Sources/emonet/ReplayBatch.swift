@@ -266,7 +266,7 @@ final class ReplayBatch {
 }
 
 extension ReplayBatch {
-    /// `items` with the largest inputs first (a file's bytes, a session directory's), ties in their order: with
+    /// `items` with the largest inputs first (a file's bytes, a session's frames), ties in their order: with
     /// several jobs, the batch then does not end waiting on a long input that started last. Rows keep the
     /// batch's order whatever the order of work.
     static func largestFirst(_ items: [Int], path: (Int) -> String) -> [Int] {

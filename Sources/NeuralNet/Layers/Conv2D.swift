@@ -174,8 +174,8 @@ public final class Conv2D: Layer {
         prepareScratch(workers: workers, k: k, p: p, group: group, training: true)
         gradInput.reshape(input.shape)
         // The input gradient by Winograd: the filters turned, W'[i, o, a, b] = W[o, i, 2 − a, 2 − b].
-        let backTile = options.inputGradient ? winogradTile(inputChannels: outputChannels, h: h, w: w) : nil
-        if let backTile {
+        var backFilters: Winograd.Filters?
+        if options.inputGradient, let tile = winogradTile(inputChannels: outputChannels, h: h, w: w) {
             turned.reshape(inputChannels, outputChannels, 3, 3)
             let (from, to) = (weight.value.data, turned.data)
             for o in 0..<outputChannels {
@@ -183,10 +183,11 @@ public final class Conv2D: Layer {
                     for t in 0..<9 { to[(i * outputChannels + o) * 9 + t] = from[(o * inputChannels + i) * 9 + 8 - t] }
                 }
             }
-            let filters = winogradBackward.flatMap { $0.tile == backTile ? $0 : nil }
-                ?? Winograd.Filters(outputChannels: inputChannels, inputChannels: outputChannels, tile: backTile)
+            let filters = winogradBackward.flatMap { $0.tile == tile ? $0 : nil }
+                ?? Winograd.Filters(outputChannels: inputChannels, inputChannels: outputChannels, tile: tile)
             winogradBackward = filters
             filters.update(turned.data)
+            backFilters = filters
         }
         let x = input.data, dy = gradOutput.data, dx = gradInput.data, wgt = weight.value.data
         let imageIn = inputChannels * h * w, imageOut = outputChannels * p
@@ -215,7 +216,7 @@ public final class Conv2D: Layer {
                 Gemm.multiply(transposeB: true, m: outputChannels, n: k, k: width, a: dyg, lda: width,
                               b: cols, ldb: width, beta: 1, c: s.gradWeight.data, ldc: k)
                 for o in 0..<outputChannels { s.gradBias.data[o] += emonet_sum(dyg + o * width, width) }
-                guard options.inputGradient, backTile == nil else { continue }
+                guard options.inputGradient, backFilters == nil else { continue }
                 // dcols[K,gP] = Wᵀ[K,Cout] · dY[Cout,gP], then scattered back onto each image.
                 Gemm.multiply(transposeA: true, m: k, n: width, k: outputChannels, a: wgt, lda: k, b: dyg, ldb: width,
                               c: gradCols, ldc: width)
@@ -224,7 +225,7 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        if let filters = winogradBackward, backTile != nil {
+        if let filters = backFilters {
             Winograd.convolve(filters, images: n, h: h, w: w, x: dy, bias: nil, relu: false, workers: workers, scratch: &winogradScratch, y: dx)
         }
         for s in scratch.prefix(workers) {

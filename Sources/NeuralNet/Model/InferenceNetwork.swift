@@ -8,7 +8,8 @@
 // copy. On vgg4s at batch 1 this is about a third faster than the layer-by-layer forward
 // (`EmoNetBench layers`). Outputs match `Sequential.forward(training: false)` to float rounding
 // (folding reorders a few products). On AVX-512 CPUs each convolution runs EmoNet's own GEMM
-// (Sources/CBLAS/gemm.c) on weights packed once, with bias and ReLU on its accumulators.
+// (Sources/CBLAS/gemm.c) on weights packed once, with bias and ReLU on its accumulators; the 3x3 ones with 8+
+// input channels on even maps run by Winograd (Winograd.swift) on that GEMM.
 // With `.int8` precision the convolutions after the first run on bytes (Int8Inference.swift).
 // Not thread-safe: one instance per thread; instances share nothing.
 import CBLAS
@@ -172,9 +173,9 @@ private final class FusedConv {
     private var packed: [Tensor?] = [nil, nil]
     /// Whether this network runs our GEMM: decided once, when it is built.
     private let ownGemm = emonet_gemm_uses_own()
-    /// The folded filters for Winograd F(2x2, 3x3) (Winograd.swift), for a layer of a shape it suits; its
-    /// per-worker scratch.
-    private var winograd: [Int: Winograd.Filters] = [:]  // by tile
+    /// The folded filters for Winograd (Winograd.swift), by tile, made on first use for a layer of a shape it
+    /// suits; and its per-worker scratch.
+    private var winograd: [Int: Winograd.Filters] = [:]
     private var winogradScratch: [Tensor] = []
 
     init(_ conv: Conv2D, batchNorm: BatchNorm2D?, relu: Bool) {
