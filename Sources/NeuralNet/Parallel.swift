@@ -7,13 +7,23 @@ public enum Parallel {
     /// With one worker (or one item) it runs inline on the calling thread.
     @inlinable
     public static func chunks(_ count: Int, workers: Int, _ body: (Range<Int>, Int) -> Void) {
-        let w = max(1, min(workers, count))
+        let w = threads(count, workers: workers)
         if w == 1 {
             body(0..<count, 0)
             return
         }
         DispatchQueue.concurrentPerform(iterations: w) { i in
-            body((count * i / w)..<(count * (i + 1) / w), i)
+            body(chunk(i, of: count, workers: w), i)
         }
+    }
+
+    /// How many slices `chunks` cuts `count` items into for `workers`.
+    @inlinable
+    public static func threads(_ count: Int, workers: Int) -> Int { max(1, min(workers, count)) }
+
+    /// Slice `i` of `count` items cut into `slices` (as `chunks` gives it to worker i).
+    @inlinable
+    public static func chunk(_ i: Int, of count: Int, workers slices: Int) -> Range<Int> {
+        (count * i / slices)..<(count * (i + 1) / slices)
     }
 }

@@ -108,24 +108,27 @@ enum Winograd {
         }
     }
 
-    /// Runs `filters` over the n images of x: cut into groups of `groupSize` images (the last one shorter), the
-    /// groups shared out over `workers` threads, each on its worker's `scratch`. The scratch is grown and the
-    /// filters packed for the groups' layouts here, before the threads start, so the threads allocate nothing.
+    /// Runs `filters` over the n images of x on `workers` threads (Parallel.chunks' slices), each slice in groups
+    /// of `groupSize` images (its last one shorter) on its worker's `scratch`. The scratch is grown and the filters
+    /// packed for the groups' layouts here, before the threads start, so the threads allocate nothing.
     static func convolve(_ filters: Filters, images n: Int, h: Int, w: Int, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          relu: Bool, workers: Int, scratch: inout [Tensor], y: UnsafeMutablePointer<Float>) {
         guard n > 0 else { return }
-        let group = min(groupSize(tile: filters.tile, h: h, w: w), n), groups = (n + group - 1) / group
+        let group = min(groupSize(tile: filters.tile, h: h, w: w), n), used = Parallel.threads(n, workers: workers)
         filters.prepare(layout: filters.layout(images: group, h: h, w: w))
-        filters.prepare(layout: filters.layout(images: n - (groups - 1) * group, h: h, w: w))
-        let floats = filters.scratchFloats(images: group, h: h, w: w), used = min(workers, groups)
+        for i in 0..<used {
+            let last = Parallel.chunk(i, of: n, workers: used).count % group
+            if last > 0 { filters.prepare(layout: filters.layout(images: last, h: h, w: w)) }
+        }
+        let floats = filters.scratchFloats(images: group, h: h, w: w)
         while scratch.count < used { scratch.append(Tensor(shape: [0])) }
         for s in scratch.prefix(used) where s.count < floats { s.reshape(floats) }
         let imageIn = filters.inputChannels * h * w, imageOut = filters.outputChannels * h * w
         let buffers = scratch
-        Parallel.chunks(groups, workers: used) { range, worker in
+        Parallel.chunks(n, workers: used) { range, worker in
             let s = buffers[worker].data
-            for g in range {
-                let first = g * group, count = min(group, n - first)
+            for first in Swift.stride(from: range.lowerBound, to: range.upperBound, by: group) {
+                let count = min(group, range.upperBound - first)
                 filters.convolve(images: count, h: h, w: w, x: x + first * imageIn, bias: bias, relu: relu, scratch: s,
                                  y: y + first * imageOut)
             }
