@@ -111,7 +111,7 @@ final class FrameStoreWriter {
 final class FrameStoreReader {
     let directory: String
     private let indexHandle: FileHandle
-    private let dataFD: Int32
+    private var dataFD: Int32  // -1 once closed: deinit after close() must not close a number the process reused
     private var nextOffset: UInt64 = 0
     private var lastFrameIndex = -1
     private(set) var recordsRead = 0
@@ -147,6 +147,7 @@ final class FrameStoreReader {
     func close() {
         try? indexHandle.close()
         if dataFD >= 0 { _ = Foundation.close(dataFD) }
+        dataFD = -1
     }
 
     /// The next record and its JPEG bytes; nil at the end (an incomplete trailing record is the end of

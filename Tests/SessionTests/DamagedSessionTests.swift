@@ -48,6 +48,23 @@ final class DamagedSessionTests: XCTestCase {
         XCTAssertEqual(frames, count - 1)
     }
 
+    /// A reader closed by its source and released later closes its frames file once: the second close hit
+    /// whatever file the process had opened under the freed number since (in a batch, another job's video,
+    /// whose next read then failed as "truncated").
+    func testAReaderClosedThenReleasedLeavesADescriptorOpenedInBetweenAlone() throws {
+        let (dir, _) = try recorded(frames: 3)
+        var reader: FrameStoreReader? = try FrameStoreReader(directory: dir)
+        reader!.close()
+        let other = open(dir + "/" + SessionFiles.index, O_RDONLY | O_CLOEXEC)  // takes the lowest free numbers
+        let another = open(dir + "/" + SessionFiles.frames, O_RDONLY | O_CLOEXEC)
+        defer { _ = Foundation.close(other); _ = Foundation.close(another) }
+        XCTAssertGreaterThanOrEqual(other, 0)
+        reader = nil
+        XCTAssertNotEqual(fcntl(other, F_GETFD), -1, "the reader's deinit closed a descriptor it no longer owned")
+        XCTAssertNotEqual(fcntl(another, F_GETFD), -1, "the reader's deinit closed a descriptor it no longer owned")
+        _ = reader
+    }
+
     func testTruncatedFrameDataStopsAtTheDamagedRecordAfterTheFramesBeforeIt() throws {
         let (dir, count) = try recorded(frames: 20)
         let reader = try FrameStoreReader(directory: dir)
